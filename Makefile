@@ -1,0 +1,134 @@
+# keel — bare-metal x86-64 micro-hypervisor. One flat Makefile.
+# Targets: all (build/keel.elf, build/keel32.elf), iso, run, test, unit,
+# coverage, fuzz, bench, clean. See README.md.
+
+BUILD    ?= build
+CC       ?= gcc
+HOSTCC   ?= gcc
+LD       := ld
+NASM     := nasm
+OBJCOPY  := objcopy
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Anything that runs or tests keel installs its Debian packages first.
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP):
+	@bash scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+KEEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+               -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 \
+               -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+               -mcmodel=kernel -fno-asynchronous-unwind-tables -nostdlib -nostdinc \
+               -isystem $(shell $(CC) -print-file-name=include) -I. \
+               -DKEEL_VERSION='"$(VERSION)"' -MMD -MP
+KEEL_ASFLAGS := $(filter-out -std=gnu11 -Werror,$(KEEL_CFLAGS)) -D__ASSEMBLY__
+
+KEEL_C    := $(sort $(wildcard boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c vmm/*.c lib/*.c))
+KEEL_S    := $(sort $(wildcard arch/x86/*.S arch/x86/svm/*.S arch/x86/vmx/*.S))
+KEEL_ASM  := $(sort $(wildcard boot/*.asm))
+KEEL_OBJS := $(KEEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KEEL_C:%.c=$(BUILD)/obj/%.o) $(KEEL_S:%.S=$(BUILD)/obj/%.o)
+
+.PHONY: all iso run test unit coverage fuzz bench clean deps guests
+all: $(BUILD)/keel.elf $(BUILD)/keel32.elf
+
+deps: $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KEEL_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KEEL_ASFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -w+all -MD $(@:.o=.d) -MP $< -o $@
+
+# Two-pass link: the second pass embeds the symbol table that the exception
+# dump uses for backtraces (scripts/gensyms.sh).
+$(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/obj/syms_empty.o
+	$(LD) -n -T linker.ld -z max-page-size=0x1000 -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms_empty.o
+$(BUILD)/obj/syms_empty.o: scripts/gensyms.sh
+	@mkdir -p $(dir $@)
+	bash scripts/gensyms.sh /dev/null > $(BUILD)/obj/syms_empty.c
+	$(CC) $(KEEL_CFLAGS) -c $(BUILD)/obj/syms_empty.c -o $@
+$(BUILD)/obj/syms.o: $(BUILD)/keel.pass1.elf scripts/gensyms.sh
+	bash scripts/gensyms.sh $< > $(BUILD)/obj/syms.c
+	$(CC) $(KEEL_CFLAGS) -c $(BUILD)/obj/syms.c -o $@
+$(BUILD)/keel.elf: $(KEEL_OBJS) $(BUILD)/obj/syms.o linker.ld
+	$(LD) -n -T linker.ld -z max-page-size=0x1000 -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms.o
+	@if command -v grub-file >/dev/null; then \
+	  grub-file --is-x86-multiboot2 $@ || { echo "keel.elf: not multiboot2"; exit 1; }; \
+	  grub-file --is-x86-multiboot $@ || { echo "keel.elf: not multiboot"; exit 1; }; fi
+# QEMU -kernel only takes 32-bit ELF multiboot images; it loads by p_paddr.
+$(BUILD)/keel32.elf: $(BUILD)/keel.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+# ---- GRUB ISO ---------------------------------------------------------------
+# make iso GUEST="file args" MODULES="file args;file args"
+iso: $(BUILD)/keel.elf $(DEPS_STAMP)
+	bash scripts/mkiso.sh -o $(BUILD)/keel.iso -k $(BUILD)/keel.elf \
+	    $(if $(KEEL),-c "$(KEEL)") $(if $(GUEST),-g "$(GUEST)") $(if $(MODULES),-m "$(MODULES)")
+
+# ---- host unit tests (cmocka) -------------------------------------------------
+# Each tests/unit/NAME.mk says: UNIT_TESTS += NAME and NAME_SRCS := files.
+UNIT_TESTS :=
+FUZZ_TARGETS :=
+include $(sort $(wildcard tests/unit/*.mk))
+-include $(sort $(wildcard tests/fuzz/*.mk))
+-include tests/guest/guest.mk
+
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DKEEL_HOSTED -I. -Itests/unit -MMD -MP
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
+COV_BINS  := $(UNIT_TESTS:%=$(BUILD)/cov/%)
+
+define unit_rule
+$(BUILD)/unit/$(1): $$($(1)_SRCS)
+	@mkdir -p $$(dir $$@)
+	$$(HOSTCC) $$(HOST_CFLAGS) -MF $$@.d $$($(1)_SRCS) -o $$@ -lcmocka
+$(BUILD)/cov/$(1): $$($(1)_SRCS)
+	@mkdir -p $$(BUILD)/cov/obj-$(1)
+	cd $$(BUILD)/cov/obj-$(1) && $$(HOSTCC) $$(HOST_CFLAGS) --coverage -I$(CURDIR) -I$(CURDIR)/tests/unit \
+	    -MF $(CURDIR)/$$@.d $$(addprefix $(CURDIR)/,$$($(1)_SRCS)) -o $(CURDIR)/$$@ -lcmocka
+-include $(BUILD)/unit/$(1).d $(BUILD)/cov/$(1).d
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(DEPS_STAMP) $(UNIT_BINS)
+	@bash tests/run_unit.sh $(UNIT_BINS)
+
+coverage: $(DEPS_STAMP) $(COV_BINS)
+	@bash scripts/coverage.sh $(BUILD)/cov $(COV_BINS)
+
+# ---- fuzzing (libFuzzer, clang) ------------------------------------------------
+# Each tests/fuzz/NAME.mk says: FUZZ_TARGETS += NAME and NAME_FUZZ_SRCS := files.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -DKEEL_HOSTED -DKEEL_FUZZ -I. -Itests/unit -fsanitize=fuzzer,address,undefined
+define fuzz_rule
+$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS)
+	@mkdir -p $$(dir $$@)
+	clang $$(FUZZ_CFLAGS) $$($(1)_FUZZ_SRCS) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+FUZZ_RUNS ?= 1000000
+fuzz: $(DEPS_STAMP) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do echo "fuzz $$t: $(FUZZ_RUNS) runs"; \
+	  $(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -seed=1 || exit 1; done
+
+# ---- running ---------------------------------------------------------------------
+# make run [GUEST="file args"] [KEEL="options"] [EMU=qemu|bochs] [CPU=model]
+DEFAULT_GUEST ?= $(BUILD)/guest/demo.elf
+GUEST ?= $(DEFAULT_GUEST)
+run: $(DEPS_STAMP) all guests
+	bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) \
+	    $(if $(KEEL),--keel "$(KEEL)") $(GUEST)
+
+test: $(DEPS_STAMP)
+	@bash tests/run_all.sh
+
+bench: $(DEPS_STAMP) all guests
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KEEL_OBJS:.o=.d)

@@ -1,0 +1,123 @@
+/* x86 CPU accessors. In host unit tests (KEEL_HOSTED) these are not used:
+ * tests link fakes behind vmm/arch_hooks.h instead. */
+#ifndef KEEL_ARCH_CPU_H
+#define KEEL_ARCH_CPU_H
+#include <stdint.h>
+#include <stdbool.h>
+
+struct cpuid_regs {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+static inline void cpuid_count(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+    __asm__ volatile("cpuid"
+                     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+                     : "a"(leaf), "c"(subleaf));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/* #GP-safe variants: an exception-table fixup turns a fault into false.
+ * Implemented in arch/x86/msr_safe.S; used for any guest-chosen index. */
+bool rdmsr_safe(uint32_t msr, uint64_t *val);
+bool wrmsr_safe(uint32_t msr, uint64_t val);
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+#define DEFINE_CR_ACCESSORS(n)                                                    \
+    static inline uint64_t read_cr##n(void)                                       \
+    {                                                                             \
+        uint64_t v;                                                               \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                         \
+        return v;                                                                 \
+    }                                                                             \
+    static inline void write_cr##n(uint64_t v)                                    \
+    {                                                                             \
+        __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");                  \
+    }
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(2)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+
+static inline uint64_t xgetbv(uint32_t idx)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(idx));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv(uint32_t idx, uint64_t v)
+{
+    __asm__ volatile("xsetbv" ::"c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void cpu_halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t f;
+    __asm__ volatile("pushfq; popq %0" : "=r"(f));
+    return f;
+}
+
+/* Architectural constants used across keel. */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define CR4_PGE (1ull << 7)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
+
+#define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_FEATURE_CONTROL 0x3a
+#define MSR_IA32_PAT 0x277
+#define MSR_EFER 0xc0000080
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_VM_CR 0xc0010114
+#define MSR_VM_HSAVE_PA 0xc0010117
+
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+#define EFER_SVME (1ull << 12)
+
+#endif

@@ -1,0 +1,59 @@
+#include "lib/log.h"
+#include "lib/format.h"
+
+#define MAX_SINKS 3
+static console_sink_fn sinks[MAX_SINKS];
+static int nsinks;
+
+void console_add_sink(console_sink_fn fn)
+{
+    if (nsinks < MAX_SINKS)
+        sinks[nsinks++] = fn;
+}
+
+void console_reset_sinks(void)
+{
+    nsinks = 0;
+}
+
+static void emit(const char *buf, int len)
+{
+    int i;
+    for (i = 0; i < nsinks; i++)
+        sinks[i](buf, (unsigned long)len);
+}
+
+static void vemit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+{
+    char line[512];
+    int n = 0, m;
+    const char *p;
+    for (p = prefix; *p; p++)
+        line[n++] = *p;
+    m = kvsnprintf(line + n, sizeof(line) - (unsigned)n - 1, fmt, ap);
+    n += m < (int)(sizeof(line) - (unsigned)n - 1) ? m : (int)(sizeof(line) - (unsigned)n - 2);
+    for (p = suffix; *p; p++)
+        line[n++] = *p;
+    emit(line, n);
+}
+
+void kvlog(const char *fmt, va_list ap)
+{
+    vemit("keel: ", fmt, ap, "\n");
+}
+
+void klog(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvlog(fmt, ap);
+    va_end(ap);
+}
+
+void kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit("", fmt, ap, "");
+    va_end(ap);
+}

@@ -1,0 +1,28 @@
+/* What vmm/ code may ask of the vendor backend. Each of SVM and VMX
+ * implements every function here; host unit tests link a fake
+ * (tests/unit/fake_arch.c). Handlers call these, never VMCB/VMCS code. */
+#ifndef KEEL_VMM_ARCH_HOOKS_H
+#define KEEL_VMM_ARCH_HOOKS_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/vcpu.h"
+
+/* Complete the exiting instruction: RIP += its length. */
+void vcpu_advance_rip(struct vcpu *v);
+
+/* Queue an exception for the next entry (vector 0..31). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
+static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
+
+uint64_t vcpu_get_state(struct vcpu *v, enum vcpu_state s);
+/* Returns false if this vendor has no place for the state (e.g. CET on a
+ * CPU without CET state switching); the caller then keeps it virtual. */
+bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
+
+/* The MSR engine changed what must be intercepted: re-encode the neutral
+ * intercept bitmaps (struct msr_intercepts) into the vendor's format. */
+struct msr_intercepts;
+void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
+
+#endif

@@ -1,0 +1,57 @@
+/* The neutral VM-exit record. Vendor code (arch/x86/svm, arch/x86/vmx)
+ * decodes a hardware exit into this; vmm/ code decides what happens. */
+#ifndef KEEL_VMM_EXIT_H
+#define KEEL_VMM_EXIT_H
+#include <stdint.h>
+#include <stdbool.h>
+
+#define EXIT_KINDS(X)                                                             \
+    X(EXIT_NONE, "none")                                                          \
+    X(EXIT_CPUID, "cpuid")                                                        \
+    X(EXIT_MSR_READ, "rdmsr")                                                     \
+    X(EXIT_MSR_WRITE, "wrmsr")                                                    \
+    X(EXIT_IO, "io")                                                              \
+    X(EXIT_HLT, "hlt")                                                            \
+    X(EXIT_NPF, "npf")              /* NPF (SVM) / EPT violation (VMX) */         \
+    X(EXIT_NPT_MISCONFIG, "ept-misconfig")                                        \
+    X(EXIT_XSETBV, "xsetbv")                                                      \
+    X(EXIT_INVD, "invd")                                                          \
+    X(EXIT_WBINVD, "wbinvd")                                                      \
+    X(EXIT_SHUTDOWN, "shutdown")    /* SVM shutdown / VMX triple fault */         \
+    X(EXIT_HYPERCALL, "hypercall")  /* VMMCALL / VMCALL */                        \
+    X(EXIT_EXCEPTION, "exception")                                                \
+    X(EXIT_INIT, "init")                                                          \
+    X(EXIT_SIPI, "sipi")                                                          \
+    X(EXIT_INVALID_STATE, "invalid-state")                                        \
+    X(EXIT_VMINSN, "vm-insn")       /* VMRUN/VMLOAD/.., VMX instructions */       \
+    X(EXIT_CR_ACCESS, "cr-access")                                                \
+    X(EXIT_RDTSCP, "rdtscp")                                                      \
+    X(EXIT_OTHER, "other")
+
+enum exit_kind {
+#define X(k, s) k,
+    EXIT_KINDS(X)
+#undef X
+    EXIT_KIND_COUNT
+};
+
+extern const char *const exit_kind_names[EXIT_KIND_COUNT];
+
+enum npf_access { NPF_READ = 1, NPF_WRITE = 2, NPF_EXEC = 4 };
+
+struct vm_exit {
+    enum exit_kind kind;
+    uint64_t raw_code;       /* vendor exit code / basic exit reason */
+    uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
+    uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
+    uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS: vendor computes it) */
+    union {
+        struct { uint32_t index; } msr;
+        struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
+        struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
+        struct { uint8_t vector; bool has_error; uint32_t error; } exc;
+        struct { uint8_t cr; bool write; uint8_t gpr; } cr;
+    } u;
+};
+
+#endif

@@ -1,0 +1,57 @@
+/* The vendor-neutral virtual CPU. */
+#ifndef KEEL_VMM_VCPU_H
+#define KEEL_VMM_VCPU_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/exit.h"
+
+/* Guest general-purpose registers that the VMRUN/VMLAUNCH assembly saves
+ * and restores. Order is ABI with arch/x86/{svm,vmx}/*.S: do not reorder.
+ * RAX and RSP: on SVM they live in the VMCB, on VMX RSP lives in the VMCS;
+ * vendor code keeps regs.rax/rsp in sync around each exit. */
+struct guest_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rsp;
+};
+_Static_assert(sizeof(struct guest_regs) == 16 * 8, "guest_regs layout is ABI with the entry assembly");
+
+/* Guest state the vendor keeps in hardware structures (VMCB save area,
+ * VMCS guest fields) or live in MSRs. Read and written through
+ * vcpu_get_state()/vcpu_set_state() (vmm/arch_hooks.h) so vmm/ code never
+ * touches the VMCB/VMCS. */
+enum vcpu_state {
+    VS_RIP, VS_RSP, VS_RFLAGS,
+    VS_CR0, VS_CR2, VS_CR3, VS_CR4, VS_XCR0,
+    VS_EFER, VS_PAT, VS_DEBUGCTL,
+    VS_SYSENTER_CS, VS_SYSENTER_ESP, VS_SYSENTER_EIP,
+    VS_STAR, VS_LSTAR, VS_CSTAR, VS_SFMASK,
+    VS_FS_BASE, VS_GS_BASE, VS_KERNEL_GS_BASE,
+    VS_TSC_OFFSET,     /* guest TSC = host TSC + offset */
+    VS_S_CET, VS_SSP, VS_INT_SSP_TAB,   /* hardware-switched CET state where the vendor has it */
+    VS_CPL,
+    VS_COUNT
+};
+
+struct exit_stats {
+    uint64_t count[EXIT_KIND_COUNT];
+    uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles spent in keel per kind */
+    uint64_t total;
+    uint64_t injected[32];              /* exceptions injected, by vector */
+};
+
+struct cpu_policy;
+struct msr_vcpu_state;
+
+struct vcpu {
+    struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
+    struct vm_exit exit;
+    struct exit_stats stats;
+    const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
+    struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
+    void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
+    uint32_t id;
+    bool stop;                          /* set by a handler: leave the run loop */
+    int stop_code;                      /* exit status reported to the runner */
+};
+
+#endif
