@@ -1,0 +1,60 @@
+/* keel's Linux test-guest probe: prints what the guest sees of the CPU.
+ * Built hosted (static) by scripts/build-linux-guest.sh into the initramfs.
+ *   PROBE cpuid vendor=<12 chars> hv=<12 chars|none> max=0x...
+ *   PROBE msr 0x<index> = 0x<value>   or   PROBE msr 0x<index> fault
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static void sig(char out[13], uint32_t b, uint32_t c, uint32_t d)
+{
+    memcpy(out, &b, 4);
+    memcpy(out + 4, &c, 4);
+    memcpy(out + 8, &d, 4);
+    out[12] = 0;
+    for (int i = 0; i < 12; i++)
+        if (out[i] < 0x20 || out[i] > 0x7e)
+            out[i] = '.';
+}
+
+int main(void)
+{
+    static const uint32_t msrs[] = { 0x10, 0x1b, 0xc0000080, 0x1a0, 0x3a, 0x40000000 };
+    uint32_t a, b, c, d, hvmax;
+    char vendor[13], hv[13];
+    int fd;
+
+    cpuid(0, &a, &b, &c, &d);
+    sig(vendor, b, d, c);  /* vendor order: EBX EDX ECX */
+    cpuid(1, &a, &b, &c, &d);
+    int hvbit = (c >> 31) & 1;
+    cpuid(0x40000000, &hvmax, &b, &c, &d);
+    sig(hv, b, c, d);
+    printf("PROBE cpuid vendor=%s hv=%s hvbit=%d hvmax=0x%x\n", vendor, hvbit ? hv : "none",
+           hvbit, hvmax);
+
+    fd = open("/dev/cpu/0/msr", O_RDONLY);
+    if (fd < 0) {
+        printf("PROBE msr unavailable (no /dev/cpu/0/msr)\n");
+        fflush(stdout);
+        return 1;
+    }
+    for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+        uint64_t v = 0;
+        if (pread(fd, &v, sizeof(v), msrs[i]) == (ssize_t)sizeof(v))
+            printf("PROBE msr 0x%x = 0x%llx\n", msrs[i], (unsigned long long)v);
+        else
+            printf("PROBE msr 0x%x fault\n", msrs[i]);
+    }
+    close(fd);
+    fflush(stdout);
+    return 0;
+}
