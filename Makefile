@@ -2,6 +2,7 @@
 # Targets: all (build/keel.elf, build/keel32.elf), iso, run, test, unit,
 # coverage, fuzz, bench, clean. See README.md.
 
+.DEFAULT_GOAL := all
 BUILD    ?= build
 CC       ?= gcc
 HOSTCC   ?= gcc
@@ -36,18 +37,21 @@ deps: $(DEPS_STAMP)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KEEL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KEEL_CFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KEEL_ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(KEEL_ASFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -w+all -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
 
 # Two-pass link: the second pass embeds the symbol table that the exception
 # dump uses for backtraces (scripts/gensyms.sh).
 $(BUILD)/keel.pass1.elf: $(KEEL_OBJS) linker.ld $(BUILD)/obj/syms_empty.o
-	$(LD) -n -T linker.ld -z max-page-size=0x1000 -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms_empty.o
+	$(LD) -n -T linker.ld -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms_empty.o
 $(BUILD)/obj/syms_empty.o: scripts/gensyms.sh
 	@mkdir -p $(dir $@)
 	bash scripts/gensyms.sh /dev/null > $(BUILD)/obj/syms_empty.c
@@ -56,7 +60,7 @@ $(BUILD)/obj/syms.o: $(BUILD)/keel.pass1.elf scripts/gensyms.sh
 	bash scripts/gensyms.sh $< > $(BUILD)/obj/syms.c
 	$(CC) $(KEEL_CFLAGS) -c $(BUILD)/obj/syms.c -o $@
 $(BUILD)/keel.elf: $(KEEL_OBJS) $(BUILD)/obj/syms.o linker.ld
-	$(LD) -n -T linker.ld -z max-page-size=0x1000 -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms.o
+	$(LD) -n -T linker.ld -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -o $@ $(KEEL_OBJS) $(BUILD)/obj/syms.o
 	@if command -v grub-file >/dev/null; then \
 	  grub-file --is-x86-multiboot2 $@ || { echo "keel.elf: not multiboot2"; exit 1; }; \
 	  grub-file --is-x86-multiboot $@ || { echo "keel.elf: not multiboot"; exit 1; }; fi

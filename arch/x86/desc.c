@@ -1,0 +1,69 @@
+#include "arch/x86/desc.h"
+#include "lib/string.h"
+
+extern char keel_ist_top[];
+extern const uint64_t isr_stub_table[32];
+
+static uint64_t gdt[5] __attribute__((aligned(16)));
+static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+/* IST1 is used for #DF, NMI and #MC so they run on a known-good stack even
+ * if the fault came from a corrupted RSP (the guard page hit, for one). */
+#define IST_CRITICAL 1
+
+static void set_gate(int vec, uint64_t handler, uint8_t ist)
+{
+    idt[vec].offset_lo = (uint16_t)handler;
+    idt[vec].selector = KEEL_CS;
+    idt[vec].ist = ist;
+    idt[vec].type_attr = 0x8E;      /* present, DPL0, 64-bit interrupt gate */
+    idt[vec].offset_mid = (uint16_t)(handler >> 16);
+    idt[vec].offset_hi = (uint32_t)(handler >> 32);
+    idt[vec].reserved = 0;
+}
+
+void desc_init(void)
+{
+    uint64_t tss_base = (uint64_t)&tss;
+    struct desc_ptr gdtr, idtr;
+    int i;
+
+    gdt[0] = 0;
+    gdt[1] = 0x00AF9A000000FFFFull;                 /* 64-bit code, DPL0 */
+    gdt[2] = 0x00CF92000000FFFFull;                 /* data */
+    /* 16-byte available 64-bit TSS descriptor (type 9). */
+    gdt[3] = (sizeof(tss) - 1) | ((tss_base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+             ((tss_base >> 24) & 0xFF) << 56;
+    gdt[4] = tss_base >> 32;
+
+    memset(&tss, 0, sizeof(tss));
+    tss.ist[IST_CRITICAL - 1] = (uint64_t)keel_ist_top;
+    tss.iomap_base = sizeof(tss);                   /* no I/O bitmap */
+
+    for (i = 0; i < 32; i++)
+        set_gate(i, isr_stub_table[i], (i == 2 || i == 8 || i == 18) ? IST_CRITICAL : 0);
+
+    gdtr.limit = sizeof(gdt) - 1;
+    gdtr.base = (uint64_t)gdt;
+    idtr.limit = sizeof(idt) - 1;
+    idtr.base = (uint64_t)idt;
+    __asm__ volatile("lgdt %0" ::"m"(gdtr));
+    __asm__ volatile(
+        "pushq %[cs]\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "movw %w[ds], %%ax\n\t"
+        "movw %%ax, %%ds\n\t"
+        "movw %%ax, %%es\n\t"
+        "movw %%ax, %%ss\n\t"
+        ::[cs] "i"(KEEL_CS), [ds] "i"(KEEL_DS) : "rax", "memory");
+    __asm__ volatile("ltr %w0" ::"r"((uint16_t)KEEL_TSS));
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+uint64_t desc_gdt_base(void) { return (uint64_t)gdt; }
+uint64_t desc_idt_base(void) { return (uint64_t)idt; }
+uint64_t desc_tss_base(void) { return (uint64_t)&tss; }

@@ -1,0 +1,32 @@
+#include "arch/x86/stop.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+#include "lib/serial.h"
+#include "lib/format.h"
+#include <stdarg.h>
+
+void keel_exit(int code)
+{
+    const char *s = "Shutdown";
+    __asm__ volatile("cli");
+    klog("exit status %d", code);
+    serial_drain();
+    /* QEMU isa-debug-exit (iobase=0xf4): QEMU exits with (code << 1) | 1. */
+    outl(0xf4, (uint32_t)code);
+    /* Bochs: the bytes "Shutdown" on port 0x8900 end the simulation. */
+    while (*s)
+        outb(0x8900, (uint8_t)*s++);
+    cpu_halt_forever();
+    __builtin_unreachable();
+}
+
+void keel_fatal(const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    klog("fatal: %s", buf);
+    keel_exit(KEEL_EXIT_FATAL);
+}

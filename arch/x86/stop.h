@@ -1,0 +1,17 @@
+/* Ending a run: every stop drains the console and tells the emulator. */
+#ifndef KEEL_ARCH_STOP_H
+#define KEEL_ARCH_STOP_H
+
+/* Exit statuses keel reports (scripts/keel-run passes them on). */
+#define KEEL_EXIT_OK 0
+#define KEEL_EXIT_FATAL 125
+
+/* Print "keel: exit status N", drain serial, write N to the QEMU
+ * isa-debug-exit port 0xf4, write "Shutdown" to Bochs' port 0x8900, then
+ * halt forever with interrupts off (real hardware). */
+__attribute__((noreturn)) void keel_exit(int code);
+
+/* klog the message with a "fatal:" prefix, then keel_exit(125). */
+__attribute__((noreturn, format(printf, 1, 2))) void keel_fatal(const char *fmt, ...);
+
+#endif

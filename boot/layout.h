@@ -1,0 +1,15 @@
+/* keel's virtual and physical layout constants, shared by assembly and C. */
+#ifndef KEEL_BOOT_LAYOUT_H
+#define KEEL_BOOT_LAYOUT_H
+
+/* keel is linked at KEEL_VBASE + KEEL_LOAD_PHYS (the -2 GiB "kernel" code
+ * model), loaded by the boot loader at KEEL_LOAD_PHYS, and later moved by
+ * itself to its region at the top of RAM below 4 GiB (same virtual
+ * addresses, new physical backing). All RAM is identity-mapped as data. */
+#define KEEL_VBASE 0xFFFFFFFF80000000
+#define KEEL_LOAD_PHYS 0x100000
+#define KEEL_REGION_ALIGN 0x200000          /* 2 MiB: large-page friendly */
+#define KEEL_REGION_SIZE (16u << 20)        /* image + every allocation */
+#define KEEL_STACK_SIZE 0x8000              /* per stack, plus a guard page */
+
+#endif

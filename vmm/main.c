@@ -1,0 +1,140 @@
+/* keel's boot flow: console, boot info, options, placement, report, then
+ * the VM. Everything before the VM is vendor-neutral. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/stop.h"
+#include "arch/x86/virt_detect.h"
+#include "boot/layout.h"
+#include "boot/mbinfo.h"
+#include "boot/placement.h"
+#include "lib/log.h"
+#include "lib/palloc.h"
+#include "lib/serial.h"
+#include "lib/string.h"
+#include "vmm/options.h"
+#include "vmm/vm.h"
+
+static struct boot_info boot_info;
+static struct placement placement;
+
+static const void *identity_reader(uint64_t addr, size_t len)
+{
+    /* The early tables identity-map 0..4 GiB. */
+    if (addr + len < addr || addr + len > 0x100000000ull || addr == 0)
+        return 0;
+    return (const void *)(uintptr_t)addr;
+}
+
+static void console_from_options(void)
+{
+    const char *c = opt_str(&keel_opts, "console");
+    uint64_t port = 0x3f8;
+    if (!strcmp(c, "com1"))
+        port = 0x3f8;
+    else if (!strcmp(c, "com2"))
+        port = 0x2f8;
+    else if (!parse_u64(c, strlen(c), &port) || port == 0 || port > 0xfff8) {
+        klog("warning: option 'console': bad value '%s' (com1, com2 or 0x<port>); using com1", c);
+        port = 0x3f8;
+    }
+    if (port != serial_port() || opt_given(&keel_opts, "baud"))
+        serial_init((uint16_t)port, (uint32_t)opt_u64(&keel_opts, "baud"));
+    if (opt_flag(&keel_opts, "debugcon"))
+        console_add_sink(debugcon_write);
+}
+
+static const char *mem_type_name(uint32_t t)
+{
+    static const char *const n[] = { "?", "available", "reserved", "ACPI", "NVS", "bad" };
+    return t <= MEM_BAD ? n[t] : "?";
+}
+
+static void report_boot(const struct boot_info *bi)
+{
+    unsigned i;
+    uint64_t avail = 0;
+    klog("booted by %s (multiboot%s)", bi->loader_name[0] ? bi->loader_name : "an unnamed loader",
+         bi->mb_version == 2 ? "2" : " v1");
+    klog("command line: '%s'", bi->cmdline);
+    klog("memory map:");
+    for (i = 0; i < bi->nmmap; i++) {
+        const struct mem_range *r = &bi->mmap[i];
+        klog("  [%016lx-%016lx) %-9s %lu KiB", r->base, r->base + r->len, mem_type_name(r->type), r->len >> 10);
+        if (r->type == MEM_AVAILABLE)
+            avail += r->len;
+    }
+    klog("RAM available: %lu MiB", avail >> 20);
+    for (i = 0; i < bi->nmods; i++)
+        klog("module %u: [%08lx-%08lx) %lu KiB '%s'", i, bi->mods[i].start, bi->mods[i].end,
+             (bi->mods[i].end - bi->mods[i].start) >> 10, bi->mods[i].cmdline);
+}
+
+static void report_region(void)
+{
+    klog("keel's region: [%08lx-%08lx) %lu MiB reserved (top of RAM below 4 GiB)", placement.region_base,
+         placement.region_end, (placement.region_end - placement.region_base) >> 20);
+    klog("keel image: %lu KiB at %08lx; region free: %lu KiB", keel_image_size() >> 10, keel_image_phys(),
+         palloc_free_bytes() >> 10);
+    klog("guest RAM: [00100000-%08lx) free for the guest (plus RAM above 4 GiB)", placement.region_base);
+}
+
+__attribute__((noinline)) static void selftest_fault(void)
+{
+    extern char keel_stack_guard[];
+    klog("selftest: reading keel's stack guard page on purpose");
+    (void)*(volatile uint64_t *)(keel_stack_guard + 8);
+}
+
+void keel_main(uint32_t magic, uint64_t info_phys);
+void keel_main(uint32_t magic, uint64_t info_phys)
+{
+    const char *err;
+    uint64_t identity_end = 0, region_size;
+    unsigned i;
+
+    serial_init(0x3f8, 115200);
+    console_add_sink(serial_write);
+    desc_init();
+    kprintf("\n");
+    klog("keel %s: bare-metal x86-64 micro-hypervisor", KEEL_VERSION);
+
+    err = mbinfo_parse(magic, info_phys, identity_reader, &boot_info);
+    if (err)
+        keel_fatal("%s", err);
+    opt_parse(&keel_opts, keel_options, keel_options_count, boot_info.cmdline);
+    console_from_options();
+    if (opt_flag(&keel_opts, "help"))
+        opt_print_help(&keel_opts);
+
+    report_boot(&boot_info);
+    virt_report_cpu();
+
+    err = mbinfo_validate(&boot_info);
+    if (err)
+        keel_fatal("%s", err);
+
+    for (i = 0; i < boot_info.nmmap; i++) {
+        uint64_t e = boot_info.mmap[i].base + boot_info.mmap[i].len;
+        /* RAM only: MMIO above 4 GiB is the guest's business, not keel's. */
+        if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
+            identity_end = e;
+    }
+    region_size = KEEL_REGION_SIZE;
+    err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
+                     &placement);
+    if (err)
+        keel_fatal("%s", err);
+    palloc_init(placement.region_base, placement.region_end - placement.region_base, keel_image_size());
+    paging_relocate(placement.region_base, identity_end);
+    report_region();
+
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "fault"))
+        selftest_fault();
+
+    if (boot_info.nmods == 0) {
+        klog("no guest given: boot report done");
+        keel_exit(KEEL_EXIT_OK);
+    }
+    vm_run(&boot_info, &placement);
+}

@@ -1,0 +1,21 @@
+#include "vmm/options.h"
+
+struct opt_values keel_opts;
+
+const struct opt_desc keel_options[] = {
+    { "console", OPT_STRING, "com1", 0, 0, 0, "serial console: com1, com2 or 0x<port>" },
+    { "baud", OPT_U64, "115200", 0, 50, 115200, "serial speed" },
+    { "debugcon", OPT_FLAG, 0, 0, 0, 0, "also print to the port 0xE9 debug console" },
+    { "help", OPT_FLAG, 0, 0, 0, 0, "print this table" },
+    { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state", 0, 0,
+      "fault: take an exception in keel on purpose; bad-guest-state: break the guest state before entry" },
+    { "profile", OPT_STRING, "host", 0, 0, 0, "guest CPU profile: host, x86-64-v1..v4, minimal" },
+    { "cpuid", OPT_STRING, "", 0, 0, 0, "CPUID feature overrides: +feat,-feat" },
+    { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },
+    { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },
+    { "msr.filter.default", OPT_CHOICE, "allow", "allow|deny", 0, 0, "filter action where no range matches" },
+    { "msr.unknown", OPT_CHOICE, "gp", "gp|ignore|log", 0, 0, "MSRs keel does not know: #GP, ignore, or ignore+log" },
+    { "msr.dump", OPT_FLAG, 0, 0, 0, 0, "print the MSR table as applied to this guest" },
+    { "vendor", OPT_CHOICE, "auto", "auto|svm|vmx", 0, 0, "virtualization backend" },
+};
+const unsigned keel_options_count = sizeof(keel_options) / sizeof(keel_options[0]);

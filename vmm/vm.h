@@ -1,0 +1,9 @@
+#ifndef KEEL_VMM_VM_H
+#define KEEL_VMM_VM_H
+#include "boot/bootinfo.h"
+#include "boot/placement.h"
+
+/* Build the guest and run it until it ends; never returns. */
+__attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);
+
+#endif
