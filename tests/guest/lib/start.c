@@ -1,0 +1,255 @@
+/* Start-up (IDT, vendor, multiboot command line), exception handling with
+ * fixups, PASS/FAIL reporting and the exit path. */
+#include "guest.h"
+
+const struct mb_info *mbi;
+uint32_t mb_magic;
+int argc;
+const char *argv[MAX_ARGS];
+static char cmdline_buf[1024];
+
+volatile uint32_t guest_fixup_eip;
+volatile uint32_t guest_fault_vec;
+volatile uint32_t guest_fault_err;
+volatile uint32_t guest_fault_count;
+
+unsigned n_passed, n_failed;
+
+/* ---- IDT ---- */
+struct idt_entry {
+    uint16_t off_lo, sel;
+    uint8_t zero, type;
+    uint16_t off_hi;
+} __attribute__((packed));
+static struct idt_entry idt[32] __attribute__((aligned(8)));
+extern const uint32_t exc_stub_table[32];
+
+struct exc_frame {
+    uint32_t edi, esi, ebp, esp_pusha, ebx, edx, ecx, eax;
+    uint32_t vec, err;
+    uint32_t eip, cs, eflags;
+};
+
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS",
+    "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "22",  "23",  "24",  "25",
+    "26",  "27",  "#HV", "#VC", "#SX", "31",
+};
+
+const char *vector_name(uint32_t v)
+{
+    return v < 32 ? exc_names[v] : "?";
+}
+
+void exc_handler(struct exc_frame *f);
+void exc_handler(struct exc_frame *f)
+{
+    if (guest_fixup_eip) {
+        f->eip = guest_fixup_eip;
+        guest_fixup_eip = 0;
+        guest_fault_vec = f->vec;
+        guest_fault_err = f->err;
+        guest_fault_count++;
+        return;
+    }
+    printf("FAIL exception: unexpected %s (vector %u) err=0x%x at eip=0x%08x\n",
+           vector_name(f->vec), f->vec, f->err, f->eip);
+    printf("  eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x esp=%08x efl=%08x\n",
+           f->eax, f->ebx, f->ecx, f->edx, f->esi, f->edi, f->ebp, f->esp_pusha + 20, f->eflags);
+    n_failed++;
+    finish();
+}
+
+static void idt_init(void)
+{
+    for (int i = 0; i < 32; i++) {
+        uint32_t a = exc_stub_table[i];
+        idt[i].off_lo = (uint16_t)a;
+        idt[i].off_hi = (uint16_t)(a >> 16);
+        idt[i].sel = 0x08;
+        idt[i].zero = 0;
+        idt[i].type = 0x8e; /* present, DPL0, 32-bit interrupt gate */
+    }
+    struct {
+        uint16_t limit;
+        uint32_t base;
+    } __attribute__((packed)) d = { sizeof idt - 1, (uint32_t)idt };
+    __asm__ volatile("lidt %0" ::"m"(d));
+}
+
+/* ---- command line ---- */
+static void parse_cmdline(const char *s)
+{
+    size_t n = 0;
+    while (s && s[n] && n < sizeof cmdline_buf - 1) {
+        cmdline_buf[n] = s[n];
+        n++;
+    }
+    cmdline_buf[n] = 0;
+    char *p = cmdline_buf;
+    argc = 0;
+    while (*p && argc < MAX_ARGS) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = 0;
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+}
+
+bool has_arg(const char *word)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], word))
+            return true;
+    return false;
+}
+
+const char *arg_value(const char *key)
+{
+    size_t k = strlen(key);
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], key, k) && argv[i][k] == '=')
+            return argv[i] + k + 1;
+    return NULL;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!s || !*s)
+        return false;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        if (!*s)
+            return false;
+        for (; *s; s++) {
+            unsigned d;
+            if (*s >= '0' && *s <= '9')
+                d = *s - '0';
+            else if (*s >= 'a' && *s <= 'f')
+                d = *s - 'a' + 10;
+            else if (*s >= 'A' && *s <= 'F')
+                d = *s - 'A' + 10;
+            else
+                return false;
+            v = (v << 4) | d;
+        }
+    } else {
+        for (; *s; s++) {
+            if (*s < '0' || *s > '9')
+                return false;
+            v = (v << 3) + (v << 1) + (uint64_t)(*s - '0');
+        }
+    }
+    *out = v;
+    return true;
+}
+
+uint64_t arg_u64(const char *key, uint64_t def)
+{
+    uint64_t v;
+    return parse_u64(arg_value(key), &v) ? v : def;
+}
+
+/* ---- reporting ---- */
+void pass(const char *name)
+{
+    n_passed++;
+    printf("PASS %s\n", name);
+}
+
+static void vfail(const char *name, const char *fmt, va_list ap)
+{
+    char buf[400];
+    vsnprintf_g(buf, sizeof buf, fmt, ap);
+    n_failed++;
+    printf("FAIL %s: %s\n", name, buf);
+}
+
+void fail(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(name, fmt, ap);
+    va_end(ap);
+}
+
+bool check(bool cond, const char *name, const char *fmt, ...)
+{
+    if (cond) {
+        pass(name);
+        return true;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(name, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+void info(const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf_g(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    printf("INFO %s\n", buf);
+}
+
+void guest_exit(uint32_t code)
+{
+    /* Let the UART drain (LSR bit 6, transmitter empty) or the last line is lost. */
+    for (unsigned spin = 0; !(inb(0x3f8 + 5) & 0x40) && spin < 10000000; spin++)
+        ;
+    outl(0xf4, code);       /* isa-debug-exit (keel traps it) */
+    for (const char *s = "Shutdown"; *s; s++)
+        outb(0x8900, (uint8_t)*s);  /* Bochs fallback */
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+void finish(void)
+{
+    printf("SUMMARY: %u passed, %u failed\n", n_passed, n_failed);
+    guest_exit(n_failed ? 1 : 0);
+}
+
+/* ---- vendor ---- */
+enum guest_vendor guest_vendor;
+char guest_vendor_str[13];
+
+const char *vendor_name(void)
+{
+    return guest_vendor == GV_AMD ? "AMD" : guest_vendor == GV_INTEL ? "Intel" : "other";
+}
+
+void guest_start(uint32_t magic, uint32_t info_addr);
+void guest_start(uint32_t magic, uint32_t info_addr)
+{
+    serial_init();
+    idt_init();
+    mb_magic = magic;
+    mbi = magic == 0x2BADB002u ? (const struct mb_info *)info_addr : NULL;
+    struct cpuid_r r = cpuid(0, 0);
+    memcpy(guest_vendor_str + 0, &r.b, 4);
+    memcpy(guest_vendor_str + 4, &r.d, 4);
+    memcpy(guest_vendor_str + 8, &r.c, 4);
+    guest_vendor_str[12] = 0;
+    if (!strcmp(guest_vendor_str, "AuthenticAMD") || !strcmp(guest_vendor_str, "HygonGenuine"))
+        guest_vendor = GV_AMD;
+    else if (!strcmp(guest_vendor_str, "GenuineIntel"))
+        guest_vendor = GV_INTEL;
+    else
+        guest_vendor = GV_OTHER;
+    if (mbi && (mbi->flags & (1u << 2)))
+        parse_cmdline((const char *)mbi->cmdline);
+    if (!mbi)
+        printf("WARN: no multiboot magic (eax=0x%08x)\n", magic);
+    int rc = guest_main();
+    (void)rc;
+    finish();
+}
