@@ -1,0 +1,65 @@
+#include "vmm/npt.h"
+#include "lib/palloc.h"
+
+#define TWO_MIB 0x200000ull
+#define FOUR_KIB 0x1000ull
+#define PRESENT_MASK 0x7ull     /* NPT: P|W|U; EPT: R|W|X: nonzero low bits = present */
+
+static unsigned pages;
+
+static uint64_t *tbl(uint64_t pa)
+{
+    return (uint64_t *)palloc_ptr(pa);
+}
+
+static uint64_t *walk(const struct npt_format *fmt, uint64_t root, uint64_t gpa, int to_level)
+{
+    uint64_t *t = tbl(root);
+    int level;
+    for (level = 4; level > to_level; level--) {
+        unsigned idx = (gpa >> (12 + 9 * (level - 1))) & 511;
+        if (!(t[idx] & PRESENT_MASK)) {
+            uint64_t page = palloc_page();
+            if (!page)
+                return 0;
+            pages++;
+            t[idx] = fmt->table_entry(page);
+        }
+        t = tbl(t[idx] & 0x000FFFFFFFFFF000ull);
+    }
+    return t;
+}
+
+static bool map_range(const struct npt_format *fmt, uint64_t root, uint64_t start, uint64_t end)
+{
+    uint64_t a = start;
+    while (a < end) {
+        int level = (!(a & (TWO_MIB - 1)) && end - a >= TWO_MIB) ? 2 : 1;
+        uint64_t size = level == 2 ? TWO_MIB : FOUR_KIB;
+        uint64_t *t = walk(fmt, root, a, level);
+        if (!t)
+            return false;
+        t[(a >> (12 + 9 * (level - 1))) & 511] = fmt->leaf_entry(a, level);
+        a += size;
+    }
+    return true;
+}
+
+uint64_t npt_build(const struct npt_format *fmt, uint64_t top, uint64_t hole_base, uint64_t hole_end)
+{
+    uint64_t root = palloc_page();
+    pages = 1;
+    if (!root)
+        return 0;
+    top = (top + FOUR_KIB - 1) & ~(FOUR_KIB - 1);
+    if (!map_range(fmt, root, 0, hole_base < top ? hole_base : top))
+        return 0;
+    if (hole_end < top && !map_range(fmt, root, hole_end, top))
+        return 0;
+    return root;
+}
+
+unsigned npt_table_pages(void)
+{
+    return pages;
+}

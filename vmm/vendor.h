@@ -1,0 +1,45 @@
+/* The vendor backend interface: SVM (arch/x86/svm) and VMX (arch/x86/vmx)
+ * each provide one `struct vendor_ops`. vmm/run.c drives the loop:
+ *     for (;;) { ops->enter(v); exit_handlers[v->exit.kind](v); ... }
+ * The vendor also implements every hook in vmm/arch_hooks.h for the vcpu
+ * it runs (they dispatch through the current backend). */
+#ifndef KEEL_VMM_VENDOR_H
+#define KEEL_VMM_VENDOR_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/vcpu.h"
+#include "vmm/guest.h"
+#include "vmm/msr.h"
+
+struct npt_format;
+
+struct vendor_ops {
+    const char *name;                       /* "svm" / "vmx" */
+    /* Turn virtualization on for this CPU (EFER.SVME / VMXON) and read the
+     * capabilities; false (with a klog saying why) if impossible. */
+    bool (*cpu_init)(void);
+    /* The nested-paging entry format (vmm/npt.h). */
+    const struct npt_format *npt;
+    /* Create the vcpu's hardware state (VMCB/VMCS, bitmaps) for a guest that
+     * starts in `entry` state with nested page tables at `npt_root`. */
+    bool (*vcpu_create)(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root);
+    /* Enter the guest; return after an exit with v->exit decoded and
+     * v->regs holding every guest GPR (RAX and RSP included). */
+    void (*enter)(struct vcpu *v);
+    /* Print the hardware state by name (VMCB fields / VMCS guest state) for
+     * a failed entry or an unhandled exit. */
+    void (*dump_state)(struct vcpu *v);
+
+    /* Hooks behind vmm/arch_hooks.h. */
+    void (*advance_rip)(struct vcpu *v);
+    void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+    uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
+    bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);
+    void (*msr_intercepts_changed)(struct vcpu *v, const struct msr_intercepts *mi);
+};
+
+extern const struct vendor_ops svm_ops;
+extern const struct vendor_ops vmx_ops;
+extern const struct vendor_ops *vendor;     /* the backend in use */
+
+#endif
