@@ -1,9 +1,17 @@
 /* The MSR virtualization engine: one table of per-MSR handlers.
- * Implemented in vmm/msr*.c (owned by the MSR engine). */
+ * Implemented in vmm/msr*.c (owned by the MSR engine). See docs/msr.md.
+ *
+ *   vmm/msr_table.c   the table (one const row per MSR or range) + handlers
+ *   vmm/msr.c         dispatch, per-vCPU state, bitmap generation, lazy
+ *                     host-state restore, dump and statistics
+ *   vmm/msr_filter.c  msr.filter / msr.filter.default / msr.unknown parsing
+ *   vmm/msr_encode.c  neutral bitmaps -> VMX MSR bitmap / SVM MSRPM
+ */
 #ifndef KEEL_VMM_MSR_H
 #define KEEL_VMM_MSR_H
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct vcpu;
 
@@ -21,10 +29,189 @@ struct msr_intercepts {
     uint8_t write[MSR_RANGE_COUNT][MSR_RANGE_SIZE / 8];
 };
 
-/* Exit-path entry points: look the MSR up (O(log n) or better), apply the
- * filter and unknown-MSR policy, run the handler. On MSR_GP the caller
- * injects #GP and RAX/RDX stay untouched. */
+/* ---- policy: filter and unknown MSRs ------------------------------------ */
+
+/* Access bits, used by the filter and the table's intercept class. */
+#define MSR_ACC_R 1u
+#define MSR_ACC_W 2u
+#define MSR_ACC_RW (MSR_ACC_R | MSR_ACC_W)
+
+/* One filter range: [first, last] (inclusive) for the accesses in `access`. */
+struct msr_filter_range {
+    uint32_t first, last;
+    uint8_t access;     /* MSR_ACC_* this range applies to */
+    bool allow;         /* false: deny -> #GP */
+};
+
+#define MSR_FILTER_MAX 16
+/* KVM_X86_SET_MSR_FILTER semantics per vCPU: the first range that contains
+ * the index AND names the access decides; no match -> default_allow. */
+struct msr_filter {
+    uint32_t count;
+    bool default_allow;
+    struct msr_filter_range r[MSR_FILTER_MAX];
+};
+
+/* msr.unknown=gp|ignore|log: what an MSR that is not in the table does. */
+enum msr_unknown_policy {
+    MSR_UNKNOWN_GP = 0,     /* #GP both ways (default) */
+    MSR_UNKNOWN_IGNORE,     /* reads 0, writes dropped */
+    MSR_UNKNOWN_LOG,        /* like ignore, each index logged once */
+};
+
+/* Parse `msr.filter=` (spec, may be NULL or "" = no ranges) and
+ * `msr.filter.default=` (default_action: "allow", "deny", NULL = allow).
+ * Grammar (docs/msr.md):
+ *   spec   := range ("," range)*
+ *   range  := action ":" access ":" index ("-" index)?
+ *   action := "allow" | "deny"       access := "r" | "w" | "rw" | "wr"
+ *   index  := decimal | 0x-hex (32 bits), first <= last
+ * On error returns false and writes a message naming the bad token to err;
+ * *out is then unspecified. */
+bool msr_filter_parse(const char *spec, const char *default_action, struct msr_filter *out,
+                      char *err, size_t errlen);
+/* Parse `msr.unknown=`; false (and *out unchanged) if not gp|ignore|log. */
+bool msr_unknown_parse(const char *s, enum msr_unknown_policy *out);
+/* First matching range wins, else the default. Bounded: <= MSR_FILTER_MAX. */
+bool msr_filter_allows(const struct msr_filter *f, uint32_t index, unsigned access);
+
+/* ---- per-vCPU state --------------------------------------------------------- */
+
+/* Per physical CPU: the live value of each class-(c) MSR (seed 004), so a
+ * WRMSR that would write the value already there is skipped. */
+enum msr_keel_reg { MSR_KEEL_SPEC_CTRL, MSR_KEEL_TSC_AUX, MSR_KEEL_COUNT };
+struct msr_cpu_cache {
+    uint64_t live[MSR_KEEL_COUNT];
+    uint32_t valid;     /* bit k: live[k] is known */
+};
+
+struct msr_config {
+    struct msr_filter filter;
+    enum msr_unknown_policy unknown;
+    /* The profile enables Intel's virtual mitigation MSRs
+     * (0x50000000-0x50000002) for Intel guests; ARCH_CAPABILITIES then also
+     * reports bit 63 (virtual enumeration supported). */
+    bool virt_mitigation;
+    /* Host (keel) values of the class-(c) MSRs and whether the host has them. */
+    bool host_has_spec_ctrl;
+    uint64_t host_spec_ctrl;            /* keel's own IA32_SPEC_CTRL */
+    uint64_t host_spec_ctrl_supported;  /* SPEC_CTRL bits the host CPU implements */
+    bool host_has_tsc_aux;
+    uint64_t host_tsc_aux;              /* keel's own IA32_TSC_AUX */
+    uint64_t apic_base;                 /* initial IA32_APIC_BASE (host value) */
+    struct msr_cpu_cache *cpu;          /* NULL: the boot CPU's cache */
+};
+
+/* Table rows: fixed at build time (checked in msr_table.c). */
+#define MSR_MAX_ROWS 64
+#define MSR_MAX_SLOTS 96
+#define MSR_UNKNOWN_LOG_MAX 32
+
+struct msr_vcpu_state {
+    const struct msr_config *cfg;       /* policy (copied filter below) */
+    struct msr_filter filter;
+    enum msr_unknown_policy unknown;
+    uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
+    uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
+    uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
+    uint32_t held_virtual;              /* MSR_HV_*: vendor had no place, kept in val[] */
+    uint64_t reads[MSR_MAX_ROWS], writes[MSR_MAX_ROWS];
+    uint64_t unknown_reads, unknown_writes;
+    uint64_t filter_denials;
+    uint64_t restores_performed, restores_skipped;
+    uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
+    uint32_t unknown_logged_count;
+    struct msr_cpu_cache *cpu;
+    uint8_t keel_row[MSR_KEEL_COUNT];   /* table row of each class-(c) MSR */
+    struct msr_intercepts intercepts;   /* generated from the table */
+};
+
+#define MSR_HV_S_CET 0x1
+#define MSR_HV_INT_SSP_TAB 0x2
+
+/* row_flags bits */
+#define MSR_RF_EXISTS 0x01      /* the guest has this MSR (caps AND vendor) */
+#define MSR_RF_DENY_R 0x02      /* the filter denies every read of the row */
+#define MSR_RF_DENY_W 0x04
+#define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
+
+/* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
+ * policy from cfg (cfg must outlive v) and generate the bitmaps
+ * (msr_policy_changed). v->policy must be set. Returns 0. */
+int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_config *cfg);
+/* Guest caps (v->policy) or filter/unknown policy changed at run time:
+ * recompute existence and filter verdicts, regenerate the bitmaps and call
+ * vcpu_msr_intercepts_changed(). Per vCPU, no global state. */
+void msr_policy_changed(struct vcpu *v);
+void msr_set_filter(struct vcpu *v, const struct msr_filter *f);
+void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
+
+/* ---- exit path ------------------------------------------------------------- */
+
+/* Exit-path entry points: look the MSR up (O(log n)), apply the filter and
+ * unknown-MSR policy, run the handler. On MSR_GP the caller injects #GP and
+ * RAX/RDX stay untouched (*value is only written on MSR_OK). */
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value);
 enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value);
+
+/* Class (c) host state, seed 004: call msr_before_entry() right before
+ * VMRUN/VMLAUNCH (loads the guest's values where they differ from the live
+ * ones) and msr_after_exit() right after the exit (restores keel's values
+ * keel needs while it handles the exit). msr_host_restore() puts every
+ * class-(c) MSR back to keel's value (guest stopped). Each is a compare per
+ * MSR when nothing changed. */
+void msr_before_entry(struct vcpu *v);
+void msr_after_exit(struct vcpu *v);
+void msr_host_restore(struct vcpu *v);
+/* Optional: record the live values of the class-(c) MSRs on this CPU (else
+ * the first msr_before_entry() writes them unconditionally). */
+void msr_cpu_cache_prime(struct msr_cpu_cache *c, const struct msr_config *cfg);
+
+/* ---- diagnostics ------------------------------------------------------------ */
+
+void msr_dump(struct vcpu *v);          /* msr.dump */
+void msr_print_stats(struct vcpu *v);   /* at guest exit */
+/* Hypercall 2: reads/writes keel handled for the row containing index
+ * (0/0 for an index not in the table). */
+void msr_get_counts(struct vcpu *v, uint32_t index, uint64_t *reads, uint64_t *writes);
+
+/* ---- table introspection (dump, tests, fuzzer) ------------------------------ */
+
+/* Intercept class of a row. */
+enum msr_icpt { MSR_ICPT_NONE = 0, MSR_ICPT_W = MSR_ACC_W, MSR_ICPT_RW = MSR_ACC_RW };
+/* Host-state class of a row. */
+enum msr_host_class {
+    MSR_HOST_HW = 'a',      /* switched by hardware (VMCS/VMCB fields, VMLOAD/VMSAVE) */
+    MSR_HOST_GUEST = 'b',   /* guest-owned, never used by keel: left as the guest set it */
+    MSR_HOST_KEEL = 'c',    /* keel has its own value: lazily restored, per-CPU cache */
+    MSR_HOST_NONE = '-',    /* purely virtual (or never exists): no host state */
+};
+
+struct msr_desc;
+size_t msr_table_size(void);
+const struct msr_desc *msr_table_row(size_t i);
+const struct msr_desc *msr_lookup(uint32_t index);     /* NULL if not in the table */
+size_t msr_row_id(const struct msr_desc *d);
+uint32_t msr_desc_first(const struct msr_desc *d);
+uint32_t msr_desc_count(const struct msr_desc *d);
+const char *msr_desc_name(const struct msr_desc *d);
+unsigned msr_desc_icpt(const struct msr_desc *d);
+char msr_desc_host_class(const struct msr_desc *d);
+/* Whether a guest with these caps/config has the MSR at index. */
+bool msr_exists(const struct vcpu *v, uint32_t index);
+/* What the generated bitmap must say for index (MSR_ACC_* bits = intercept). */
+unsigned msr_expected_intercept(const struct vcpu *v, uint32_t index);
+
+/* ---- vendor encoders (pure; vmm/msr_encode.c) -------------------------------- */
+
+/* Intel SDM Vol. 3C 25.6.9 "MSR-Bitmap Address": read-low (0-0x1fff) at bytes
+ * 0-1023, read-high (0xc0000000-0xc0001fff) at 1024-2047, write-low at
+ * 2048-3071, write-high at 3072-4095. Range 2 (0xc0010000) cannot be
+ * expressed: those MSRs always exit on VMX. */
+void msr_encode_vmx_bitmap(const struct msr_intercepts *mi, uint8_t out[4096]);
+/* AMD APM Vol. 2 15.11 "MSR Intercepts": 2 bits per MSR (read at bit 2n,
+ * write at 2n+1), 0x0000_0000-0x0000_1fff at byte 0x0, 0xc000_0000-... at
+ * 0x800, 0xc001_0000-... at 0x1000; bytes 0x1800-0x1fff reserved (set). */
+void msr_encode_svm_msrpm(const struct msr_intercepts *mi, uint8_t out[8192]);
 
 #endif

@@ -1,0 +1,397 @@
+/* MSR engine core: exit-path dispatch over THE table (msr_table.c), per-vCPU
+ * policy, intercept-bitmap generation, lazy host-state restore (seed 004),
+ * msr.dump and statistics. The exit path (msr_read/msr_write) is a binary
+ * search, a flags test, a counter increment and the handler: no logging, no
+ * loops over the table; logging happens only on the deny/unknown paths. */
+#include "vmm/msr_impl.h"
+#include "vmm/arch_hooks.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+static struct msr_cpu_cache boot_cpu_cache;
+
+/* ---- lookup -------------------------------------------------------------- */
+
+const struct msr_desc *msr_lookup(uint32_t index)
+{
+    size_t lo = 0, hi = msr_table_rows;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct msr_desc *d = &msr_table[mid];
+        if (index < d->first)
+            hi = mid;
+        else if (index - d->first >= d->count)
+            lo = mid + 1;
+        else
+            return d;
+    }
+    return NULL;
+}
+
+size_t msr_table_size(void) { return msr_table_rows; }
+const struct msr_desc *msr_table_row(size_t i) { return i < msr_table_rows ? &msr_table[i] : NULL; }
+size_t msr_row_id(const struct msr_desc *d) { return (size_t)(d - msr_table); }
+uint32_t msr_desc_first(const struct msr_desc *d) { return d->first; }
+uint32_t msr_desc_count(const struct msr_desc *d) { return d->count; }
+const char *msr_desc_name(const struct msr_desc *d) { return d->name; }
+unsigned msr_desc_icpt(const struct msr_desc *d) { return d->icpt; }
+char msr_desc_host_class(const struct msr_desc *d) { return d->host; }
+
+/* ---- slow paths: filter denial, unknown MSRs ----------------------------- */
+
+__attribute__((noinline, cold)) static enum msr_verdict deny(struct vcpu *v, uint32_t index, bool write)
+{
+    uint64_t n = ++v->msr->filter_denials;
+    /* Rate limit: the first 8, then every power of two. */
+    if (n <= 8 || (n & (n - 1)) == 0)
+        klog("msr: filter denied %s of 0x%x (vcpu %u, denial #%llu)", write ? "write" : "read", index,
+             v->id, (unsigned long long)n);
+    return MSR_GP;
+}
+
+__attribute__((noinline, cold)) static enum msr_verdict unknown(struct vcpu *v, uint32_t index, bool write,
+                                                                uint64_t *value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t k;
+    if (write)
+        s->unknown_writes++;
+    else
+        s->unknown_reads++;
+    if (!msr_filter_allows(&s->filter, index, write ? MSR_ACC_W : MSR_ACC_R))
+        return deny(v, index, write);
+    if (s->unknown == MSR_UNKNOWN_GP)
+        return MSR_GP;
+    if (s->unknown == MSR_UNKNOWN_LOG) {
+        uint32_t n = s->unknown_logged_count < MSR_UNKNOWN_LOG_MAX ? s->unknown_logged_count
+                                                                   : MSR_UNKNOWN_LOG_MAX;
+        for (k = 0; k < n && s->unknown_logged[k] != index; k++)
+            ;
+        if (k == n && s->unknown_logged_count < MSR_UNKNOWN_LOG_MAX) {
+            s->unknown_logged[s->unknown_logged_count++] = index;
+            klog("msr: unknown MSR 0x%x %s (ignored)", index, write ? "written" : "read");
+        } else if (k == n && s->unknown_logged_count == MSR_UNKNOWN_LOG_MAX) {
+            s->unknown_logged_count++;
+            klog("msr: more than %u unknown MSRs; no longer logging them", MSR_UNKNOWN_LOG_MAX);
+        }
+    }
+    /* Never passed to hardware: reads 0, writes dropped. */
+    if (!write)
+        *value = 0;
+    return MSR_OK;
+}
+
+static inline bool filter_denies(const struct msr_vcpu_state *s, uint8_t f, uint32_t index, unsigned acc,
+                                 uint8_t deny_bit)
+{
+    if (__builtin_expect(f & MSR_RF_MIXED, 0))
+        return !msr_filter_allows(&s->filter, index, acc);
+    return f & deny_bit;
+}
+
+/* ---- exit path ------------------------------------------------------------ */
+
+enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    const struct msr_desc *d = msr_lookup(index);
+    size_t id;
+    uint8_t f;
+    if (__builtin_expect(!d, 0))
+        return unknown(v, index, false, value);
+    id = (size_t)(d - msr_table);
+    f = s->row_flags[id];
+    s->reads[id]++;
+    if (__builtin_expect(f & (MSR_RF_DENY_R | MSR_RF_MIXED), 0) &&
+        filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
+        return deny(v, index, false);
+    if (!(f & MSR_RF_EXISTS))
+        return MSR_GP;
+    return d->read(v, d, index, value);
+}
+
+enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    const struct msr_desc *d = msr_lookup(index);
+    size_t id;
+    uint8_t f;
+    if (__builtin_expect(!d, 0))
+        return unknown(v, index, true, NULL);
+    id = (size_t)(d - msr_table);
+    f = s->row_flags[id];
+    s->writes[id]++;
+    if (__builtin_expect(f & (MSR_RF_DENY_W | MSR_RF_MIXED), 0) &&
+        filter_denies(s, f, index, MSR_ACC_W, MSR_RF_DENY_W))
+        return deny(v, index, true);
+    if (!(f & MSR_RF_EXISTS))
+        return MSR_GP;
+    return d->write(v, d, index, value);
+}
+
+/* ---- policy and bitmaps ------------------------------------------------------ */
+
+/* A row is "mixed" when some filter range overlaps it without covering it;
+ * otherwise the first-match result is the same for every index of the row
+ * and is cached in row_flags. */
+static uint8_t row_filter_flags(const struct msr_filter *f, const struct msr_desc *d)
+{
+    uint32_t last = d->first + d->count - 1, k;
+    uint8_t fl = 0;
+    for (k = 0; k < f->count && k < MSR_FILTER_MAX; k++) {
+        const struct msr_filter_range *r = &f->r[k];
+        if (r->last < d->first || r->first > last)
+            continue;
+        if (r->first > d->first || r->last < last)
+            return MSR_RF_MIXED;
+    }
+    if (!msr_filter_allows(f, d->first, MSR_ACC_R))
+        fl |= MSR_RF_DENY_R;
+    if (!msr_filter_allows(f, d->first, MSR_ACC_W))
+        fl |= MSR_RF_DENY_W;
+    return fl;
+}
+
+static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_desc *d, uint32_t index)
+{
+    uint8_t f = s->row_flags[d - msr_table];
+    unsigned acc = d->icpt;
+    if (!(f & MSR_RF_EXISTS))
+        return MSR_ACC_RW;
+    if (filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
+        acc |= MSR_ACC_R;
+    if (filter_denies(s, f, index, MSR_ACC_W, MSR_RF_DENY_W))
+        acc |= MSR_ACC_W;
+    return acc;
+}
+
+static void generate_bitmaps(struct msr_vcpu_state *s)
+{
+    struct msr_intercepts *mi = &s->intercepts;
+    size_t i;
+    uint32_t k, r;
+    /* Everything not in the table (and every absent MSR) exits. */
+    memset(mi, 0xff, sizeof(*mi));
+    for (i = 0; i < msr_table_rows; i++) {
+        const struct msr_desc *d = &msr_table[i];
+        for (r = 0; r < MSR_RANGE_COUNT; r++) {
+            if (d->first < msr_range_base[r] || d->first - msr_range_base[r] >= MSR_RANGE_SIZE)
+                continue;
+            for (k = 0; k < d->count; k++) {
+                uint32_t index = d->first + k, bit = index - msr_range_base[r];
+                unsigned acc;
+                if (bit >= MSR_RANGE_SIZE)
+                    break;
+                acc = row_intercept(s, d, index);
+                if (!(acc & MSR_ACC_R))
+                    mi->read[r][bit / 8] &= (uint8_t)~(1u << (bit % 8));
+                if (!(acc & MSR_ACC_W))
+                    mi->write[r][bit / 8] &= (uint8_t)~(1u << (bit % 8));
+            }
+        }
+    }
+}
+
+void msr_policy_changed(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t i;
+    for (i = 0; i < msr_table_rows; i++) {
+        const struct msr_desc *d = &msr_table[i];
+        uint8_t f = row_filter_flags(&s->filter, d);
+        if (msr_row_exists(d, v->policy, s->cfg))
+            f |= MSR_RF_EXISTS;
+        s->row_flags[i] = f;
+    }
+    generate_bitmaps(s);
+    vcpu_msr_intercepts_changed(v, &s->intercepts);
+}
+
+void msr_set_filter(struct vcpu *v, const struct msr_filter *f)
+{
+    v->msr->filter = *f;
+    if (v->msr->filter.count > MSR_FILTER_MAX)
+        v->msr->filter.count = MSR_FILTER_MAX;
+    msr_policy_changed(v);
+}
+
+void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p)
+{
+    v->msr->unknown = p;
+}
+
+int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_config *cfg)
+{
+    memset(s, 0, sizeof(*s));
+    v->msr = s;
+    s->cfg = cfg;
+    s->filter = cfg->filter;
+    if (s->filter.count > MSR_FILTER_MAX)
+        s->filter.count = MSR_FILTER_MAX;
+    s->unknown = cfg->unknown;
+    s->cpu = cfg->cpu ? cfg->cpu : &boot_cpu_cache;
+    s->keel_row[MSR_KEEL_SPEC_CTRL] = (uint8_t)msr_row_id(msr_lookup(MSR_SPEC_CTRL));
+    s->keel_row[MSR_KEEL_TSC_AUX] = (uint8_t)msr_row_id(msr_lookup(MSR_TSC_AUX));
+    msr_table_reset(v);
+    msr_policy_changed(v);
+    return 0;
+}
+
+bool msr_exists(const struct vcpu *v, uint32_t index)
+{
+    const struct msr_desc *d = msr_lookup(index);
+    return d && (v->msr->row_flags[d - msr_table] & MSR_RF_EXISTS);
+}
+
+unsigned msr_expected_intercept(const struct vcpu *v, uint32_t index)
+{
+    const struct msr_desc *d = msr_lookup(index);
+    return d ? row_intercept(v->msr, d, index) : MSR_ACC_RW;
+}
+
+/* ---- class (c): lazy host-state restore, seed 004 ------------------------------ */
+
+static inline void load(struct msr_vcpu_state *s, unsigned k, uint32_t index, uint64_t want)
+{
+    struct msr_cpu_cache *c = s->cpu;
+    if (((c->valid >> k) & 1) && c->live[k] == want) {
+        s->restores_skipped++;
+        return;
+    }
+    if (wrmsr_safe(index, want)) {
+        c->live[k] = want;
+        c->valid |= 1u << k;
+    } else {
+        c->valid &= ~(1u << k);
+    }
+    s->restores_performed++;
+}
+
+/* The value the guest runs with: its own if it has the MSR, else keel's,
+ * plus (SPEC_CTRL) the bits MITIGATION_CTRL forces on. */
+static uint64_t guest_live(const struct vcpu *v, unsigned k)
+{
+    const struct msr_vcpu_state *s = v->msr;
+    bool has = s->row_flags[s->keel_row[k]] & MSR_RF_EXISTS;
+    if (k == MSR_KEEL_SPEC_CTRL)
+        return (has ? s->val[MSLOT_SPEC_CTRL] : s->cfg->host_spec_ctrl) | s->spec_ctrl_forced;
+    return has ? s->val[MSLOT_TSC_AUX] : s->cfg->host_tsc_aux;
+}
+
+void msr_before_entry(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    const struct msr_config *c = s->cfg;
+    if (c->host_has_spec_ctrl)
+        load(s, MSR_KEEL_SPEC_CTRL, MSR_SPEC_CTRL, guest_live(v, MSR_KEEL_SPEC_CTRL));
+    if (c->host_has_tsc_aux)
+        load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, guest_live(v, MSR_KEEL_TSC_AUX));
+}
+
+/* keel handles exits with its own speculation controls; TSC_AUX is not used
+ * while handling exits, so it stays the guest's until msr_host_restore(). */
+void msr_after_exit(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    if (s->cfg->host_has_spec_ctrl)
+        load(s, MSR_KEEL_SPEC_CTRL, MSR_SPEC_CTRL, s->cfg->host_spec_ctrl);
+}
+
+void msr_host_restore(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    msr_after_exit(v);
+    if (s->cfg->host_has_tsc_aux)
+        load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, s->cfg->host_tsc_aux);
+}
+
+void msr_cpu_cache_prime(struct msr_cpu_cache *c, const struct msr_config *cfg)
+{
+    c->valid = 0;
+    if (cfg->host_has_spec_ctrl && rdmsr_safe(MSR_SPEC_CTRL, &c->live[MSR_KEEL_SPEC_CTRL]))
+        c->valid |= 1u << MSR_KEEL_SPEC_CTRL;
+    if (cfg->host_has_tsc_aux && rdmsr_safe(MSR_TSC_AUX, &c->live[MSR_KEEL_TSC_AUX]))
+        c->valid |= 1u << MSR_KEEL_TSC_AUX;
+}
+
+/* ---- diagnostics ----------------------------------------------------------------- */
+
+void msr_get_counts(struct vcpu *v, uint32_t index, uint64_t *reads, uint64_t *writes)
+{
+    const struct msr_desc *d = msr_lookup(index);
+    *reads = d ? v->msr->reads[d - msr_table] : 0;
+    *writes = d ? v->msr->writes[d - msr_table] : 0;
+}
+
+static const char *acc_str(unsigned acc)
+{
+    static const char *const s[4] = { "-", "r", "w", "rw" };
+    return s[acc & 3];
+}
+
+static const char *vendor_str(enum cpu_vendor vnd)
+{
+    return vnd == VENDOR_INTEL ? "intel" : vnd == VENDOR_AMD ? "amd" : "other";
+}
+
+static const char *unknown_str(enum msr_unknown_policy p)
+{
+    return p == MSR_UNKNOWN_IGNORE ? "ignore" : p == MSR_UNKNOWN_LOG ? "log" : "gp";
+}
+
+void msr_dump(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    const struct msr_intercepts *mi = &s->intercepts;
+    size_t i;
+    uint32_t r, k;
+    klog("msr: table as applied to vcpu %u (vendor %s, %u rows, unknown=%s, filter: %u ranges, default %s)",
+         v->id, vendor_str(v->policy->vendor), (unsigned)msr_table_rows, unknown_str(s->unknown),
+         (unsigned)s->filter.count, s->filter.default_allow ? "allow" : "deny");
+    for (k = 0; k < s->filter.count && k < MSR_FILTER_MAX; k++)
+        klog("msr:   filter %u: %s:%s:0x%x-0x%x", k, s->filter.r[k].allow ? "allow" : "deny",
+             acc_str(s->filter.r[k].access), s->filter.r[k].first, s->filter.r[k].last);
+    klog("msr: %-10s %5s %-30s %-6s %-5s %-4s %-18s %s", "index", "count", "name", "exists", "icpt", "host",
+         "read", "write");
+    for (i = 0; i < msr_table_rows; i++) {
+        const struct msr_desc *d = &msr_table[i];
+        uint8_t f = s->row_flags[i];
+        klog("msr: 0x%08x %5u %-30s %-6s %-5s %-4c %-18s %s%s", d->first, d->count, d->name,
+             (f & MSR_RF_EXISTS) ? "yes" : "no", acc_str(row_intercept(s, d, d->first)), d->host,
+             d->rd_name, d->wr_name, (f & MSR_RF_MIXED) ? " (filter splits range)" : "");
+    }
+    klog("msr: intercepted ranges in the bitmaps (outside them every MSR exits):");
+    for (r = 0; r < MSR_RANGE_COUNT; r++) {
+        uint32_t start = 0;
+        unsigned cur = 4;
+        for (k = 0; k <= MSR_RANGE_SIZE; k++) {
+            unsigned acc = 4;
+            if (k < MSR_RANGE_SIZE)
+                acc = (unsigned)((mi->read[r][k / 8] >> (k % 8)) & 1) * MSR_ACC_R |
+                      (unsigned)((mi->write[r][k / 8] >> (k % 8)) & 1) * MSR_ACC_W;
+            if (acc == cur)
+                continue;
+            if (cur != 4 && cur != 0)
+                klog("msr:   0x%08x-0x%08x %s", msr_range_base[r] + start, msr_range_base[r] + k - 1,
+                     acc_str(cur));
+            cur = acc;
+            start = k;
+        }
+    }
+}
+
+void msr_print_stats(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t i;
+    klog("msr: vcpu %u statistics (reads/writes keel handled)", v->id);
+    for (i = 0; i < msr_table_rows; i++)
+        if (s->reads[i] || s->writes[i])
+            klog("msr:   0x%08x %-30s reads %llu writes %llu", msr_table[i].first, msr_table[i].name,
+                 (unsigned long long)s->reads[i], (unsigned long long)s->writes[i]);
+    klog("msr:   unknown MSRs: reads %llu writes %llu (policy %s)", (unsigned long long)s->unknown_reads,
+         (unsigned long long)s->unknown_writes, unknown_str(s->unknown));
+    klog("msr:   filter denials %llu", (unsigned long long)s->filter_denials);
+    klog("msr:   host-state restores performed %llu skipped %llu", (unsigned long long)s->restores_performed,
+         (unsigned long long)s->restores_skipped);
+}

@@ -1,0 +1,100 @@
+/* Internal to vmm/msr*.c: the table row layout, virtual-value slots and the
+ * host-MSR accessors. Nothing outside vmm/msr* and tests includes this. */
+#ifndef KEEL_VMM_MSR_IMPL_H
+#define KEEL_VMM_MSR_IMPL_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/msr.h"
+#include "vmm/msr_defs.h"
+/* vmm/vcpu.h has a comment containing "/" "*" (owner: the lead): keep -Wcomment quiet. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcomment"
+#include "vmm/vcpu.h"
+#pragma GCC diagnostic pop
+#include "vmm/cpu_policy.h"
+
+#ifdef KEEL_HOSTED
+/* Host unit tests and the fuzzer: tests/unit/fake_arch.c. */
+bool rdmsr_safe(uint32_t msr, uint64_t *val);
+bool wrmsr_safe(uint32_t msr, uint64_t val);
+uint64_t fake_rdtsc(void);
+#define msr_hw_rdtsc() fake_rdtsc()
+#else
+#include "arch/x86/cpu.h"
+#define msr_hw_rdtsc() rdtsc()
+#endif
+
+typedef enum msr_verdict (*msr_read_fn)(struct vcpu *v, const struct msr_desc *d, uint32_t index,
+                                        uint64_t *val);
+typedef enum msr_verdict (*msr_write_fn)(struct vcpu *v, const struct msr_desc *d, uint32_t index,
+                                         uint64_t val);
+
+/* Vendor filter for existence. 0 = any vendor. */
+#define MSR_V_ANY 0
+#define MSR_V_INTEL 1
+#define MSR_V_AMD 2
+
+/* Extra existence conditions. */
+#define MSR_X_NEVER 0x01        /* never exists (reserved / no nesting / no PV) */
+#define MSR_X_VIRT_MITIG 0x02   /* needs msr_config.virt_mitigation */
+
+#define MSR_F_CANON 0x01        /* a write must be a canonical address */
+#define MSR_F_LOW32 0x02        /* only bits 31:0 are kept (read back masked) */
+
+/* One row of THE table. Handlers get the row and the exact index. */
+struct msr_desc {
+    uint32_t first;
+    uint16_t count;
+    uint8_t vendor;             /* MSR_V_* */
+    uint8_t extra;              /* MSR_X_* */
+    uint16_t feat[3];           /* exists if any is set (all FEAT_NONE: always) */
+    uint8_t icpt;               /* enum msr_icpt, applies when the MSR exists */
+    char host;                  /* enum msr_host_class */
+    uint16_t slot;              /* first virtual-value slot (count slots), or 0 */
+    uint8_t vsp1;               /* enum vcpu_state + 1 holding the value, or 0 */
+    uint8_t flags;              /* MSR_F_* */
+    bool (*exists_fn)(const struct cpu_policy *p);  /* optional, ANDed */
+    msr_read_fn read;
+    msr_write_fn write;
+    uint64_t rsvd;              /* statically reserved bits (#GP if set); handlers add
+                                 * the caps-dependent ones */
+    const char *name;
+    const char *rd_name, *wr_name;
+};
+
+/* Virtual-value slots in struct msr_vcpu_state.val[]. Slot 0 is unused. */
+enum msr_slot {
+    MSLOT_NONE = 0,
+    MSLOT_APIC_BASE,
+    MSLOT_TSC_ADJUST,
+    MSLOT_SPEC_CTRL,
+    MSLOT_MISC_ENABLE,
+    MSLOT_MTRR_VAR,                      /* 16 */
+    MSLOT_MTRR_FIX64K = MSLOT_MTRR_VAR + 2 * MTRRCAP_VCNT,
+    MSLOT_MTRR_FIX16K,                   /* 2 */
+    MSLOT_MTRR_FIX4K = MSLOT_MTRR_FIX16K + 2, /* 8 */
+    MSLOT_MTRR_DEF_TYPE = MSLOT_MTRR_FIX4K + 8,
+    MSLOT_S_CET,                         /* used when the vendor cannot hold S_CET */
+    MSLOT_INT_SSP_TAB,                   /* used when the vendor cannot hold it */
+    MSLOT_XSS,
+    MSLOT_MITI_CTRL,
+    MSLOT_TSC_AUX,
+    MSLOT_HWCR,
+    MSLOT_COUNT
+};
+_Static_assert(MSLOT_COUNT <= MSR_MAX_SLOTS, "grow MSR_MAX_SLOTS");
+
+/* vmm/msr_table.c */
+extern const struct msr_desc msr_table[];
+extern const size_t msr_table_rows;
+void msr_table_reset(struct vcpu *v);   /* architectural reset values into s->val */
+uint64_t msr_guest_spec_ctrl_hw(const struct vcpu *v); /* guest value | forced bits */
+bool msr_row_exists(const struct msr_desc *d, const struct cpu_policy *p, const struct msr_config *cfg);
+
+static inline bool msr_is_canonical(uint64_t a)
+{
+    /* 48-bit linear addresses (no LA57 in keel's profiles): bits 63:47 equal. */
+    return (uint64_t)(((int64_t)(a << 16)) >> 16) == a;
+}
+
+#endif

@@ -1,0 +1,723 @@
+/* THE MSR table: one const row per MSR or MSR range, sorted by index. The
+ * dispatcher (msr.c), the intercept bitmaps, msr.dump and the docs are all
+ * generated from these rows, so what is intercepted and what is handled
+ * cannot drift apart.
+ *
+ * Handler rules (seed 002 / STYLE "validate, then commit"):
+ *  - a read handler writes *val only when it returns MSR_OK;
+ *  - a write handler checks everything first and changes state only after
+ *    the last check (the single exception: a failing vcpu_set_state or
+ *    wrmsr_safe is itself the last step, so nothing was committed yet).
+ * Hardware-held guest state goes through vcpu_get_state/vcpu_set_state. */
+#include "vmm/msr_impl.h"
+#include "vmm/arch_hooks.h"
+
+#define S(v) ((v)->msr)
+#define P(v) ((v)->policy)
+#define HAS(v, f) policy_has(P(v), FEAT_##f)
+
+static uint64_t phys_rsvd(const struct cpu_policy *p)
+{
+    unsigned m = p->maxphyaddr;
+    if (m < 32 || m > 52)
+        m = m ? (m < 32 ? 32 : 52) : 36;
+    return ~((1ull << m) - 1);
+}
+
+/* ---- generic handlers ------------------------------------------------------ */
+
+static enum msr_verdict rd_gp(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)v, (void)d, (void)i, (void)val;
+    return MSR_GP;
+}
+
+static enum msr_verdict wr_gp(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v, (void)d, (void)i, (void)val;
+    return MSR_GP;
+}
+
+static enum msr_verdict rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    *val = S(v)->val[d->slot + (i - d->first)];
+    return MSR_OK;
+}
+
+/* State the vendor holds (VMCB save area / VMCS guest fields). */
+static enum msr_verdict rd_vs(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)i;
+    *val = vcpu_get_state(v, (enum vcpu_state)(d->vsp1 - 1));
+    return MSR_OK;
+}
+
+/* Pass-through rows reach this only when a filter forces an intercept (or a
+ * vendor always exits for the index). SDM Vol. 4 / WRMSR: a non-canonical
+ * SYSENTER_ESP/EIP, LSTAR, CSTAR, FS/GS/KERNEL_GS_BASE value is #GP. */
+static enum msr_verdict wr_vs(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if (val & d->rsvd)
+        return MSR_GP;
+    if ((d->flags & MSR_F_CANON) && !msr_is_canonical(val))
+        return MSR_GP;
+    if (d->flags & MSR_F_LOW32)
+        val = (uint32_t)val;
+    return vcpu_set_state(v, (enum vcpu_state)(d->vsp1 - 1), val) ? MSR_OK : MSR_GP;
+}
+
+/* ---- IA32_TSC / IA32_TSC_ADJUST ----------------------------------------------
+ * SDM Vol. 3B 18.17 "Time-Stamp Counter": guest TSC = host TSC + offset.
+ * 18.17.3 "Time-Stamp Counter Adjustment": a WRMSR to IA32_TSC that adds X
+ * to the TSC also adds X to IA32_TSC_ADJUST, and a write to TSC_ADJUST that
+ * adds X to it adds X to the TSC. */
+static enum msr_verdict rd_tsc(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)d, (void)i;
+    *val = msr_hw_rdtsc() + vcpu_get_state(v, VS_TSC_OFFSET);
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_tsc(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t old = vcpu_get_state(v, VS_TSC_OFFSET);
+    uint64_t off = val - msr_hw_rdtsc();
+    (void)d, (void)i;
+    if (!vcpu_set_state(v, VS_TSC_OFFSET, off))
+        return MSR_GP;
+    if (HAS(v, TSC_ADJUST))
+        S(v)->val[MSLOT_TSC_ADJUST] += off - old;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_tsc_adjust(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t delta = val - S(v)->val[MSLOT_TSC_ADJUST];
+    (void)d, (void)i;
+    if (!vcpu_set_state(v, VS_TSC_OFFSET, vcpu_get_state(v, VS_TSC_OFFSET) + delta))
+        return MSR_GP;
+    S(v)->val[MSLOT_TSC_ADJUST] = val;
+    return MSR_OK;
+}
+
+/* ---- IA32_APIC_BASE ----------------------------------------------------------
+ * SDM Vol. 3A 11.4.4 (Figure 11-5): bits 7:0 and 9 reserved, bit 8 BSP
+ * (read-only here), bit 10 EXTD (x2APIC, only with CPUID.1:ECX.x2APIC),
+ * bit 11 EN, base in bits MAXPHYADDR-1:12. 11.12.5 (Figure 11-27): legal
+ * mode transitions; EN=0/EXTD=1 is invalid, x2APIC -> xAPIC and
+ * disabled -> x2APIC are #GP. The LAPIC itself is passed through, so the
+ * (validated) value is also written to hardware. */
+static enum msr_verdict wr_apic_base(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    struct msr_vcpu_state *s = S(v);
+    uint64_t rsvd = d->rsvd | phys_rsvd(P(v));
+    uint64_t old = s->val[MSLOT_APIC_BASE], nv;
+    uint64_t om = old & (APIC_BASE_EN | APIC_BASE_EXTD), nm = val & (APIC_BASE_EN | APIC_BASE_EXTD);
+    (void)i;
+    if (!HAS(v, X2APIC))
+        rsvd |= APIC_BASE_EXTD;
+    if (val & rsvd)
+        return MSR_GP;
+    if (nm == APIC_BASE_EXTD)
+        return MSR_GP;
+    if (om == (APIC_BASE_EN | APIC_BASE_EXTD) && nm == APIC_BASE_EN)
+        return MSR_GP;
+    if (om == 0 && nm == (APIC_BASE_EN | APIC_BASE_EXTD))
+        return MSR_GP;
+    nv = (val & ~APIC_BASE_BSP) | (old & APIC_BASE_BSP);
+    if (!wrmsr_safe(MSR_APIC_BASE, nv))
+        return MSR_GP;
+    s->val[MSLOT_APIC_BASE] = nv;
+    return MSR_OK;
+}
+
+/* ---- IA32_FEATURE_CONTROL (Intel) --------------------------------------------
+ * SDM Vol. 3C 24.7: locked with both VMXON enables clear, i.e. VMX is off and
+ * cannot be turned on (keel offers no nested virtualization). Writes to a
+ * locked FEATURE_CONTROL are #GP. */
+static enum msr_verdict rd_feature_control(struct vcpu *v, const struct msr_desc *d, uint32_t i,
+                                           uint64_t *val)
+{
+    (void)v, (void)d, (void)i;
+    *val = FEATURE_CONTROL_LOCKED;
+    return MSR_OK;
+}
+
+/* ---- IA32_SPEC_CTRL / PRED_CMD / FLUSH_CMD / ARCH_CAPABILITIES -----------------
+ * Allowed SPEC_CTRL bits = exactly what the guest's CPUID enumerates, per
+ * vendor: Intel CPUID.7.0:EDX[26,27,31] and CPUID.7.2:EDX[0..4] (SDM Vol. 4
+ * Table 2-2); AMD CPUID 0x80000008:EBX[14,15,24,28] (AMD "Indirect Branch
+ * Control Extension", "Speculative Store Bypass Disable", "Predictive Store
+ * Forwarding"). */
+static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
+{
+    uint64_t a = 0;
+    if (p->vendor == VENDOR_AMD) {
+        if (policy_has(p, FEAT_AMD_IBRS))
+            a |= SPEC_CTRL_IBRS;
+        if (policy_has(p, FEAT_AMD_STIBP))
+            a |= SPEC_CTRL_STIBP;
+        if (policy_has(p, FEAT_AMD_SSBD))
+            a |= SPEC_CTRL_SSBD;
+        if (policy_has(p, FEAT_AMD_PSFD))
+            a |= SPEC_CTRL_PSFD;
+        return a;
+    }
+    if (policy_has(p, FEAT_SPEC_CTRL))
+        a |= SPEC_CTRL_IBRS;
+    if (policy_has(p, FEAT_STIBP))
+        a |= SPEC_CTRL_STIBP;
+    if (policy_has(p, FEAT_SSBD))
+        a |= SPEC_CTRL_SSBD;
+    if (policy_has(p, FEAT_IPRED_CTRL))
+        a |= SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S;
+    if (policy_has(p, FEAT_RRSBA_CTRL))
+        a |= SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S;
+    if (policy_has(p, FEAT_PSFD))
+        a |= SPEC_CTRL_PSFD;
+    if (policy_has(p, FEAT_DDPD_U))
+        a |= SPEC_CTRL_DDPD_U;
+    if (policy_has(p, FEAT_BHI_CTRL))
+        a |= SPEC_CTRL_BHI_DIS_S;
+    return a;
+}
+
+static bool spec_ctrl_exists(const struct cpu_policy *p)
+{
+    if (p->vendor == VENDOR_AMD)
+        return policy_has(p, FEAT_AMD_IBRS) || policy_has(p, FEAT_AMD_STIBP) ||
+               policy_has(p, FEAT_AMD_SSBD);
+    return policy_has(p, FEAT_SPEC_CTRL) || policy_has(p, FEAT_STIBP) || policy_has(p, FEAT_SSBD);
+}
+
+static bool pred_cmd_exists(const struct cpu_policy *p)
+{
+    if (p->vendor == VENDOR_AMD)
+        return policy_has(p, FEAT_AMD_IBPB);
+    return policy_has(p, FEAT_SPEC_CTRL);
+}
+
+/* Reads return the guest's own value even while MITIGATION_CTRL forces
+ * BHI_DIS_S / RRSBA_DIS_S on in hardware (msr_guest_spec_ctrl_hw). */
+static enum msr_verdict wr_spec_ctrl(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d, (void)i;
+    if (val & ~spec_ctrl_allowed(P(v)))
+        return MSR_GP;
+    S(v)->val[MSLOT_SPEC_CTRL] = val;
+    return MSR_OK;
+}
+
+uint64_t msr_guest_spec_ctrl_hw(const struct vcpu *v)
+{
+    return v->msr->val[MSLOT_SPEC_CTRL] | v->msr->spec_ctrl_forced;
+}
+
+/* Write-only command MSRs (SDM Vol. 4 Table 2-2): reads #GP; the one
+ * defined bit is carried out on the host through the #GP-safe accessor. */
+static enum msr_verdict wr_cmd(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v;
+    if (val & d->rsvd)
+        return MSR_GP;
+    if (val && !wrmsr_safe(i, val))
+        return MSR_GP;
+    return MSR_OK;
+}
+
+static enum msr_verdict rd_arch_cap(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)d, (void)i;
+    *val = P(v)->arch_capabilities | (S(v)->cfg->virt_mitigation && P(v)->vendor == VENDOR_INTEL
+                                          ? ARCH_CAP_VIRTUAL_ENUM
+                                          : 0);
+    return MSR_OK;
+}
+
+/* ---- Intel virtual mitigation MSRs (seed 001) ------------------------------------
+ * Intel "Branch History Injection and Intra-mode Branch Target Injection"
+ * guidance, "Virtual MSRs": MSR_VIRTUAL_ENUMERATION bit 0 = mitigation
+ * control supported; MSR_VIRTUAL_MITIGATION_ENUM bit 0 BHB_CLEAR_SEQ_S_SUPPORT
+ * (VMM can set BHI_DIS_S), bit 1 RETPOLINE_S_SUPPORT (VMM can set RRSBA_DIS_S);
+ * MSR_VIRTUAL_MITIGATION_CTRL bit 0 BHB_CLEAR_SEQ_S_USED, bit 1
+ * RETPOLINE_S_USED. Set-and-forget: the forced bits take effect at the next
+ * entry (msr_before_entry), not on the hot path. */
+static uint64_t miti_enum(const struct vcpu *v)
+{
+    const struct msr_config *c = v->msr->cfg;
+    uint64_t e = 0;
+    if (!c->host_has_spec_ctrl)
+        return 0;
+    if (c->host_spec_ctrl_supported & SPEC_CTRL_BHI_DIS_S)
+        e |= MITI_ENUM_BHB_CLEAR_SEQ_S_SUPPORT;
+    if (c->host_spec_ctrl_supported & SPEC_CTRL_RRSBA_DIS_S)
+        e |= MITI_ENUM_RETPOLINE_S_SUPPORT;
+    return e;
+}
+
+static enum msr_verdict rd_virt_enum(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)v, (void)d, (void)i;
+    *val = VIRT_ENUM_MITIGATION_CTRL_SUPPORT;
+    return MSR_OK;
+}
+
+static enum msr_verdict rd_miti_enum(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)d, (void)i;
+    *val = miti_enum(v);
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_miti_ctrl(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t forced = 0;
+    (void)d, (void)i;
+    if (val & ~miti_enum(v))    /* enum bit n <-> ctrl bit n */
+        return MSR_GP;
+    if (val & MITI_CTRL_BHB_CLEAR_SEQ_S_USED)
+        forced |= SPEC_CTRL_BHI_DIS_S;
+    if (val & MITI_CTRL_RETPOLINE_S_USED)
+        forced |= SPEC_CTRL_RRSBA_DIS_S;
+    S(v)->val[MSLOT_MITI_CTRL] = val;
+    S(v)->spec_ctrl_forced = forced;
+    return MSR_OK;
+}
+
+/* ---- IA32_MISC_ENABLE (Intel) -----------------------------------------------------
+ * SDM Vol. 4 Table 2-2. Virtual value. Writable: fast strings (0) and
+ * automatic thermal control (3). The other documented bits (7, 11, 12, 16,
+ * 18, 22, 23, 34) are read-only here: a write must leave them as they are.
+ * Undocumented bits are reserved (#GP). */
+#define MISC_ENABLE_WRITABLE (MISC_ENABLE_FAST_STRING | MISC_ENABLE_TCC)
+#define MISC_ENABLE_RO (MISC_ENABLE_PERF_AVAIL | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | \
+                        MISC_ENABLE_EIST | MISC_ENABLE_MWAIT | MISC_ENABLE_LIMIT_CPUID |           \
+                        MISC_ENABLE_XTPR_DISABLE | MISC_ENABLE_XD_DISABLE)
+static enum msr_verdict wr_misc_enable(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t old = S(v)->val[MSLOT_MISC_ENABLE];
+    (void)i;
+    if (val & d->rsvd)
+        return MSR_GP;
+    if ((val ^ old) & MISC_ENABLE_RO)
+        return MSR_GP;
+    S(v)->val[MSLOT_MISC_ENABLE] = val;
+    return MSR_OK;
+}
+
+/* ---- memory types: PAT and MTRRs ------------------------------------------------------
+ * SDM Vol. 3A 12.12.2 (PAT): each of the 8 entries is UC(0) WC(1) WT(4) WP(5)
+ * WB(6) UC-(7); 2, 3 and 8..255 are #GP. 12.11.2 (MTRRs): types as PAT
+ * without UC-. MTRRs are kept virtual: the guest must not change how the
+ * host caches keel's memory. */
+static bool mem_type_ok(uint8_t t, bool pat)
+{
+    return t == 0 || t == 1 || t == 4 || t == 5 || t == 6 || (pat && t == 7);
+}
+
+static bool all_bytes_ok(uint64_t val, bool pat)
+{
+    unsigned b;
+    for (b = 0; b < 8; b++)
+        if (!mem_type_ok((uint8_t)(val >> (8 * b)), pat))
+            return false;
+    return true;
+}
+
+static enum msr_verdict wr_pat(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d, (void)i;
+    if (!all_bytes_ok(val, true))
+        return MSR_GP;
+    return vcpu_set_state(v, VS_PAT, val) ? MSR_OK : MSR_GP;
+}
+
+static enum msr_verdict rd_mtrrcap(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)v, (void)d, (void)i;
+    *val = MTRRCAP_VCNT | MTRRCAP_FIX | MTRRCAP_WC;
+    return MSR_OK;
+}
+
+/* Variable ranges: PhysBase (even index): type in 7:0, 11:8 reserved;
+ * PhysMask (odd): 10:0 reserved, 11 valid; both: bits >= MAXPHYADDR reserved. */
+static enum msr_verdict wr_mtrr_var(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    unsigned n = i - d->first;
+    uint64_t rsvd = phys_rsvd(P(v)) | ((n & 1) ? 0x7ffull : 0xf00ull);
+    if (val & rsvd)
+        return MSR_GP;
+    if (!(n & 1) && !mem_type_ok((uint8_t)val, false))
+        return MSR_GP;
+    S(v)->val[d->slot + n] = val;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_mtrr_fixed(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    if (!all_bytes_ok(val, false))
+        return MSR_GP;
+    S(v)->val[d->slot + (i - d->first)] = val;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_mtrr_def(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if ((val & d->rsvd) || !mem_type_ok((uint8_t)val, false))
+        return MSR_GP;
+    S(v)->val[MSLOT_MTRR_DEF_TYPE] = val;
+    return MSR_OK;
+}
+
+/* ---- IA32_DEBUGCTL --------------------------------------------------------------------
+ * SDM Vol. 3B 18.4.1. keel's profiles offer no PMU, LBR virtualization or
+ * bus-lock detection, so only BTF (single-step on branches) is allowed; the
+ * value lives in the VMCS guest field / VMCB save area. */
+static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if (val & d->rsvd)
+        return MSR_GP;
+    return vcpu_set_state(v, VS_DEBUGCTL, val) ? MSR_OK : MSR_GP;
+}
+
+/* ---- EFER ------------------------------------------------------------------------------
+ * SDM Vol. 4 Table 2-2 (IA32_EFER), AMD APM Vol. 2 3.1.7. SCE always; LME only
+ * with LM; NXE only with NX; LMA is read-only (the written bit is ignored,
+ * the current one kept); SVME #GP (no nested SVM). AMD-only bits (LMSLE 13,
+ * FFXSR 14, TCE 15, AutoIBRS 21) are not offered by keel's profiles and are
+ * reserved for both vendors. Toggling LME with CR0.PG=1 is #GP (SDM 10.8.5). */
+static enum msr_verdict wr_efer(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t allowed = EFER_SCE_BIT | EFER_LMA_BIT, old;
+    (void)d, (void)i;
+    if (HAS(v, LM))
+        allowed |= EFER_LME_BIT;
+    if (HAS(v, NX))
+        allowed |= EFER_NXE_BIT;
+    if (val & ~allowed)
+        return MSR_GP;
+    old = vcpu_get_state(v, VS_EFER);
+    if (((val ^ old) & EFER_LME_BIT) && (vcpu_get_state(v, VS_CR0) & CR0_PG_BIT))
+        return MSR_GP;
+    val = (val & ~EFER_LMA_BIT) | (old & EFER_LMA_BIT);
+    return vcpu_set_state(v, VS_EFER, val) ? MSR_OK : MSR_GP;
+}
+
+/* ---- IA32_TSC_AUX ------------------------------------------------------------------------
+ * Exists with RDTSCP or RDPID. SDM: bits 63:32 reserved (Intel guests #GP);
+ * AMD CPUs ignore them (read as zero), so AMD guests get them dropped. */
+static enum msr_verdict wr_tsc_aux(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d, (void)i;
+    if (val >> 32) {
+        if (P(v)->vendor != VENDOR_AMD)
+            return MSR_GP;
+        val = (uint32_t)val;
+    }
+    S(v)->val[MSLOT_TSC_AUX] = val;
+    return MSR_OK;
+}
+
+/* ---- IA32_XSS -------------------------------------------------------------------------------
+ * SDM Vol. 1 13.3: exists with XSAVES; only bits in the guest's XSS mask
+ * (CPUID.(0xD,1):ECX/EDX as the policy computed it). Guest-owned: keel does
+ * not use XSAVES, so the value is written to hardware. */
+static enum msr_verdict rd_xss(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)d, (void)i;
+    *val = S(v)->val[MSLOT_XSS];
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_xss(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d, (void)i;
+    if (val & ~P(v)->xss_mask)
+        return MSR_GP;
+    if (!wrmsr_safe(MSR_XSS, val))
+        return MSR_GP;
+    S(v)->val[MSLOT_XSS] = val;
+    return MSR_OK;
+}
+
+/* ---- CET (seed 000) --------------------------------------------------------------------------
+ * SDM Vol. 1 17.3.1 / Vol. 4 Table 2-2. U_CET/S_CET exist with SHSTK or IBT;
+ * the shadow-stack enables (1:0) need SHSTK, the IBT bits (5:2, 10, 11) and
+ * the legacy-bitmap base (63:12) need IBT; 9:6 reserved; the base must be
+ * canonical; SUPPRESS together with WAIT_FOR_ENDBRANCH is invalid (as KVM).
+ * PL0..PL3_SSP (SHSTK): canonical and 4-byte aligned. INT_SSP_TAB (SHSTK):
+ * canonical. There is deliberately no made-up MSR for SSP itself.
+ * U_CET and PLx_SSP are XSAVE-managed (CET_U/CET_S) guest-owned state, read
+ * and written on the hardware MSR; S_CET and INT_SSP_TAB are VMCS/VMCB
+ * fields where the vendor has them, else kept virtual. */
+static bool cet_ctl_ok(const struct vcpu *v, uint64_t val)
+{
+    if (val & CET_RESERVED)
+        return false;
+    if (!policy_has(v->policy, FEAT_SHSTK) && (val & CET_SHSTK_BITS))
+        return false;
+    if (!policy_has(v->policy, FEAT_IBT) && (val & CET_IBT_BITS))
+        return false;
+    if ((val & CET_SUPPRESS) && (val & CET_WAIT_ENDBR))
+        return false;
+    return msr_is_canonical(val & CET_LEG_BITMAP_BASE);
+}
+
+static bool cet_exists(const struct cpu_policy *p)
+{
+    return policy_has(p, FEAT_SHSTK) || policy_has(p, FEAT_IBT);
+}
+
+static enum msr_verdict rd_hw(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    uint64_t x;
+    (void)v, (void)d;
+    if (!rdmsr_safe(i, &x))
+        return MSR_GP;
+    *val = x;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_u_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d;
+    if (!cet_ctl_ok(v, val))
+        return MSR_GP;
+    return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
+}
+
+static enum msr_verdict wr_pl_ssp(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v, (void)d;
+    if (!msr_is_canonical(val) || (val & 3))
+        return MSR_GP;
+    return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
+}
+
+/* Vendor-held if possible, else virtual (msr_vcpu_state.held_virtual). */
+static enum msr_verdict rd_held(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    uint32_t bit = d->first == MSR_S_CET ? MSR_HV_S_CET : MSR_HV_INT_SSP_TAB;
+    (void)i;
+    *val = (S(v)->held_virtual & bit) ? S(v)->val[d->slot] : vcpu_get_state(v, (enum vcpu_state)(d->vsp1 - 1));
+    return MSR_OK;
+}
+
+static enum msr_verdict commit_held(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+    uint32_t bit = d->first == MSR_S_CET ? MSR_HV_S_CET : MSR_HV_INT_SSP_TAB;
+    if (vcpu_set_state(v, (enum vcpu_state)(d->vsp1 - 1), val)) {
+        S(v)->held_virtual &= ~bit;
+    } else {
+        S(v)->held_virtual |= bit;
+        S(v)->val[d->slot] = val;
+    }
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_s_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if (!cet_ctl_ok(v, val))
+        return MSR_GP;
+    return commit_held(v, d, val);
+}
+
+static enum msr_verdict wr_int_ssp_tab(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if (!msr_is_canonical(val))
+        return MSR_GP;
+    return commit_held(v, d, val);
+}
+
+/* ---- AMD: SYSCFG, HWCR, VM_CR ------------------------------------------------------------------
+ * APM Vol. 2 15.30.1: VM_CR.SVMDIS=1 and LOCK=1 say "SVM disabled and
+ * locked", consistent with CPUID 0x80000001:ECX.SVM=0 (no nesting); writes to
+ * a locked VM_CR are #GP. HWCR: TscFreqSel (24) reads 1 and is read-only,
+ * McStatusWrEn (18) is writable, the rest reserved. SYSCFG reads 0 (no SME,
+ * no MTRR extensions offered); only writing 0 is accepted. */
+static enum msr_verdict rd_vm_cr(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)v, (void)d, (void)i;
+    *val = VM_CR_LOCK | VM_CR_SVMDIS;
+    return MSR_OK;
+}
+
+static enum msr_verdict rd_zero(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    (void)v, (void)d, (void)i;
+    *val = 0;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_zero(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v, (void)d, (void)i;
+    return val ? MSR_GP : MSR_OK;
+}
+
+static enum msr_verdict wr_hwcr(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)i;
+    if (val & d->rsvd)
+        return MSR_GP;
+    if ((val ^ S(v)->val[MSLOT_HWCR]) & HWCR_TSCFREQSEL)
+        return MSR_GP;
+    S(v)->val[MSLOT_HWCR] = val;
+    return MSR_OK;
+}
+
+/* ---- THE table ------------------------------------------------------------------------------------ */
+
+#define RD(f) .read = f, .rd_name = #f
+#define WR(f) .write = f, .wr_name = #f
+#define F1(a) .feat = { FEAT_##a }
+#define F2(a, b) .feat = { FEAT_##a, FEAT_##b }
+#define VS(x) .vsp1 = (uint8_t)(x + 1)
+#define M(first_, count_, name_) .first = first_, .count = count_, .name = name_
+
+const struct msr_desc msr_table[] = {
+    { M(MSR_TSC, 1, "IA32_TSC"), F1(TSC), .icpt = MSR_ICPT_W, .host = MSR_HOST_HW,
+      RD(rd_tsc), WR(wr_tsc) },
+    { M(MSR_APIC_BASE, 1, "IA32_APIC_BASE"), F1(APIC), .icpt = MSR_ICPT_RW, .host = MSR_HOST_GUEST,
+      .slot = MSLOT_APIC_BASE, .rsvd = 0xffull | BIT64(9), RD(rd_slot), WR(wr_apic_base) },
+    { M(MSR_FEATURE_CONTROL, 1, "IA32_FEATURE_CONTROL"), .vendor = MSR_V_INTEL, .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, RD(rd_feature_control), WR(wr_gp) },
+    { M(MSR_TSC_ADJUST, 1, "IA32_TSC_ADJUST"), F1(TSC_ADJUST), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_HW, .slot = MSLOT_TSC_ADJUST, RD(rd_slot), WR(wr_tsc_adjust) },
+    { M(MSR_SPEC_CTRL, 1, "IA32_SPEC_CTRL"), .exists_fn = spec_ctrl_exists, .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_KEEL, .slot = MSLOT_SPEC_CTRL, RD(rd_slot), WR(wr_spec_ctrl) },
+    { M(MSR_PRED_CMD, 1, "IA32_PRED_CMD"), .exists_fn = pred_cmd_exists, .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_NONE, .rsvd = ~PRED_CMD_IBPB, RD(rd_gp), WR(wr_cmd) },
+    { M(MSR_MTRRCAP, 1, "IA32_MTRRCAP"), F1(MTRR), .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
+      RD(rd_mtrrcap), WR(wr_gp) },
+    { M(MSR_ARCH_CAPABILITIES, 1, "IA32_ARCH_CAPABILITIES"), F1(ARCH_CAPABILITIES), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, RD(rd_arch_cap), WR(wr_gp) },
+    { M(MSR_FLUSH_CMD, 1, "IA32_FLUSH_CMD"), .vendor = MSR_V_INTEL, F1(FLUSH_L1D), .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_NONE, .rsvd = ~FLUSH_CMD_L1D, RD(rd_gp), WR(wr_cmd) },
+    { M(MSR_SYSENTER_CS, 1, "IA32_SYSENTER_CS"), F1(SEP), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
+      VS(VS_SYSENTER_CS), .flags = MSR_F_LOW32, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_SYSENTER_ESP, 1, "IA32_SYSENTER_ESP"), F1(SEP), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
+      VS(VS_SYSENTER_ESP), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_SYSENTER_EIP, 1, "IA32_SYSENTER_EIP"), F1(SEP), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
+      VS(VS_SYSENTER_EIP), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_MISC_ENABLE, 1, "IA32_MISC_ENABLE"), .vendor = MSR_V_INTEL, .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, .slot = MSLOT_MISC_ENABLE, .rsvd = ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_RO),
+      RD(rd_slot), WR(wr_misc_enable) },
+    { M(MSR_DEBUGCTL, 1, "IA32_DEBUGCTL"), .icpt = MSR_ICPT_W, .host = MSR_HOST_HW, VS(VS_DEBUGCTL),
+      .rsvd = ~DEBUGCTL_BTF, RD(rd_vs), WR(wr_debugctl) },
+    { M(MSR_MTRR_PHYSBASE0, 2 * MTRRCAP_VCNT, "IA32_MTRR_PHYS{BASE,MASK}0-7"), F1(MTRR),
+      .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_VAR, RD(rd_slot), WR(wr_mtrr_var) },
+    { M(MSR_MTRR_FIX64K_00000, 1, "IA32_MTRR_FIX64K_00000"), F1(MTRR), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_FIX64K, RD(rd_slot), WR(wr_mtrr_fixed) },
+    { M(MSR_MTRR_FIX16K_80000, 2, "IA32_MTRR_FIX16K_80000/A0000"), F1(MTRR), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_FIX16K, RD(rd_slot), WR(wr_mtrr_fixed) },
+    { M(MSR_MTRR_FIX4K_C0000, 8, "IA32_MTRR_FIX4K_C0000-F8000"), F1(MTRR), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_FIX4K, RD(rd_slot), WR(wr_mtrr_fixed) },
+    { M(MSR_PAT, 1, "IA32_PAT"), F1(PAT), .icpt = MSR_ICPT_W, .host = MSR_HOST_HW, VS(VS_PAT),
+      RD(rd_vs), WR(wr_pat) },
+    { M(MSR_MTRR_DEF_TYPE, 1, "IA32_MTRR_DEF_TYPE"), F1(MTRR), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_DEF_TYPE,
+      .rsvd = ~(0xffull | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E), RD(rd_slot), WR(wr_mtrr_def) },
+    /* SDM Vol. 3D Appendix A: the VMX capability MSRs exist only with VMX,
+     * which keel never offers (FC_NEVER): #GP, never passed to hardware. */
+    { M(MSR_VMX_BASIC, MSR_VMX_LAST - MSR_VMX_BASIC + 1, "IA32_VMX_BASIC..VMFUNC"),
+      .vendor = MSR_V_INTEL, F1(VMX), .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, RD(rd_gp), WR(wr_gp) },
+    { M(MSR_U_CET, 1, "IA32_U_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_W,
+      .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_u_cet) },
+    { M(MSR_S_CET, 1, "IA32_S_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW,
+      .slot = MSLOT_S_CET, VS(VS_S_CET), RD(rd_held), WR(wr_s_cet) },
+    { M(MSR_PL0_SSP, 4, "IA32_PL0_SSP..PL3_SSP"), F1(SHSTK), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST,
+      RD(rd_hw), WR(wr_pl_ssp) },
+    { M(MSR_INT_SSP_TAB, 1, "IA32_INTERRUPT_SSP_TABLE_ADDR"), F1(SHSTK), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_HW, .slot = MSLOT_INT_SSP_TAB, VS(VS_INT_SSP_TAB), RD(rd_held), WR(wr_int_ssp_tab) },
+    { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,
+      RD(rd_xss), WR(wr_xss) },
+    /* No paravirtual MSRs (KVM 0x4b564dxx lives elsewhere; Hyper-V and KVM's
+     * old range are here): the whole window is #GP. */
+    { M(MSR_PV_FIRST, MSR_PV_COUNT, "PARAVIRT_0x40000000"), .extra = MSR_X_NEVER, .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, RD(rd_gp), WR(wr_gp) },
+    { M(MSR_VIRTUAL_ENUMERATION, 1, "MSR_VIRTUAL_ENUMERATION"), .vendor = MSR_V_INTEL,
+      .extra = MSR_X_VIRT_MITIG, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, RD(rd_virt_enum), WR(wr_gp) },
+    { M(MSR_VIRTUAL_MITIGATION_ENUM, 1, "MSR_VIRTUAL_MITIGATION_ENUM"), .vendor = MSR_V_INTEL,
+      .extra = MSR_X_VIRT_MITIG, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, RD(rd_miti_enum), WR(wr_gp) },
+    { M(MSR_VIRTUAL_MITIGATION_CTRL, 1, "MSR_VIRTUAL_MITIGATION_CTRL"), .vendor = MSR_V_INTEL,
+      .extra = MSR_X_VIRT_MITIG, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, .slot = MSLOT_MITI_CTRL,
+      RD(rd_slot), WR(wr_miti_ctrl) },
+    { M(MSR_EFER, 1, "IA32_EFER"), .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_EFER),
+      RD(rd_vs), WR(wr_efer) },
+    { M(MSR_STAR, 1, "IA32_STAR"), F2(SYSCALL, LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
+      VS(VS_STAR), RD(rd_vs), WR(wr_vs) },
+    { M(MSR_LSTAR, 1, "IA32_LSTAR"), F1(LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, VS(VS_LSTAR),
+      .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    /* Intel CPUs do not implement CSTAR (the VMCS has no field for it):
+     * always emulated from the vendor's software copy. */
+    { M(MSR_CSTAR, 1, "IA32_CSTAR"), F1(LM), .icpt = MSR_ICPT_RW, .host = MSR_HOST_GUEST, VS(VS_CSTAR),
+      .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_SFMASK, 1, "IA32_FMASK"), F2(SYSCALL, LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
+      VS(VS_SFMASK), RD(rd_vs), WR(wr_vs) },
+    { M(MSR_FS_BASE, 1, "IA32_FS_BASE"), F1(LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
+      VS(VS_FS_BASE), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_GS_BASE, 1, "IA32_GS_BASE"), F1(LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
+      VS(VS_GS_BASE), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_KERNEL_GS_BASE, 1, "IA32_KERNEL_GS_BASE"), F1(LM), .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_GUEST, VS(VS_KERNEL_GS_BASE), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_TSC_AUX, 1, "IA32_TSC_AUX"), F2(RDTSCP, RDPID), .icpt = MSR_ICPT_W, .host = MSR_HOST_KEEL,
+      .slot = MSLOT_TSC_AUX, RD(rd_slot), WR(wr_tsc_aux) },
+    { M(MSR_SYSCFG, 1, "AMD_SYSCFG"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
+      RD(rd_zero), WR(wr_zero) },
+    { M(MSR_HWCR, 1, "AMD_HWCR"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
+      .slot = MSLOT_HWCR, .rsvd = ~(HWCR_MCSTATUSWREN | HWCR_TSCFREQSEL), RD(rd_slot), WR(wr_hwcr) },
+    { M(MSR_VM_CR, 1, "AMD_VM_CR"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
+      RD(rd_vm_cr), WR(wr_gp) },
+    { M(MSR_VM_HSAVE_PA, 1, "AMD_VM_HSAVE_PA"), .vendor = MSR_V_AMD, F1(SVM), .icpt = MSR_ICPT_RW,
+      .host = MSR_HOST_NONE, RD(rd_gp), WR(wr_gp) },
+};
+const size_t msr_table_rows = sizeof(msr_table) / sizeof(msr_table[0]);
+_Static_assert(sizeof(msr_table) / sizeof(msr_table[0]) <= MSR_MAX_ROWS, "grow MSR_MAX_ROWS");
+
+bool msr_row_exists(const struct msr_desc *d, const struct cpu_policy *p, const struct msr_config *cfg)
+{
+    unsigned k;
+    bool any = false, need = false;
+    if (d->extra & MSR_X_NEVER)
+        return false;
+    if ((d->extra & MSR_X_VIRT_MITIG) && !cfg->virt_mitigation)
+        return false;
+    if (d->vendor == MSR_V_INTEL && p->vendor != VENDOR_INTEL)
+        return false;
+    if (d->vendor == MSR_V_AMD && p->vendor != VENDOR_AMD)
+        return false;
+    for (k = 0; k < 3; k++) {
+        if (d->feat[k] == FEAT_NONE)
+            continue;
+        need = true;
+        any = any || policy_has(p, (enum cpu_feature)d->feat[k]);
+    }
+    if (need && !any)
+        return false;
+    return !d->exists_fn || d->exists_fn(p);
+}
+
+/* Architectural reset values (SDM Vol. 3A Table 10-1 "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT"), except that the
+ * MTRRs start enabled with WB as default type: keel's guests boot without
+ * firmware, so keel plays the BIOS (SDM 12.11.2.1). */
+void msr_table_reset(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    const struct msr_config *c = s->cfg;
+    unsigned k;
+    for (k = 0; k < MSR_MAX_SLOTS; k++)
+        s->val[k] = 0;
+    s->val[MSLOT_APIC_BASE] = c->apic_base ? c->apic_base : 0xfee00000ull | APIC_BASE_EN | APIC_BASE_BSP;
+    s->val[MSLOT_MISC_ENABLE] = MISC_ENABLE_FAST_STRING | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
+    s->val[MSLOT_MTRR_DEF_TYPE] = MTRR_DEF_TYPE_E | 6;
+    s->val[MSLOT_HWCR] = HWCR_TSCFREQSEL;
+    s->spec_ctrl_forced = 0;
+    s->held_virtual = 0;
+}
