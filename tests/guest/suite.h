@@ -1,0 +1,20 @@
+/* The suite kernel's test groups (suite.c, msr_tests.c, profile_tests.c). */
+#ifndef KEEL_GUEST_SUITE_H
+#define KEEL_GUEST_SUITE_H
+#include "guest.h"
+
+/* msr_tests.c */
+void run_msr_table(void);                /* word: msr */
+void run_msr_gated(void);                /* MSRs gated by CPUID features only */
+void run_msr_filter_deny(uint32_t idx);  /* word: msr-filter-deny=0xIDX */
+void run_msr_unknown_ignore(void);       /* word: msr-unknown-ignore */
+void run_msrfuzz(uint64_t seed, uint32_t count); /* words: msrfuzz seed=N count=N */
+
+/* profile_tests.c */
+void run_profile(const char *name);      /* word: expect-profile=NAME */
+
+/* Hypercall helpers shared by the groups: false (and a FAIL under name) if
+ * the hypercall instruction faulted. */
+bool hc_msr_count(const char *name, uint32_t idx, uint32_t *reads, uint32_t *writes);
+
+#endif
