@@ -134,7 +134,7 @@ int guest_main(void)
         uint64_t x10 = udiv64(diff * 10, iters * tpi, &rem);
         uint32_t r10;
         uint64_t whole = udiv64(x10, 10, &r10);
-        printf("BENCH %s %s%llu.%u\n", op_names[op], neg ? "-" : "", (unsigned long long)whole, r10);
+        printf("BENCH %s %s%llu.%u\n", op_names[op], neg && x10 ? "-" : "", (unsigned long long)whole, r10);
         printf("bench:   %s raw: op loop %llu TSC, nop loop %llu TSC\n", op_names[op],
                (unsigned long long)to, (unsigned long long)tb);
     }

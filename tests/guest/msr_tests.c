@@ -317,6 +317,8 @@ void run_msrfuzz(uint64_t seed, uint32_t count)
     uint64_t s = seed ? seed : 0x9e3779b97f4a7c15ULL;
     uint32_t rd_ok = 0, rd_gp = 0, wr_ok = 0, wr_gp = 0, wr_skip = 0, bad = 0;
     for (uint32_t n = 0; n < count; n++) {
+        if (n && n % 1000 == 0)
+            printf("msrfuzz: %u done\n", n);
         uint64_t r = prng_next(&s);
         uint32_t idx, x = (uint32_t)(r >> 8);
         switch (r & 7) {
@@ -367,8 +369,6 @@ void run_msrfuzz(uint64_t seed, uint32_t count)
             if (!r0)
                 wrmsr_safe(idx, v0); /* put it back: keep the guest's world sane */
         }
-        if ((n + 1) % 1000 == 0)
-            printf("msrfuzz: %u done\n", n + 1);
     }
     info("msrfuzz: reads ok %u / faulted %u; writes ok %u / faulted %u / skipped %u", rd_ok, rd_gp,
          wr_ok, wr_gp, wr_skip);
