@@ -79,6 +79,8 @@ static bool place_kernel(struct loader_ctx *c, const uint8_t *h, uint64_t need, 
     return false;
 }
 
+_Static_assert(LD_MAX_MAP <= ZP_E820_MAX, "the guest map always fits the zero page's e820 table");
+
 static unsigned build_e820(const struct loader_ctx *c, uint8_t *zp)
 {
     unsigned i, n = 0;
@@ -86,11 +88,6 @@ static unsigned build_e820(const struct loader_ctx *c, uint8_t *zp)
         uint8_t *e = zp + ZP_E820_TABLE + n * 20;
         if (!c->map[i].len)
             continue;
-        if (n == ZP_E820_MAX) {
-            klog("linux guest: memory map has more than %u entries; the rest are dropped",
-                 ZP_E820_MAX);
-            break;
-        }
         wr64(e, c->map[i].base);
         wr64(e + 8, c->map[i].len);
         wr32(e + 16, c->map[i].type);

@@ -13,7 +13,7 @@
 #define LD_1MIB 0x100000ull
 #define LD_4GIB 0x100000000ull
 #define LD_MAX_MAP (BOOT_MAX_MMAP + 12)
-#define LD_MAX_TAKEN (BOOT_MAX_MODS + 16)
+#define LD_MAX_TAKEN (32 + BOOT_MAX_MODS + 8)   /* segments + modules + boot structures */
 
 /* True when the boot loader gave keel at least one module (the guest
  * kernel). The caller checks this first: no module means "no guest given"

@@ -176,13 +176,15 @@ static void test_map_unsorted_split(void **state)
     gl.keel_base = 64 * MIB;
     gl.keel_end = 72 * MIB;
     memset(gl.map, 0, sizeof(gl.map));
-    map_set(&gl, 0, MIB, T_RAM - MIB, MEM_AVAILABLE);
+    map_set(&gl, 0, 32 * MIB, T_RAM - 32 * MIB, MEM_AVAILABLE);
     map_set(&gl, 1, 0, 0x9fc00, MEM_AVAILABLE);
-    gl.nmap = 2;
+    map_set(&gl, 2, MIB, 31 * MIB, MEM_AVAILABLE);   /* adjacent: contiguous for mem_upper */
+    map_set(&gl, 3, 0xe0000, 0, MEM_RESERVED);       /* empty: dropped */
+    gl.nmap = 4;
     add_module(2 * MIB, img, n, "k");
     assert_true(guest_load(&bi, &gl, &ge));
     assert_int_equal(rd32m((uint32_t)ge.rbx + 8), (63 * MIB) >> 10);
-    assert_int_equal(rd32m((uint32_t)ge.rbx + 44), 4 * 24);
+    assert_int_equal(rd32m((uint32_t)ge.rbx + 44), 5 * 24);
 }
 
 static void test_modules_staged_over_kernel(void **state)
