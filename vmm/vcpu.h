@@ -6,7 +6,7 @@
 #include "vmm/exit.h"
 
 /* Guest general-purpose registers that the VMRUN/VMLAUNCH assembly saves
- * and restores. Order is ABI with arch/x86/{svm,vmx}/*.S: do not reorder.
+ * and restores. Order is ABI with the svm/vmx entry assembly: do not reorder.
  * RAX and RSP: on SVM they live in the VMCB, on VMX RSP lives in the VMCS;
  * vendor code keeps regs.rax/rsp in sync around each exit. */
 struct guest_regs {

@@ -1,10 +1,133 @@
+/* Setting up the one guest: backend, CPU policy, MSR engine, memory view,
+ * loader, nested paging, vcpu; then run it and stop with its status. */
 #include "vmm/vm.h"
+#include "vmm/cpuid.h"
+#include "vmm/msr.h"
+#include "vmm/npt.h"
+#include "vmm/options.h"
+#include "vmm/run.h"
+#include "vmm/stats.h"
+#include "vmm/vendor.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/stop.h"
+#include "arch/x86/virt_detect.h"
 #include "lib/log.h"
+#include "lib/palloc.h"
+#include "lib/string.h"
+
+struct guest_layout vm_layout;
+/* Weak until the VMX backend lands in this tree. */
+extern const struct vendor_ops vmx_ops __attribute__((weak));
+
+static struct vcpu vcpu0;
+static struct cpu_policy guest_policy;
+static struct cpuid_snapshot host_cpuid;
+static struct msr_config msr_cfg;
+static struct msr_vcpu_state msr_state0;
+
+static const struct vendor_ops *pick_backend(void)
+{
+    const char *want = opt_str(&keel_opts, "vendor"), *why = "";
+    bool svm = svm_usable(&why), vmx;
+    const char *why_vmx = "";
+    vmx = vmx_usable(&why_vmx);
+    if (!strcmp(want, "svm") || (!strcmp(want, "auto") && svm)) {
+        if (!svm)
+            keel_fatal("vendor=svm: SVM not usable: %s", why);
+        return &svm_ops;
+    }
+    if (!vmx || !&vmx_ops)
+        keel_fatal("no usable hardware virtualization (SVM: %s; VMX: %s)", why, why_vmx);
+    return &vmx_ops;
+}
+
+static void build_layout(const struct boot_info *bi, const struct placement *pl)
+{
+    unsigned i;
+    struct guest_layout *g = &vm_layout;
+    memset(g, 0, sizeof(*g));
+    g->keel_base = pl->region_base;
+    g->keel_end = pl->region_end;
+    g->ram_top_below_4g = pl->region_base;
+    g->scratch_base = pl->scratch_base;
+    g->scratch_end = pl->scratch_end;
+    g->rsdp_phys = bi->rsdp_phys;
+    /* The guest's map: the host's, with keel's region carved out as reserved. */
+    for (i = 0; i < bi->nmmap && g->nmap + 3 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
+        struct mem_range r = bi->mmap[i];
+        uint64_t end = r.base + r.len;
+        if (r.type == MEM_AVAILABLE && r.base < pl->region_end && pl->region_base < end) {
+            if (r.base < pl->region_base)
+                g->map[g->nmap++] = (struct mem_range){ r.base, pl->region_base - r.base, MEM_AVAILABLE };
+            g->map[g->nmap++] = (struct mem_range){ pl->region_base, pl->region_end - pl->region_base,
+                                                    MEM_RESERVED };
+            if (end > pl->region_end)
+                g->map[g->nmap++] = (struct mem_range){ pl->region_end, end - pl->region_end, MEM_AVAILABLE };
+        } else {
+            g->map[g->nmap++] = r;
+        }
+    }
+}
+
+static void setup_msr_config(void)
+{
+    char err[160];
+    uint64_t v;
+    if (!msr_filter_parse(opt_str(&keel_opts, "msr.filter"), opt_str(&keel_opts, "msr.filter.default"),
+                          &msr_cfg.filter, err, sizeof(err))) {
+        klog("warning: msr.filter ignored: %s", err);
+        msr_filter_parse("", "allow", &msr_cfg.filter, err, sizeof(err));
+    }
+    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &msr_cfg.unknown))
+        msr_cfg.unknown = MSR_UNKNOWN_GP;
+    msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
+    msr_cfg.host_spec_ctrl = msr_cfg.host_has_spec_ctrl ? v : 0;
+    msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
+    msr_cfg.host_tsc_aux = msr_cfg.host_has_tsc_aux ? v : 0;
+    msr_cfg.apic_base = rdmsr_safe(MSR_IA32_APIC_BASE, &v) ? v : 0xfee00900;
+}
 
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
-    (void)bi;
-    (void)pl;
-    keel_fatal("no VM backend yet");
+    struct guest_entry entry;
+    struct vcpu *v = &vcpu0;
+    uint64_t npt_root, top = 0x100000000ull;
+    unsigned i;
+    int code;
+
+    vendor = pick_backend();
+    klog("backend: %s", vendor->name);
+    if (!vendor->cpu_init())
+        keel_fatal("%s: could not enable hardware virtualization", vendor->name);
+
+    cpuid_snapshot_host(&host_cpuid);
+    if (policy_init(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1))
+        klog("warning: falling back to profile 'host' without overrides");
+    if (opt_flag(&keel_opts, "cpuid.dump"))
+        policy_dump(&guest_policy, &host_cpuid);
+    v->policy = &guest_policy;
+
+    build_layout(bi, pl);
+    if (!guest_load(bi, &vm_layout, &entry))
+        keel_fatal("could not load the guest");
+    klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);
+
+    for (i = 0; i < bi->nmmap; i++)
+        if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
+            top = bi->mmap[i].base + bi->mmap[i].len;
+    npt_root = npt_build(vendor->npt, top, pl->region_base, pl->region_end);
+    if (!npt_root)
+        keel_fatal("out of memory in keel's region building nested page tables");
+    klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, npt_table_pages());
+
+    if (!vendor->vcpu_create(v, &entry, npt_root))
+        keel_fatal("%s: could not create the vcpu", vendor->name);
+    setup_msr_config();
+    msr_vcpu_init(v, &msr_state0, &msr_cfg);
+    if (opt_flag(&keel_opts, "msr.dump"))
+        msr_dump(v);
+
+    klog("entering the guest");
+    code = vcpu_run(v);
+    keel_exit(code);
 }

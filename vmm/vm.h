@@ -2,6 +2,10 @@
 #define KEEL_VMM_VM_H
 #include "boot/bootinfo.h"
 #include "boot/placement.h"
+#include "vmm/guest.h"
+
+/* The guest's memory view (keel's region, RAM map), set up by vm_run. */
+extern struct guest_layout vm_layout;
 
 /* Build the guest and run it until it ends; never returns. */
 __attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);

@@ -30,3 +30,4 @@ wrmsr_safe:
     ret
 .section __ex_table, "a"
     .quad 3b, 4b
+.section .note.GNU-stack,"",@progbits

@@ -14,3 +14,4 @@ relocate_and_switch:
     movq %r8, %cr3
     popfq
     ret
+.section .note.GNU-stack,"",@progbits

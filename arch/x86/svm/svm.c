@@ -1,0 +1,412 @@
+/* AMD SVM backend (AMD APM Vol 2, chapter 15). Decodes #VMEXITs into the
+ * neutral record and implements the vcpu hooks; vmm/ decides everything. */
+#include "arch/x86/svm/vmcb.h"
+#include "arch/x86/svm/svm_check.h"
+#include "arch/x86/cpu.h"
+#include "lib/bitmap.h"
+#include "lib/log.h"
+#include "lib/palloc.h"
+#include "lib/string.h"
+#include "vmm/cpu_policy.h"
+#include "vmm/msr.h"
+#include "vmm/npt.h"
+#include "vmm/options.h"
+#include "vmm/vendor.h"
+
+void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+
+#define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
+#define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
+
+struct svm_vcpu {
+    struct vmcb *vmcb;
+    uint64_t vmcb_pa;
+    uint8_t *msrpm;
+    uint8_t *iopm;
+    uint64_t pending_reinject;  /* EXITINTINFO of an event cut short by the exit */
+};
+
+static struct svm_vcpu svm_vcpu0;
+static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
+static bool has_nrips, has_lbrv;
+
+/* Instruction lengths for the exits keel completes, for CPUs without NRIPS
+ * (QEMU TCG): the architectural encodings without prefixes. */
+static const uint8_t insn_len_no_nrips[EXIT_KIND_COUNT] = {
+    [EXIT_CPUID] = 2,       /* 0F A2 */
+    [EXIT_MSR_READ] = 2,    /* 0F 32 */
+    [EXIT_MSR_WRITE] = 2,   /* 0F 30 */
+    [EXIT_HYPERCALL] = 3,   /* 0F 01 D9 */
+    [EXIT_XSETBV] = 3,      /* 0F 01 D1 */
+    [EXIT_INVD] = 2,        /* 0F 08 */
+    [EXIT_WBINVD] = 2,      /* 0F 09 */
+    [EXIT_HLT] = 1,         /* F4 */
+};
+
+static inline struct svm_vcpu *svm(struct vcpu *v)
+{
+    return (struct svm_vcpu *)v->vendor;
+}
+
+static bool svm_cpu_init(void)
+{
+    struct cpuid_regs r;
+    uint64_t hsave = palloc_page(), host = palloc_page();
+
+    if (!hsave || !host) {
+        klog("svm: out of memory for the host save areas");
+        return false;
+    }
+    cpuid_count(0x8000000A, 0, &r);
+    has_nrips = (r.edx >> 3) & 1;
+    has_lbrv = (r.edx >> 1) & 1;
+    klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
+         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
+         has_lbrv ? "yes" : "no");
+    /* XSETBV on the guest's behalf needs CR4.OSXSAVE in keel's own CR4. */
+    cpuid_count(1, 0, &r);
+    if ((r.ecx >> 26) & 1)
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, hsave);
+    host_vmcb_pa = host;
+    __asm__ volatile("vmsave %0" ::"a"(host_vmcb_pa) : "memory");
+    return true;
+}
+
+/* NPT entries are ordinary long-mode page-table entries; the User bit is
+ * required at every level (APM 15.25.5: nested walks are user accesses). */
+static uint64_t npt_table_entry(uint64_t pa)
+{
+    return pa | 0x7;                    /* P | W | U */
+}
+
+static uint64_t npt_leaf_entry(uint64_t pa, int level)
+{
+    return pa | 0x7 | (level > 1 ? (1ull << 7) : 0);   /* WB via PAT index 0 */
+}
+
+static const struct npt_format svm_npt = { npt_table_entry, npt_leaf_entry };
+
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
+{
+    s->selector = sel;
+    s->attrib = attrib;
+    s->limit = limit;
+    s->base = base;
+}
+
+static void iopm_intercept(uint8_t *iopm, uint16_t port)
+{
+    bitmap_set(iopm, port);
+}
+
+static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
+{
+    struct svm_vcpu *s = &svm_vcpu0;
+    struct vmcb *vm;
+    struct vmcb_control *c;
+    struct vmcb_save *g;
+    uint64_t msrpm = palloc_pages(MSRPM_PAGES, PAGE_SIZE), iopm = palloc_pages(IOPM_PAGES, PAGE_SIZE);
+
+    s->vmcb_pa = palloc_page();
+    if (!s->vmcb_pa || !msrpm || !iopm) {
+        klog("svm: out of memory for VMCB/bitmaps");
+        return false;
+    }
+    s->vmcb = vm = palloc_ptr(s->vmcb_pa);
+    s->msrpm = palloc_ptr(msrpm);
+    s->iopm = palloc_ptr(iopm);
+    v->vendor = s;
+    c = &vm->control;
+    g = &vm->save;
+
+    /* Until the MSR engine encodes its table, every MSR exits. */
+    memset(s->msrpm, 0xff, MSRPM_PAGES * PAGE_SIZE);
+    /* Devices belong to the guest: only the run-ending ports exit. */
+    iopm_intercept(s->iopm, 0xf4);
+    iopm_intercept(s->iopm, 0xf5);
+    iopm_intercept(s->iopm, 0xf6);
+    iopm_intercept(s->iopm, 0xf7);
+    iopm_intercept(s->iopm, 0x8900);
+
+    c->intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
+                         SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_INIT;
+    /* VMRUN must be intercepted (APM 15.5.1); the other SVM instructions
+     * would work for the guest because its EFER.SVME is set underneath
+     * (required for VMRUN), so they are intercepted and get #UD. */
+    c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
+                         SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
+                         SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV | SVM_INTERCEPT2_MONITOR |
+                         SVM_INTERCEPT2_MWAIT;
+    if (!policy_has(v->policy, FEAT_RDTSCP))
+        c->intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+    c->iopm_base_pa = iopm;
+    c->msrpm_base_pa = msrpm;
+    c->guest_asid = 1;
+    c->tlb_control = 1;                 /* flush everything on the first VMRUN */
+    c->int_ctl = 0;                     /* V_INTR_MASKING off: physical interrupts go to the guest */
+    c->np_enable = 1;
+    c->n_cr3 = npt_root;
+    if (has_lbrv)
+        c->virt_ext = 1;                /* LBR virtualization: DEBUGCTL lives in the VMCB */
+
+    /* Multiboot / Linux 32-bit entry state: flat protected mode, paging off. */
+    set_seg(&g->cs, 0x10, 0xc9b, 0xffffffff, 0);
+    set_seg(&g->ds, 0x18, 0xc93, 0xffffffff, 0);
+    set_seg(&g->es, 0x18, 0xc93, 0xffffffff, 0);
+    set_seg(&g->ss, 0x18, 0xc93, 0xffffffff, 0);
+    set_seg(&g->fs, 0x18, 0xc93, 0xffffffff, 0);
+    set_seg(&g->gs, 0x18, 0xc93, 0xffffffff, 0);
+    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&g->idtr, 0, 0, 0xffff, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
+    g->cpl = 0;
+    g->efer = EFER_SVME;
+    g->cr0 = CR0_PE | CR0_ET;
+    g->cr4 = 0;
+    g->cr3 = 0;
+    g->dr7 = 0x400;
+    g->dr6 = 0xffff0ff0;
+    g->rflags = 0x2;
+    g->rip = e->rip;
+    g->rsp = e->rsp;
+    g->rax = e->rax;
+    g->g_pat = 0x0007040600070406ull;   /* power-on PAT */
+
+    memset(&v->regs, 0, sizeof(v->regs));
+    v->regs.rax = e->rax;
+    v->regs.rbx = e->rbx;
+    v->regs.rcx = e->rcx;
+    v->regs.rdx = e->rdx;
+    v->regs.rsi = e->rsi;
+    v->regs.rdi = e->rdi;
+    v->regs.rbp = e->rbp;
+    v->regs.rsp = e->rsp;
+
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+        klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
+        g->efer &= ~EFER_SVME;
+    }
+    /* Start from the architectural XCR0 reset value (x87 only). */
+    if (read_cr4() & CR4_OSXSAVE)
+        xsetbv(0, 1);
+    return true;
+}
+
+static void decode(struct vcpu *v, struct svm_vcpu *s)
+{
+    struct vmcb_control *c = &s->vmcb->control;
+    struct vm_exit *x = &v->exit;
+    uint64_t code = c->exitcode;
+
+    x->raw_code = code;
+    x->raw_info1 = c->exitinfo1;
+    x->raw_info2 = c->exitinfo2;
+    /* An event whose delivery the exit interrupted is delivered again. */
+    s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
+
+    switch (code) {
+    case SVM_EXIT_CPUID:
+        x->kind = EXIT_CPUID;
+        break;
+    case SVM_EXIT_MSR:
+        x->kind = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
+        x->u.msr.index = (uint32_t)v->regs.rcx;
+        break;
+    case SVM_EXIT_IOIO: {
+        uint64_t i = c->exitinfo1;
+        x->kind = EXIT_IO;
+        x->u.io.port = (uint16_t)(i >> 16);
+        x->u.io.in = i & 1;
+        x->u.io.string = (i >> 2) & 1;
+        x->u.io.rep = (i >> 3) & 1;
+        x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
+        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
+        x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
+        return;
+    }
+    case SVM_EXIT_NPF:
+        x->kind = EXIT_NPF;
+        x->u.npf.gpa = c->exitinfo2;
+        x->u.npf.access = ((c->exitinfo1 & 2) ? NPF_WRITE : NPF_READ) | ((c->exitinfo1 & 0x10) ? NPF_EXEC : 0);
+        break;
+    case SVM_EXIT_VMMCALL:
+        x->kind = EXIT_HYPERCALL;
+        break;
+    case SVM_EXIT_XSETBV:
+        x->kind = EXIT_XSETBV;
+        break;
+    case SVM_EXIT_INVD:
+        x->kind = EXIT_INVD;
+        break;
+    case SVM_EXIT_WBINVD:
+        x->kind = EXIT_WBINVD;
+        break;
+    case SVM_EXIT_HLT:
+        x->kind = EXIT_HLT;
+        break;
+    case SVM_EXIT_SHUTDOWN:
+        x->kind = EXIT_SHUTDOWN;
+        break;
+    case SVM_EXIT_INIT:
+        x->kind = EXIT_INIT;
+        break;
+    case SVM_EXIT_RDTSCP:
+        x->kind = EXIT_RDTSCP;
+        break;
+    case SVM_EXIT_VMRUN:
+    case SVM_EXIT_VMLOAD:
+    case SVM_EXIT_VMSAVE:
+    case SVM_EXIT_STGI:
+    case SVM_EXIT_CLGI:
+    case SVM_EXIT_SKINIT:
+    case SVM_EXIT_MONITOR:
+    case SVM_EXIT_MWAIT:
+        x->kind = EXIT_VMINSN;
+        break;
+    case SVM_EXIT_INVALID:
+        x->kind = EXIT_INVALID_STATE;
+        break;
+    default:
+        if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+            x->kind = EXIT_EXCEPTION;
+            x->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+        } else {
+            x->kind = EXIT_OTHER;
+        }
+        break;
+    }
+    x->insn_len = insn_len_no_nrips[x->kind];
+}
+
+static void svm_enter(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *vm = s->vmcb;
+
+    if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
+        vm->control.event_inj = s->pending_reinject;
+    vm->save.rax = v->regs.rax;
+    vm->save.rsp = v->regs.rsp;
+    svm_vmrun(&v->regs, s->vmcb_pa, host_vmcb_pa);
+    v->regs.rax = vm->save.rax;
+    v->regs.rsp = vm->save.rsp;
+    vm->control.tlb_control = 0;
+    decode(v, s);
+}
+
+static void svm_advance_rip(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+    /* nRIP is valid for instruction intercepts when NRIPS exists (APM 15.7.1);
+     * IOIO uses EXITINFO2 (decoded into insn_len) either way. */
+    if (has_nrips && v->exit.kind != EXIT_IO)
+        s->vmcb->save.rip = s->vmcb->control.next_rip;
+    else
+        s->vmcb->save.rip += v->exit.insn_len;
+}
+
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+    struct svm_vcpu *s = svm(v);
+    s->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID |
+                                 (has_error ? SVM_EVTINJ_ERR_VALID | ((uint64_t)error << 32) : 0);
+}
+
+static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
+{
+    struct vmcb *vm = svm(v)->vmcb;
+    switch (st) {
+    case VS_RIP: return vm->save.rip;
+    case VS_RSP: return v->regs.rsp;
+    case VS_RFLAGS: return vm->save.rflags;
+    case VS_CR0: return vm->save.cr0;
+    case VS_CR2: return vm->save.cr2;
+    case VS_CR3: return vm->save.cr3;
+    case VS_CR4: return vm->save.cr4;
+    case VS_XCR0: return (read_cr4() & CR4_OSXSAVE) ? xgetbv(0) : 1;
+    case VS_EFER: return vm->save.efer & ~EFER_SVME;   /* SVME is keel's, not the guest's */
+    case VS_PAT: return vm->save.g_pat;
+    case VS_DEBUGCTL: return vm->save.dbgctl;
+    case VS_SYSENTER_CS: return vm->save.sysenter_cs;
+    case VS_SYSENTER_ESP: return vm->save.sysenter_esp;
+    case VS_SYSENTER_EIP: return vm->save.sysenter_eip;
+    case VS_STAR: return vm->save.star;
+    case VS_LSTAR: return vm->save.lstar;
+    case VS_CSTAR: return vm->save.cstar;
+    case VS_SFMASK: return vm->save.sfmask;
+    case VS_FS_BASE: return vm->save.fs.base;
+    case VS_GS_BASE: return vm->save.gs.base;
+    case VS_KERNEL_GS_BASE: return vm->save.kernel_gs_base;
+    case VS_TSC_OFFSET: return vm->control.tsc_offset;
+    case VS_S_CET: return vm->save.s_cet;
+    case VS_SSP: return vm->save.ssp;
+    case VS_INT_SSP_TAB: return vm->save.isst_addr;
+    case VS_CPL: return vm->save.cpl;
+    default: return 0;
+    }
+}
+
+static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
+{
+    struct vmcb *vm = svm(v)->vmcb;
+    switch (st) {
+    case VS_RIP: vm->save.rip = val; return true;
+    case VS_RSP: v->regs.rsp = val; return true;
+    case VS_RFLAGS: vm->save.rflags = val; return true;
+    case VS_CR0: vm->save.cr0 = val; return true;
+    case VS_CR2: vm->save.cr2 = val; return true;
+    case VS_CR3: vm->save.cr3 = val; return true;
+    case VS_CR4: vm->save.cr4 = val; return true;
+    case VS_XCR0:
+        if (!(read_cr4() & CR4_OSXSAVE))
+            return false;
+        xsetbv(0, val);         /* keel uses no XSAVE state: the guest's XCR0 stays live */
+        return true;
+    case VS_EFER: vm->save.efer = val | EFER_SVME; return true;
+    case VS_PAT: vm->save.g_pat = val; return true;
+    case VS_DEBUGCTL:
+        if (!has_lbrv)
+            return false;       /* without LBR virtualization there is no guest copy */
+        vm->save.dbgctl = val;
+        return true;
+    case VS_SYSENTER_CS: vm->save.sysenter_cs = val; return true;
+    case VS_SYSENTER_ESP: vm->save.sysenter_esp = val; return true;
+    case VS_SYSENTER_EIP: vm->save.sysenter_eip = val; return true;
+    case VS_STAR: vm->save.star = val; return true;
+    case VS_LSTAR: vm->save.lstar = val; return true;
+    case VS_CSTAR: vm->save.cstar = val; return true;
+    case VS_SFMASK: vm->save.sfmask = val; return true;
+    case VS_FS_BASE: vm->save.fs.base = val; return true;
+    case VS_GS_BASE: vm->save.gs.base = val; return true;
+    case VS_KERNEL_GS_BASE: vm->save.kernel_gs_base = val; return true;
+    case VS_TSC_OFFSET: vm->control.tsc_offset = val; return true;
+    default: return false;      /* CET state: no SVM shadow-stack support in keel yet */
+    }
+}
+
+static void svm_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
+{
+    msr_encode_svm_msrpm(mi, svm(v)->msrpm);
+}
+
+static void svm_dump_state(struct vcpu *v)
+{
+    svm_dump_vmcb(svm(v)->vmcb);
+}
+
+const struct vendor_ops svm_ops = {
+    .name = "svm",
+    .cpu_init = svm_cpu_init,
+    .npt = &svm_npt,
+    .vcpu_create = svm_vcpu_create,
+    .enter = svm_enter,
+    .dump_state = svm_dump_state,
+    .advance_rip = svm_advance_rip,
+    .inject_exception = svm_inject_exception,
+    .get_state = svm_get_state,
+    .set_state = svm_set_state,
+    .msr_intercepts_changed = svm_msr_intercepts_changed,
+};

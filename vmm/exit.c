@@ -1,0 +1,103 @@
+/* Exit dispatch: one table indexed by the neutral exit kind. Every kind
+ * has an entry; what keel does not handle goes to handle_unhandled, which
+ * reports the exit and ends the run with status 125. */
+#include "vmm/exit_handlers.h"
+#include "vmm/arch_hooks.h"
+#include "vmm/vendor.h"
+#include "vmm/stats.h"
+#include "arch/x86/stop.h"
+#include "lib/log.h"
+
+const char *const exit_kind_names[EXIT_KIND_COUNT] = {
+#define X(k, s) [k] = s,
+    EXIT_KINDS(X)
+#undef X
+};
+
+void vcpu_stop(struct vcpu *v, int code)
+{
+    v->stop = true;
+    v->stop_code = code;
+}
+
+void handle_unhandled(struct vcpu *v)
+{
+    klog("unhandled exit: %s (vendor code 0x%lx, info1 0x%lx, info2 0x%lx) at guest RIP 0x%lx",
+         exit_kind_names[v->exit.kind], v->exit.raw_code, v->exit.raw_info1, v->exit.raw_info2,
+         vcpu_get_state(v, VS_RIP));
+    vendor->dump_state(v);
+    vcpu_stop(v, KEEL_EXIT_FATAL);
+}
+
+/* INVD would throw away dirty cache lines, keel's included: do WBINVD's
+ * job instead (what KVM and Xen do too), then complete the instruction. */
+static void handle_invd(struct vcpu *v)
+{
+    __asm__ volatile("wbinvd" ::: "memory");
+    vcpu_advance_rip(v);
+}
+
+static void handle_wbinvd(struct vcpu *v)
+{
+    __asm__ volatile("wbinvd" ::: "memory");
+    vcpu_advance_rip(v);
+}
+
+/* The guest tried an SVM/VMX instruction: keel offers no nesting (the
+ * guest's CPUID says so), so it gets the #UD real hardware would give. */
+static void handle_vminsn(struct vcpu *v)
+{
+    vcpu_inject_ud(v);
+}
+
+/* RDTSCP is intercepted only when the guest's CPUID hides it. */
+static void handle_rdtscp(struct vcpu *v)
+{
+    vcpu_inject_ud(v);
+}
+
+static void handle_shutdown(struct vcpu *v)
+{
+    klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
+    vendor->dump_state(v);
+    vcpu_stop(v, KEEL_EXIT_FATAL);
+}
+
+static void handle_init(struct vcpu *v)
+{
+    klog("guest INIT (CPU reset request) at RIP 0x%lx: keel runs one guest once; stopping", vcpu_get_state(v, VS_RIP));
+    vcpu_stop(v, KEEL_EXIT_OK);
+}
+
+static void handle_invalid_state(struct vcpu *v)
+{
+    klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
+         v->exit.raw_info1);
+    vendor->dump_state(v);
+    vcpu_stop(v, KEEL_EXIT_FATAL);
+}
+
+const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
+    [EXIT_NONE] = handle_unhandled,
+    [EXIT_CPUID] = handle_cpuid,
+    [EXIT_MSR_READ] = handle_rdmsr,
+    [EXIT_MSR_WRITE] = handle_wrmsr,
+    [EXIT_IO] = handle_io,
+    [EXIT_HLT] = handle_unhandled,          /* HLT is not intercepted */
+    [EXIT_NPF] = handle_npf,
+    [EXIT_NPT_MISCONFIG] = handle_unhandled,
+    [EXIT_XSETBV] = handle_xsetbv,
+    [EXIT_INVD] = handle_invd,
+    [EXIT_WBINVD] = handle_wbinvd,
+    [EXIT_SHUTDOWN] = handle_shutdown,
+    [EXIT_HYPERCALL] = handle_hypercall,
+    [EXIT_EXCEPTION] = handle_unhandled,    /* no exception is intercepted */
+    [EXIT_INIT] = handle_init,
+    [EXIT_SIPI] = handle_unhandled,
+    [EXIT_INVALID_STATE] = handle_invalid_state,
+    [EXIT_VMINSN] = handle_vminsn,
+    [EXIT_CR_ACCESS] = handle_unhandled,
+    [EXIT_RDTSCP] = handle_rdtscp,
+    [EXIT_OTHER] = handle_unhandled,
+};
+_Static_assert(sizeof(exit_handlers) / sizeof(exit_handlers[0]) == EXIT_KIND_COUNT, "one handler per exit kind");

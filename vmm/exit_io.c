@@ -1,0 +1,65 @@
+/* I/O exits. Everything is passed through to the guest except the ports a
+ * guest uses to end a run, which keel traps so it can report first:
+ *  - 0xf4: QEMU's isa-debug-exit (a write ends the run with that code);
+ *  - 0x8900: Bochs' shutdown port (the bytes "Shutdown" power off).
+ * keel then ends the run itself with the same meaning on either emulator. */
+#include "vmm/exit_handlers.h"
+#include "vmm/arch_hooks.h"
+#include "vmm/stats.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+
+#define PORT_DEBUG_EXIT 0xf4
+#define PORT_BOCHS_SHUTDOWN 0x8900
+
+static unsigned shutdown_matched;
+
+static void guest_ended(struct vcpu *v, int code, const char *how)
+{
+    stats_print(v);
+    klog("guest exit %d (%s)", code, how);
+    vcpu_stop(v, code);
+}
+
+void handle_io(struct vcpu *v)
+{
+    const struct vm_exit *e = &v->exit;
+    uint32_t mask = e->u.io.size == 1 ? 0xff : e->u.io.size == 2 ? 0xffff : 0xffffffffu;
+    uint32_t val = (uint32_t)v->regs.rax & mask;
+
+    if (e->u.io.string) {
+        handle_unhandled(v);
+        return;
+    }
+    if (e->u.io.in) {
+        /* Reads of trapped ports see the device as the guest would. */
+        uint32_t in = e->u.io.size == 1 ? inb(e->u.io.port) : e->u.io.size == 2 ? inw(e->u.io.port)
+                                                                             : inl(e->u.io.port);
+        v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | (in & mask);
+        vcpu_advance_rip(v);
+        return;
+    }
+    if (e->u.io.port >= PORT_DEBUG_EXIT && e->u.io.port < PORT_DEBUG_EXIT + 4) {
+        vcpu_advance_rip(v);
+        guest_ended(v, (int)(val & 0xff), "debug-exit port 0xf4");
+        return;
+    }
+    if (e->u.io.port == PORT_BOCHS_SHUTDOWN && e->u.io.size == 1) {
+        static const char word[] = "Shutdown";
+        shutdown_matched = (char)val == word[shutdown_matched] ? shutdown_matched + 1
+                           : (char)val == word[0]              ? 1
+                                                               : 0;
+        vcpu_advance_rip(v);
+        if (shutdown_matched == sizeof(word) - 1)
+            guest_ended(v, 0, "shutdown port 0x8900");
+        return;
+    }
+    /* Any other trapped port: forward to the hardware. */
+    if (e->u.io.size == 1)
+        outb(e->u.io.port, (uint8_t)val);
+    else if (e->u.io.size == 2)
+        outw(e->u.io.port, (uint16_t)val);
+    else
+        outl(e->u.io.port, val);
+    vcpu_advance_rip(v);
+}

@@ -1,0 +1,56 @@
+/* The run loop and the arch hooks. Per exit: the vendor decodes (enter),
+ * the table picks the vmm/ handler, the handler completes through hooks.
+ * Hot path: no logging, no allocation, no search; two TSC reads for stats. */
+#include "vmm/run.h"
+#include "vmm/arch_hooks.h"
+#include "vmm/exit_handlers.h"
+#include "vmm/msr.h"
+#include "vmm/vendor.h"
+#include "arch/x86/cpu.h"
+
+const struct vendor_ops *vendor;
+
+void vcpu_advance_rip(struct vcpu *v)
+{
+    vendor->advance_rip(v);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+    v->stats.injected[vector & 31]++;
+    vendor->inject_exception(v, vector, has_error, error);
+}
+
+uint64_t vcpu_get_state(struct vcpu *v, enum vcpu_state s)
+{
+    return vendor->get_state(v, s);
+}
+
+bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
+{
+    return vendor->set_state(v, s, val);
+}
+
+void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
+{
+    vendor->msr_intercepts_changed(v, mi);
+}
+
+int vcpu_run(struct vcpu *v)
+{
+    const struct vendor_ops *ops = vendor;
+    while (!v->stop) {
+        uint64_t t0;
+        enum exit_kind k;
+        msr_before_entry(v);
+        ops->enter(v);
+        msr_after_exit(v);
+        t0 = rdtsc();
+        k = v->exit.kind;
+        exit_handlers[k](v);
+        v->stats.count[k]++;
+        v->stats.total++;
+        v->stats.cycles[k] += rdtsc() - t0;
+    }
+    return v->stop_code;
+}
