@@ -8,13 +8,14 @@
  * is the number of instructions one operation costs beyond a NOP: for an
  * exiting instruction, keel's instructions per exit (world switch included).
  *
- * Words: tsc-per-insn=128|1 (default 128), iters=N (default 2000).
+ * Words: tsc-per-insn=128|1 (default 128), iters=N (default 2000),
+ * intercept-msr=0xIDX (the emulated MSR; default 0x1a0 Intel, 0x2ff AMD).
  * Output: "BENCH <name> <instructions/op>" lines (one decimal), or
  * "BENCH <name> n/a (<vector>)" when the operation faults (e.g. bare). */
 #include "guest.h"
 
-#define MISC_ENABLE 0x1a0
-#define KERNEL_GS_BASE 0xc0000102
+#define KERNEL_GS_BASE PASSTHROUGH_MSR
+static uint32_t emul_msr; /* intercept_msr(): 0x1a0 on Intel, 0x2ff on AMD */
 
 uint32_t misc_lo, misc_hi; /* named in the WRMSR loop asm */
 
@@ -72,15 +73,15 @@ static uint64_t t_hypercall(uint32_t iters, bool base)
 }
 
 enum op { OP_CPUID, OP_RDMSR_EMUL, OP_WRMSR_EMUL, OP_HYPERCALL, OP_RDMSR_PASS };
-static const char *const op_names[] = { "cpuid", "rdmsr-emulated(0x1a0)", "wrmsr-emulated(0x1a0)",
-                                        "hypercall", "rdmsr-passthrough(0xc0000102)" };
+static const char *const op_names[] = { "cpuid", "rdmsr-emulated", "wrmsr-emulated", "hypercall",
+                                        "rdmsr-passthrough" };
 
 static uint64_t run_op(enum op op, uint32_t iters, bool base)
 {
     switch (op) {
     case OP_CPUID: return t_cpuid(iters, base);
-    case OP_RDMSR_EMUL: return t_rdmsr(iters, base, MISC_ENABLE);
-    case OP_WRMSR_EMUL: return t_wrmsr(iters, base, MISC_ENABLE);
+    case OP_RDMSR_EMUL: return t_rdmsr(iters, base, emul_msr);
+    case OP_WRMSR_EMUL: return t_wrmsr(iters, base, emul_msr);
     case OP_HYPERCALL: return t_hypercall(iters, base);
     default: return t_rdmsr(iters, base, KERNEL_GS_BASE);
     }
@@ -92,8 +93,8 @@ static int probe(enum op op)
     uint64_t v;
     switch (op) {
     case OP_CPUID: return 0;
-    case OP_RDMSR_EMUL: return rdmsr_safe(MISC_ENABLE, &v);
-    case OP_WRMSR_EMUL: return wrmsr_safe(MISC_ENABLE, ((uint64_t)misc_hi << 32) | misc_lo);
+    case OP_RDMSR_EMUL: return rdmsr_safe(emul_msr, &v);
+    case OP_WRMSR_EMUL: return wrmsr_safe(emul_msr, ((uint64_t)misc_hi << 32) | misc_lo);
     case OP_HYPERCALL: return hypercall(HC_PING, 0, NULL, NULL);
     default: return rdmsr_safe(KERNEL_GS_BASE, &v);
     }
@@ -108,12 +109,15 @@ int guest_main(void)
     if (iters == 0 || iters > 1000000)
         iters = 2000;
     uint64_t misc;
-    if (!rdmsr_safe(MISC_ENABLE, &misc)) {
+    emul_msr = intercept_msr();
+    if (!rdmsr_safe(emul_msr, &misc)) {
         misc_lo = (uint32_t)misc;
         misc_hi = (uint32_t)(misc >> 32);
     }
     printf("bench: vendor %s, %u iterations per operation, %u TSC per instruction\n",
            guest_vendor_str, iters, tpi);
+    printf("bench: emulated MSR 0x%x, passed-through MSR 0x%x, hypercall %s (PING)\n", emul_msr,
+           KERNEL_GS_BASE, guest_vendor == GV_AMD ? "VMMCALL" : "VMCALL");
     printf("bench: instructions per operation beyond a NOP (keel's cost per exit for exiting ones)\n");
     bool all_ok = true;
     for (enum op op = OP_CPUID; op <= OP_RDMSR_PASS; op++) {

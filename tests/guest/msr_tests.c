@@ -12,13 +12,20 @@ static bool ex_never(void) { return false; }
 static bool ex_intel(void) { return guest_vendor == GV_INTEL; }
 static bool ex_amd(void) { return guest_vendor == GV_AMD; }
 static bool ex_tsc_aux(void) { return cpu_has(&F_RDTSCP) || cpu_has(&F_RDPID); }
+/* SPEC_CTRL and PRED_CMD existence follows the guest's vendor: Intel
+ * CPUID.7.0:EDX[26,27,31], AMD CPUID 0x80000008:EBX[12,14,15,24]. */
 static bool ex_spec_ctrl(void)
 {
-    return cpu_has(&F_SPEC_CTRL) || cpu_has(&F_STIBP) || cpu_has(&F_SSBD) || cpu_has(&F_AMD_IBRS) ||
-           cpu_has(&F_AMD_STIBP) || cpu_has(&F_AMD_SSBD);
+    if (guest_vendor == GV_AMD)
+        return cpu_has(&F_AMD_IBRS) || cpu_has(&F_AMD_STIBP) || cpu_has(&F_AMD_SSBD);
+    return cpu_has(&F_SPEC_CTRL) || cpu_has(&F_STIBP) || cpu_has(&F_SSBD);
 }
-static bool ex_pred_cmd(void) { return cpu_has(&F_SPEC_CTRL) || cpu_has(&F_AMD_IBPB); }
-static bool ex_flush_cmd(void) { return cpu_has(&F_FLUSH_L1D); }
+static bool ex_pred_cmd(void)
+{
+    return guest_vendor == GV_AMD ? cpu_has(&F_AMD_IBPB) : cpu_has(&F_SPEC_CTRL);
+}
+static bool ex_flush_cmd(void) { return guest_vendor == GV_INTEL && cpu_has(&F_FLUSH_L1D); }
+static bool ex_amd_svm(void) { return guest_vendor == GV_AMD && cpu_has(&F_SVM); }
 static bool ex_arch_cap(void) { return cpu_has(&F_ARCH_CAP); }
 static bool ex_xss(void) { return cpu_has(&F_XSAVES); }
 static bool ex_pat(void) { return cpu_has(&F_PAT); }
@@ -35,12 +42,13 @@ static bool ex_lm(void) { return cpu_has(&F_LM); }
 /* ---- good values that depend on the guest's features ---- */
 static uint64_t good_spec_ctrl(uint64_t cur)
 {
+    bool amd = guest_vendor == GV_AMD;
     (void)cur;
-    if (cpu_has(&F_SPEC_CTRL) || cpu_has(&F_AMD_IBRS))
+    if (amd ? cpu_has(&F_AMD_IBRS) : cpu_has(&F_SPEC_CTRL))
         return 1; /* IBRS */
-    if (cpu_has(&F_SSBD) || cpu_has(&F_AMD_SSBD))
+    if (amd ? cpu_has(&F_AMD_SSBD) : cpu_has(&F_SSBD))
         return 4; /* SSBD */
-    if (cpu_has(&F_STIBP) || cpu_has(&F_AMD_STIBP))
+    if (amd ? cpu_has(&F_AMD_STIBP) : cpu_has(&F_STIBP))
         return 2; /* STIBP */
     return 0;
 }
@@ -67,9 +75,8 @@ static bool rsvd_efer_svme(uint64_t good, uint64_t *r)
 #define M_WO          (1u << 4)  /* write-only: a read #GPs */
 #define M_RESTORE     (1u << 5)  /* write the original value back afterwards */
 #define M_RSVD_DROP   (1u << 6)  /* the reserved write may also be dropped (no #GP), value kept */
-#define M_AMD_INFO    (1u << 7)  /* AMD: only report the value; Intel: must not exist */
-#define M_RSVD_INTEL  (1u << 8)  /* reserved check only for an Intel guest */
 #define M_GATED       (1u << 9)  /* part of the feature-gated set (profile tests) */
+#define M_RSVD_AMD_DROP (1u << 10) /* AMD: the "reserved" bits are dropped: write ok, reads back good */
 
 struct msr_case;
 typedef void (*custom_fn)(const struct msr_case *c, const char *name);
@@ -88,11 +95,12 @@ struct msr_case {
 };
 
 static void feature_control(const struct msr_case *c, const char *name);
+static void vm_cr(const struct msr_case *c, const char *name);
 
 /* The table. Sources: Intel SDM vol. 4 (MSR list), AMD APM vol. 2 appendix A. */
 static const struct msr_case msr_table[] = {
     { 0xc0000103, "TSC_AUX", ex_tsc_aux, "RDTSCP|RDPID", 0x12345, NULL, 1ULL << 32, NULL,
-      M_RESTORE | M_RSVD_INTEL | M_GATED, NULL },
+      M_RESTORE | M_RSVD_AMD_DROP | M_GATED, NULL },
     { 0x48, "SPEC_CTRL", ex_spec_ctrl, "IBRS|STIBP|SSBD (Intel or AMD)", 0, good_spec_ctrl,
       1ULL << 40, NULL, M_RESTORE | M_GATED, NULL },
     { 0xda0, "XSS", ex_xss, "XSAVES", 0, NULL, 1 /* bit 0: x87 is XCR0-only */, NULL,
@@ -105,7 +113,7 @@ static const struct msr_case msr_table[] = {
     { 0xc0000080, "EFER", ex_efer, "LM|NX|SYSCALL", 0, good_efer, 0, rsvd_efer_svme, M_RESTORE, NULL },
     { 0xc0000080, "EFER.rsvd2", ex_efer, "LM|NX|SYSCALL", 0, NULL, 1ULL << 2, NULL,
       M_GOOD_CUR, NULL },
-    { 0x1a0, "MISC_ENABLE", ex_always, "always", 0, NULL, 1ULL << 63, NULL,
+    { 0x1a0, "MISC_ENABLE", ex_intel, "Intel vendor", 0, NULL, 1ULL << 63, NULL,
       M_GOOD_CUR | M_RSVD_DROP, NULL },
     { 0x3b, "TSC_ADJUST", ex_tsc_adjust, "TSC_ADJUST", 0, NULL, 0, NULL, M_GOOD_CUR | M_NO_RSVD, NULL },
     { 0x1b, "APIC_BASE", ex_apic, "APIC", 0, NULL, 1ULL << 9, NULL, M_GOOD_CUR, NULL },
@@ -128,9 +136,14 @@ static const struct msr_case msr_table[] = {
     { 0x40000020, "PV_0x40000020", ex_never, "never (no paravirtual MSRs)", 0, NULL, 0, NULL, 0, NULL },
     { 0x480, "VMX_BASIC", ex_never, "never (no nested VMX)", 0, NULL, 0, NULL, 0, NULL },
     { 0x491, "VMX_VMFUNC", ex_never, "never (no nested VMX)", 0, NULL, 0, NULL, 0, NULL },
-    { 0xc0010015, "HWCR", ex_amd, "AMD vendor", 0, NULL, 0, NULL, M_AMD_INFO, NULL },
-    { 0xc0010114, "VM_CR", ex_amd, "AMD vendor", 0, NULL, 0, NULL, M_AMD_INFO, NULL },
-    { 0xc0010010, "SYSCFG", ex_amd, "AMD vendor", 0, NULL, 0, NULL, M_AMD_INFO, NULL },
+    { 0x1d9, "DEBUGCTL", ex_always, "always", 0, NULL, 1ULL << 63, NULL, M_GOOD_CUR, NULL },
+    /* AMD-only: must not exist for an Intel guest; for an AMD guest they
+     * say "no SVM here" (APM vol. 2 15.30.1: VM_CR.LOCK|SVMDIS). */
+    { 0xc0010015, "HWCR", ex_amd, "AMD vendor", 0, NULL, 1 /* SmmLock */, NULL, M_GOOD_CUR, NULL },
+    { 0xc0010114, "VM_CR", ex_amd, "AMD vendor", 0, NULL, 0, NULL, 0, vm_cr },
+    { 0xc0010010, "SYSCFG", ex_amd, "AMD vendor", 0, NULL, 1ULL << 23 /* MemEncryptionModEn */, NULL,
+      M_GOOD_CUR, NULL },
+    { 0xc0010117, "VM_HSAVE_PA", ex_amd_svm, "AMD vendor and SVM", 0, NULL, 0, NULL, M_NO_RSVD, NULL },
 };
 #define NTABLE (sizeof msr_table / sizeof msr_table[0])
 
@@ -153,6 +166,22 @@ static void feature_control(const struct msr_case *c, const char *name)
           (unsigned long long)v, vn(wv), (unsigned long long)v2);
 }
 
+/* AMD VM_CR: SVM disabled and locked (bits 3 LOCK, 4 SVMDIS); writes #GP. */
+static void vm_cr(const struct msr_case *c, const char *name)
+{
+    uint64_t v, v2;
+    int rv = rdmsr_safe(c->idx, &v);
+    if (rv) {
+        fail(name, "present (%s) but RDMSR raised %s", c->feat, vn(rv));
+        return;
+    }
+    int wv = wrmsr_safe(c->idx, v);
+    int rv2 = rdmsr_safe(c->idx, &v2);
+    check((v & 0x18) == 0x18 && wv == GP_VECTOR && !rv2 && v2 == v, name,
+          "value 0x%llx (want LOCK|SVMDIS 0x18), WRMSR %s (want #GP), re-read 0x%llx",
+          (unsigned long long)v, vn(wv), (unsigned long long)v2);
+}
+
 static void run_row(const struct msr_case *c)
 {
     char name[96];
@@ -161,14 +190,6 @@ static void run_row(const struct msr_case *c)
     uint64_t orig, v, good, rsvd;
     uint32_t lo, hi;
 
-    if ((c->flags & M_AMD_INFO) && present) {
-        int rv = rdmsr_safe(c->idx, &v);
-        if (rv)
-            info("%s (0x%x): RDMSR raised %s", c->name, c->idx, vn(rv));
-        else
-            info("%s (0x%x) = 0x%llx", c->name, c->idx, (unsigned long long)v);
-        return;
-    }
     if (!present) {
         snprintf_g(name, sizeof name, "msr-%s absent (needs %s)", c->name, c->feat);
         good = c->good_fn ? c->good_fn(0) : c->good;
@@ -216,7 +237,7 @@ static void run_row(const struct msr_case *c)
     int o = snprintf_g(detail, sizeof detail, "present (%s): read 0x%llx, WRMSR 0x%llx %s, read back %s 0x%llx",
                        c->feat, (unsigned long long)orig, (unsigned long long)good, vn(wv), vn(rv),
                        (unsigned long long)v);
-    bool do_rsvd = !(c->flags & M_NO_RSVD) && !((c->flags & M_RSVD_INTEL) && guest_vendor != GV_INTEL);
+    bool do_rsvd = !(c->flags & M_NO_RSVD);
     if (do_rsvd && c->rsvd_fn)
         do_rsvd = c->rsvd_fn(good, &rsvd);
     else
@@ -225,9 +246,12 @@ static void run_row(const struct msr_case *c)
         int xv = wrmsr_safe(c->idx, rsvd);
         uint64_t v2 = ~good;
         int rv2 = rdmsr_safe(c->idx, &v2);
-        bool rok = (xv == GP_VECTOR || ((c->flags & M_RSVD_DROP) && xv == 0)) && !rv2 && v2 == good;
-        snprintf_g(detail + o, sizeof detail - o, "; reserved WRMSR 0x%llx %s (want #GP%s), then %s 0x%llx",
-                   (unsigned long long)rsvd, vn(xv), (c->flags & M_RSVD_DROP) ? " or dropped" : "",
+        bool drop = (c->flags & M_RSVD_AMD_DROP) && guest_vendor == GV_AMD;
+        bool rok = (drop ? xv == 0 : xv == GP_VECTOR || ((c->flags & M_RSVD_DROP) && xv == 0)) &&
+                   !rv2 && v2 == good;
+        snprintf_g(detail + o, sizeof detail - o, "; reserved WRMSR 0x%llx %s (want %s), then %s 0x%llx",
+                   (unsigned long long)rsvd, vn(xv),
+                   drop ? "ok, bits dropped" : (c->flags & M_RSVD_DROP) ? "#GP or dropped" : "#GP",
                    vn(rv2), (unsigned long long)v2);
         ok = rok;
     }

@@ -8,7 +8,7 @@
 static const struct { const struct feat *a, *b; } deps[] = {
     { &F_SSE, &F_FXSR },       { &F_SSE2, &F_SSE },       { &F_SSE3, &F_SSE2 },
     { &F_SSSE3, &F_SSE3 },     { &F_SSE41, &F_SSSE3 },    { &F_SSE42, &F_SSE41 },
-    { &F_AVX, &F_XSAVE },      { &F_AVX, &F_SSE42 },      { &F_AVX2, &F_AVX },
+    { &F_AVX, &F_XSAVE },      { &F_AVX2, &F_AVX },
     { &F_FMA, &F_AVX },        { &F_F16C, &F_AVX },       { &F_AVX512F, &F_AVX2 },
     { &F_AVX512F, &F_XSAVE },  { &F_AVX512DQ, &F_AVX512F }, { &F_AVX512CD, &F_AVX512F },
     { &F_AVX512BW, &F_AVX512F }, { &F_AVX512VL, &F_AVX512F }, { &F_XSAVEOPT, &F_XSAVE },
@@ -123,6 +123,7 @@ void run_profile(const char *name)
         expect_set("profile-v2-has-v2", level_v2, N(level_v2), true);
         expect_set("profile-v2-no-v3-v4", level_v3_v4, N(level_v3_v4), false);
         expect_set("profile-v2-no-xsave-dependents", xsave_dependents, N(xsave_dependents), false);
+        expect_set("profile-v2-no-xsave", (const struct feat *const[]){ &F_XSAVE }, 1, false);
     } else if (!strcmp(name, "host")) {
         /* The guest cannot see the host; it checks the profile is coherent. */
         expect_set("profile-host-baseline-v1", level_v1, N(level_v1), true);
@@ -134,6 +135,12 @@ void run_profile(const char *name)
         expect_set("profile-minimal-no-v2", level_v2, N(level_v2), false);
         expect_set("profile-minimal-no-v3-v4", level_v3_v4, N(level_v3_v4), false);
         expect_set("profile-minimal-no-xsave", (const struct feat *const[]){ &F_XSAVE }, 1, false);
+        /* minimal keeps only what a 64-bit kernel needs: no RDTSCP/RDPID
+         * (so no TSC_AUX), no speculation controls (no SPEC_CTRL), no SEP/MTRR. */
+        static const struct feat *const extras[] = { &F_RDTSCP, &F_RDPID, &F_SPEC_CTRL, &F_SSBD,
+                                                     &F_AMD_IBRS, &F_AMD_SSBD, &F_SEP, &F_MTRR,
+                                                     &F_PCID, &F_X2APIC, &F_TSC_ADJUST };
+        expect_set("profile-minimal-no-extras", extras, N(extras), false);
     } else {
         fail("expect-profile", "unknown profile \"%s\" (x86-64-v2, host, minimal)", name);
         return;

@@ -11,6 +11,8 @@
  *   suite.elf msrfuzz seed=N count=N
  *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal (issue 6)
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
+ *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
+ *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
  *
  * See docs/guest-tests.md. */
 #include "suite.h"
@@ -85,47 +87,48 @@ static void t_hypercall(void)
               e2);
 }
 
-/* An intercepted MSR (IA32_MISC_ENABLE) is handled by keel and counted. */
-#define MISC_ENABLE 0x1a0
+/* An intercepted MSR (IA32_MISC_ENABLE on Intel, MTRR_DEF_TYPE on AMD) is
+ * handled by keel and counted exactly. */
 static void t_msr_intercept(void)
 {
     uint32_t r0, w0, r1, w1, r2, w2;
     const unsigned N = 10;
+    const uint32_t idx = intercept_msr();
     uint64_t v0, v;
-    if (!hc_msr_count("msr-intercept-read-count", MISC_ENABLE, &r0, &w0))
+    if (!hc_msr_count("msr-intercept-read-count", idx, &r0, &w0))
         return;
-    int vec = rdmsr_safe(MISC_ENABLE, &v0);
+    int vec = rdmsr_safe(idx, &v0);
     bool same = true;
     for (unsigned i = 1; i < N && !vec; i++) {
-        vec = rdmsr_safe(MISC_ENABLE, &v);
+        vec = rdmsr_safe(idx, &v);
         same &= v == v0;
     }
     if (vec) {
-        fail("msr-intercept-read-count", "RDMSR 0x1a0 raised %s", vector_name((uint32_t)vec));
+        fail("msr-intercept-read-count", "RDMSR 0x%x raised %s", idx, vector_name((uint32_t)vec));
         return;
     }
-    if (!hc_msr_count("msr-intercept-read-count", MISC_ENABLE, &r1, &w1))
+    if (!hc_msr_count("msr-intercept-read-count", idx, &r1, &w1))
         return;
     check(r1 - r0 == N && w1 == w0 && same, "msr-intercept-read-count",
-          "%u reads of 0x1a0: read count %u -> %u, write count %u -> %u, values %s", N, r0, r1, w0,
-          w1, same ? "stable" : "differ");
+          "%u reads of 0x%x: read count %u -> %u, write count %u -> %u, values %s", N, idx, r0, r1,
+          w0, w1, same ? "stable" : "differ");
 
-    vec = wrmsr_safe(MISC_ENABLE, v0);
+    vec = wrmsr_safe(idx, v0);
     if (vec) {
-        fail("msr-intercept-write-count", "WRMSR 0x1a0 (same value 0x%llx) raised %s",
+        fail("msr-intercept-write-count", "WRMSR 0x%x (same value 0x%llx) raised %s", idx,
              (unsigned long long)v0, vector_name((uint32_t)vec));
         return;
     }
-    if (!hc_msr_count("msr-intercept-write-count", MISC_ENABLE, &r2, &w2))
+    if (!hc_msr_count("msr-intercept-write-count", idx, &r2, &w2))
         return;
-    vec = rdmsr_safe(MISC_ENABLE, &v);
+    vec = rdmsr_safe(idx, &v);
     check(w2 - w1 == 1 && r2 == r1 && !vec && v == v0, "msr-intercept-write-count",
-          "1 write of 0x1a0: write count %u -> %u, read count %u -> %u, read back 0x%llx (want 0x%llx)",
-          w1, w2, r1, r2, (unsigned long long)v, (unsigned long long)v0);
+          "1 write of 0x%x: write count %u -> %u, read count %u -> %u, read back 0x%llx (want 0x%llx)",
+          idx, w1, w2, r1, r2, (unsigned long long)v, (unsigned long long)v0);
 }
 
 /* A passed-through MSR (KERNEL_GS_BASE) works and is not counted. */
-#define KERNEL_GS_BASE 0xc0000102
+#define KERNEL_GS_BASE PASSTHROUGH_MSR
 static void t_msr_passthrough(void)
 {
     uint32_t r0, w0, r1, w1;
@@ -236,7 +239,7 @@ static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic", "region", "msr", "msr-unknown-ignore", "msrfuzz" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
-                                        "cpuid-iters=" };
+                                        "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
         if (!strcmp(w, basic_tests[i].word))
             return true;

@@ -156,3 +156,8 @@ int hypercall(uint32_t fn, uint32_t bx_in, uint32_t *a, uint32_t *b)
         *b = rb;
     return (int)vec;
 }
+
+uint32_t intercept_msr(void)
+{
+    return (uint32_t)arg_u64("intercept-msr", guest_vendor == GV_AMD ? 0x2ff : 0x1a0);
+}

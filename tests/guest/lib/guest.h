@@ -112,6 +112,13 @@ extern const struct feat F_FPU, F_TSC, F_MSR, F_PAE, F_CX8, F_APIC, F_SEP, F_MTR
 /* Returns the vector raised by the instruction (0 = none); a and b get EAX/EBX. */
 int hypercall(uint32_t fn, uint32_t bx_in, uint32_t *a, uint32_t *b);
 
+/* An MSR keel intercepts and emulates for this guest's vendor, for counting
+ * and benchmarks: IA32_MISC_ENABLE (0x1a0) for Intel guests (it does not
+ * exist on AMD), IA32_MTRR_DEF_TYPE (0x2ff, kept virtual) for AMD guests;
+ * the command-line word intercept-msr=0xIDX overrides. */
+uint32_t intercept_msr(void);
+#define PASSTHROUGH_MSR 0xc0000102u /* IA32_KERNEL_GS_BASE */
+
 /* ---- serial and formatting (lib/print.c) ---- */
 void serial_init(void);
 void putc_serial(char c);
