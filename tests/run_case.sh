@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run one test case file (tests/cases/NAME.case) through scripts/keel-run.
+# A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
+# status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
+# that must not match), optional NEEDS=bochs|linux, TIMEOUT.
+set -u
+logdir=$1 case=$2
+name=$(basename "$case" .case)
+log=$logdir/$name.log
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT=""
+# shellcheck disable=SC1090
+source "$case"
+start=$(date +%s)
+if [ "$NEEDS" = linux ] && [ ! -f build/linux/vmlinuz ]; then
+    bash scripts/build-linux-guest.sh build/linux >"$logdir/$name.prep" 2>&1 || {
+        echo "FAIL $name: could not build the Linux guest (see $logdir/$name.prep)"; echo fail > "$logdir/$name.result"; exit 0; }
+fi
+extra=()
+[ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
+scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+got=$?
+why=""
+[ "$got" = "$STATUS" ] || why="exit status $got, expected $STATUS"
+for re in "${EXPECT[@]}"; do
+    grep -qaE -- "$re" "$log" 2>/dev/null || { why="${why:+$why; }missing /$re/"; }
+done
+for re in "${REJECT[@]}"; do
+    if grep -qaE -- "$re" "$log" 2>/dev/null; then why="${why:+$why; }found /$re/: $(grep -aE -m1 -- "$re" "$log")"; fi
+done
+secs=$(( $(date +%s) - start ))
+if [ -z "$why" ]; then
+    echo "ok   $name (${secs}s) $DESC"; echo ok > "$logdir/$name.result"
+else
+    echo "FAIL $name (${secs}s) $DESC: $why (log: $log)"; echo fail > "$logdir/$name.result"
+fi
