@@ -10,23 +10,42 @@
 
 static struct msr_cpu_cache boot_cpu_cache;
 
-/* ---- lookup -------------------------------------------------------------- */
+/* Direct index for the three bitmap ranges: row id + 1 (0 = not in the
+ * table). Derived from the const table only (never from policy), built by
+ * the first msr_vcpu_init(); identical for every vCPU. 24 KiB. */
+static uint8_t row_of[MSR_RANGE_COUNT][MSR_RANGE_SIZE];
+static bool row_of_built;
+_Static_assert(MSR_MAX_ROWS < 255, "row_of holds row id + 1 in a byte");
 
-const struct msr_desc *msr_lookup(uint32_t index)
+static void build_row_of(void)
 {
-    size_t lo = 0, hi = msr_table_rows;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const struct msr_desc *d = &msr_table[mid];
-        if (index < d->first)
-            hi = mid;
-        else if (index - d->first >= d->count)
-            lo = mid + 1;
-        else
-            return d;
-    }
-    return NULL;
+    size_t i;
+    uint32_t r, k;
+    for (i = 0; i < msr_table_rows; i++)
+        for (r = 0; r < MSR_RANGE_COUNT; r++)
+            for (k = 0; k < msr_table[i].count; k++) {
+                uint32_t off = msr_table[i].first + k - msr_range_base[r];
+                if (off < MSR_RANGE_SIZE)
+                    row_of[r][off] = (uint8_t)(i + 1);
+            }
+    row_of_built = true;
 }
+
+/* Row id + 1 of index, 0 if it is not in the table. */
+static inline size_t row_id1(uint32_t index)
+{
+    const struct msr_desc *d;
+    if (index < MSR_RANGE_SIZE)
+        return row_of[0][index];
+    if (index - 0xc0000000u < MSR_RANGE_SIZE)
+        return row_of[1][index - 0xc0000000u];
+    if (index - 0xc0010000u < MSR_RANGE_SIZE)
+        return row_of[2][index - 0xc0010000u];
+    d = msr_lookup(index);
+    return d ? (size_t)(d - msr_table) + 1 : 0;
+}
+
+/* ---- lookup -------------------------------------------------------------- */
 
 size_t msr_table_size(void) { return msr_table_rows; }
 const struct msr_desc *msr_table_row(size_t i) { return i < msr_table_rows ? &msr_table[i] : NULL; }
@@ -94,12 +113,12 @@ static inline bool filter_denies(const struct msr_vcpu_state *s, uint8_t f, uint
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
-    const struct msr_desc *d = msr_lookup(index);
-    size_t id;
+    size_t id = row_id1(index);
+    const struct msr_desc *d;
     uint8_t f;
-    if (__builtin_expect(!d, 0))
+    if (__builtin_expect(!id, 0))
         return unknown(v, index, false, value);
-    id = (size_t)(d - msr_table);
+    d = &msr_table[--id];
     f = s->row_flags[id];
     s->reads[id]++;
     if (__builtin_expect(f & (MSR_RF_DENY_R | MSR_RF_MIXED), 0) &&
@@ -113,12 +132,12 @@ enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
-    const struct msr_desc *d = msr_lookup(index);
-    size_t id;
+    size_t id = row_id1(index);
+    const struct msr_desc *d;
     uint8_t f;
-    if (__builtin_expect(!d, 0))
+    if (__builtin_expect(!id, 0))
         return unknown(v, index, true, NULL);
-    id = (size_t)(d - msr_table);
+    d = &msr_table[--id];
     f = s->row_flags[id];
     s->writes[id]++;
     if (__builtin_expect(f & (MSR_RF_DENY_W | MSR_RF_MIXED), 0) &&
@@ -222,6 +241,8 @@ void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p)
 
 int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_config *cfg)
 {
+    if (!row_of_built)
+        build_row_of();
     memset(s, 0, sizeof(*s));
     v->msr = s;
     s->cfg = cfg;
