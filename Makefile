@@ -82,7 +82,7 @@ include $(sort $(wildcard tests/unit/*.mk))
 -include $(sort $(wildcard tests/fuzz/*.mk))
 -include tests/guest/guest.mk
 
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DKEEL_HOSTED -I. -Itests/unit -MMD -MP
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-format-security -DKEEL_HOSTED -I. -Itests/unit -MMD -MP
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
 COV_BINS  := $(UNIT_TESTS:%=$(BUILD)/cov/%)
 

@@ -266,10 +266,12 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     case SVM_EXIT_MWAIT:
         x->kind = EXIT_VMINSN;
         break;
-    case SVM_EXIT_INVALID:
-        x->kind = EXIT_INVALID_STATE;
-        break;
     default:
+        /* VMEXIT_INVALID is -1; QEMU stores it as a 32-bit -1. */
+        if ((uint32_t)code == 0xffffffffu) {
+            x->kind = EXIT_INVALID_STATE;
+            break;
+        }
         if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
             x->kind = EXIT_EXCEPTION;
             x->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);

@@ -92,7 +92,7 @@ void svm_dump_vmcb(const struct vmcb *vm)
     SEG("idtr", g->idtr);
     SEG("ldtr", g->ldtr);
     SEG("tr", g->tr);
-    if (c->exitcode == (uint64_t)-1) {
+    if ((uint32_t)c->exitcode == 0xffffffffu) {
         why = svm_check_vmcb(vm, maxphy);
         klog("VMRUN consistency check: %s", why ? why : "no APM 15.5.1 check fails that keel can test");
     }
