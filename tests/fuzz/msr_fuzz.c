@@ -190,14 +190,17 @@ static uint64_t readback(uint32_t index, uint64_t val, uint64_t before)
     }
 }
 
-static struct msr_vcpu_state snap;
+static uint64_t snap_val[MSR_MAX_SLOTS], snap_forced;
+static uint32_t snap_held;
 static uint64_t snap_state[VS_COUNT];
 static uint64_t snap_host[sizeof(host_msrs) / sizeof(host_msrs[0])];
 
 static void snapshot(void)
 {
     unsigned k;
-    memcpy(&snap, &st, sizeof(st));
+    memcpy(snap_val, st.val, sizeof(snap_val));
+    snap_forced = st.spec_ctrl_forced;
+    snap_held = st.held_virtual;
     memcpy(snap_state, fv.state, sizeof(snap_state));
     for (k = 0; k < sizeof(host_msrs) / sizeof(host_msrs[0]); k++)
         if (!fake_host_msr_get(host_msrs[k], &snap_host[k]))
@@ -207,9 +210,9 @@ static void snapshot(void)
 static void check_unchanged(void)
 {
     unsigned k;
-    CHECK(memcmp(snap.val, st.val, sizeof(st.val)) == 0);
-    CHECK(snap.spec_ctrl_forced == st.spec_ctrl_forced);
-    CHECK(snap.held_virtual == st.held_virtual);
+    CHECK(memcmp(snap_val, st.val, sizeof(st.val)) == 0);
+    CHECK(snap_forced == st.spec_ctrl_forced);
+    CHECK(snap_held == st.held_virtual);
     CHECK(memcmp(snap_state, fv.state, sizeof(snap_state)) == 0);
     for (k = 0; k < sizeof(host_msrs) / sizeof(host_msrs[0]); k++) {
         uint64_t h;
