@@ -148,6 +148,14 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
     return d->write(v, d, index, value);
 }
 
+enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    size_t id = row_id1(index);
+    if (!id || !(v->msr->row_flags[id - 1] & MSR_RF_EXISTS))
+        return MSR_GP;
+    return msr_table[id - 1].read(v, &msr_table[id - 1], index, value);
+}
+
 /* ---- policy and bitmaps ------------------------------------------------------ */
 
 /* A row is "mixed" when some filter range overlaps it without covering it;

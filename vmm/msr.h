@@ -154,6 +154,12 @@ void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value);
 enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value);
 
+/* The guest's current value of an MSR for keel's own use (e.g. CPUID leaf
+ * 0xD.1 needs IA32_XSS): the read handler without the filter and without
+ * counting. MSR_GP if the guest does not have the MSR (or it is write-only,
+ * or not in the table). */
+enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
+
 /* Class (c) host state, seed 004: call msr_before_entry() right before
  * VMRUN/VMLAUNCH (loads the guest's values where they differ from the live
  * ones) and msr_after_exit() right after the exit (restores keel's values

@@ -215,7 +215,9 @@ uint64_t msr_guest_spec_ctrl_hw(const struct vcpu *v)
 }
 
 /* Write-only command MSRs (SDM Vol. 4 Table 2-2): reads #GP; the one
- * defined bit is carried out on the host through the #GP-safe accessor. */
+ * defined bit is carried out on the host through the #GP-safe accessor.
+ * Intercepted both ways so a guest sees the architectural behaviour even on
+ * an emulator that does not implement them (QEMU TCG). */
 static enum msr_verdict wr_cmd(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)v;
@@ -310,7 +312,9 @@ static enum msr_verdict wr_misc_enable(struct vcpu *v, const struct msr_desc *d,
  * SDM Vol. 3A 12.12.2 (PAT): each of the 8 entries is UC(0) WC(1) WT(4) WP(5)
  * WB(6) UC-(7); 2, 3 and 8..255 are #GP. 12.11.2 (MTRRs): types as PAT
  * without UC-. MTRRs are kept virtual: the guest must not change how the
- * host caches keel's memory. */
+ * host caches keel's memory. PAT lives in the VMCS guest field / VMCB G_PAT;
+ * reads are intercepted as well because not every implementation (QEMU TCG)
+ * makes RDMSR return G_PAT. */
 static bool mem_type_ok(uint8_t t, bool pat)
 {
     return t == 0 || t == 1 || t == 4 || t == 5 || t == 6 || (pat && t == 7);
@@ -374,7 +378,9 @@ static enum msr_verdict wr_mtrr_def(struct vcpu *v, const struct msr_desc *d, ui
 /* ---- IA32_DEBUGCTL --------------------------------------------------------------------
  * SDM Vol. 3B 18.4.1. keel's profiles offer no PMU, LBR virtualization or
  * bus-lock detection, so only BTF (single-step on branches) is allowed; the
- * value lives in the VMCS guest field / VMCB save area. */
+ * value lives in the VMCS guest field / VMCB save area. Reads are
+ * intercepted too: without LBR virtualization SVM does not switch DebugCtl,
+ * so the hardware register is not the guest's. */
 static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)i;
@@ -388,7 +394,9 @@ static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, ui
  * with LM; NXE only with NX; LMA is read-only (the written bit is ignored,
  * the current one kept); SVME #GP (no nested SVM). AMD-only bits (LMSLE 13,
  * FFXSR 14, TCE 15, AutoIBRS 21) are not offered by keel's profiles and are
- * reserved for both vendors. Toggling LME with CR0.PG=1 is #GP (SDM 10.8.5). */
+ * reserved for both vendors. Toggling LME with CR0.PG=1 is #GP (SDM 10.8.5).
+ * EFER exists with LM, NX or SYSCALL (SDM Vol. 4 Table 2-2: "If
+ * CPUID.80000001H:EDX.[20] || CPUID.80000001H:EDX.[29]"; AMD: SYSCALL). */
 static enum msr_verdict wr_efer(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     uint64_t allowed = EFER_SCE_BIT | EFER_LMA_BIT, old;
@@ -591,13 +599,13 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_HW, .slot = MSLOT_TSC_ADJUST, RD(rd_slot), WR(wr_tsc_adjust) },
     { M(MSR_SPEC_CTRL, 1, "IA32_SPEC_CTRL"), .exists_fn = spec_ctrl_exists, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_KEEL, .slot = MSLOT_SPEC_CTRL, RD(rd_slot), WR(wr_spec_ctrl) },
-    { M(MSR_PRED_CMD, 1, "IA32_PRED_CMD"), .exists_fn = pred_cmd_exists, .icpt = MSR_ICPT_NONE,
+    { M(MSR_PRED_CMD, 1, "IA32_PRED_CMD"), .exists_fn = pred_cmd_exists, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .rsvd = ~PRED_CMD_IBPB, RD(rd_gp), WR(wr_cmd) },
     { M(MSR_MTRRCAP, 1, "IA32_MTRRCAP"), F1(MTRR), .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
       RD(rd_mtrrcap), WR(wr_gp) },
     { M(MSR_ARCH_CAPABILITIES, 1, "IA32_ARCH_CAPABILITIES"), F1(ARCH_CAPABILITIES), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, RD(rd_arch_cap), WR(wr_gp) },
-    { M(MSR_FLUSH_CMD, 1, "IA32_FLUSH_CMD"), .vendor = MSR_V_INTEL, F1(FLUSH_L1D), .icpt = MSR_ICPT_NONE,
+    { M(MSR_FLUSH_CMD, 1, "IA32_FLUSH_CMD"), .vendor = MSR_V_INTEL, F1(FLUSH_L1D), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .rsvd = ~FLUSH_CMD_L1D, RD(rd_gp), WR(wr_cmd) },
     { M(MSR_SYSENTER_CS, 1, "IA32_SYSENTER_CS"), F1(SEP), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
       VS(VS_SYSENTER_CS), .flags = MSR_F_LOW32, RD(rd_vs), WR(wr_vs) },
@@ -608,7 +616,7 @@ const struct msr_desc msr_table[] = {
     { M(MSR_MISC_ENABLE, 1, "IA32_MISC_ENABLE"), .vendor = MSR_V_INTEL, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MISC_ENABLE, .rsvd = ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_RO),
       RD(rd_slot), WR(wr_misc_enable) },
-    { M(MSR_DEBUGCTL, 1, "IA32_DEBUGCTL"), .icpt = MSR_ICPT_W, .host = MSR_HOST_HW, VS(VS_DEBUGCTL),
+    { M(MSR_DEBUGCTL, 1, "IA32_DEBUGCTL"), .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_DEBUGCTL),
       .rsvd = ~DEBUGCTL_BTF, RD(rd_vs), WR(wr_debugctl) },
     { M(MSR_MTRR_PHYSBASE0, 2 * MTRRCAP_VCNT, "IA32_MTRR_PHYS{BASE,MASK}0-7"), F1(MTRR),
       .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_VAR, RD(rd_slot), WR(wr_mtrr_var) },
@@ -618,7 +626,7 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_FIX16K, RD(rd_slot), WR(wr_mtrr_fixed) },
     { M(MSR_MTRR_FIX4K_C0000, 8, "IA32_MTRR_FIX4K_C0000-F8000"), F1(MTRR), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_FIX4K, RD(rd_slot), WR(wr_mtrr_fixed) },
-    { M(MSR_PAT, 1, "IA32_PAT"), F1(PAT), .icpt = MSR_ICPT_W, .host = MSR_HOST_HW, VS(VS_PAT),
+    { M(MSR_PAT, 1, "IA32_PAT"), F1(PAT), .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_PAT),
       RD(rd_vs), WR(wr_pat) },
     { M(MSR_MTRR_DEF_TYPE, 1, "IA32_MTRR_DEF_TYPE"), F1(MTRR), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_DEF_TYPE,
@@ -648,7 +656,7 @@ const struct msr_desc msr_table[] = {
     { M(MSR_VIRTUAL_MITIGATION_CTRL, 1, "MSR_VIRTUAL_MITIGATION_CTRL"), .vendor = MSR_V_INTEL,
       .extra = MSR_X_VIRT_MITIG, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, .slot = MSLOT_MITI_CTRL,
       RD(rd_slot), WR(wr_miti_ctrl) },
-    { M(MSR_EFER, 1, "IA32_EFER"), .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_EFER),
+    { M(MSR_EFER, 1, "IA32_EFER"), .feat = { FEAT_LM, FEAT_NX, FEAT_SYSCALL }, .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_EFER),
       RD(rd_vs), WR(wr_efer) },
     { M(MSR_STAR, 1, "IA32_STAR"), F2(SYSCALL, LM), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
       VS(VS_STAR), RD(rd_vs), WR(wr_vs) },

@@ -407,8 +407,7 @@ static void test_pred_flush_cmd(void **state)
     assert_true(fake_host_msr_get(MSR_PRED_CMD, &hw) && hw == 1);
     wr_ok(MSR_PRED_CMD, 0);
     each_bit_gp(MSR_PRED_CMD, 0, ~PRED_CMD_IBPB);
-    /* Pass-through when present: hardware does the same checks. */
-    assert_int_equal(msr_expected_intercept(V, MSR_PRED_CMD), 0);
+    assert_int_equal(msr_expected_intercept(V, MSR_PRED_CMD), MSR_ACC_RW);
 
     absent(MSR_FLUSH_CMD);
     feat(FEAT_FLUSH_L1D);
@@ -511,7 +510,7 @@ static void test_pat(void **state)
     }
     rw(MSR_PAT, 0x0706050401000706ull);
     assert_true(fv.state[VS_PAT] == 0x0706050401000706ull);
-    assert_int_equal(msr_expected_intercept(V, MSR_PAT), MSR_ACC_W);
+    assert_int_equal(msr_expected_intercept(V, MSR_PAT), MSR_ACC_RW);
     fv.no_state[VS_PAT] = true;
     wr_gp(MSR_PAT, 0);
     nofeat(FEAT_PAT);
@@ -620,6 +619,31 @@ static void test_efer(void **state)
     rw(MSR_EFER, EFER_SCE_BIT);
     fv.no_state[VS_EFER] = true;
     wr_gp(MSR_EFER, 0);
+    nofeat(FEAT_SYSCALL);
+    msr_policy_changed(V);
+    absent(MSR_EFER);
+    feat(FEAT_NX);
+    msr_policy_changed(V);
+    assert_true(msr_exists(V, MSR_EFER));
+}
+
+static void test_peek(void **state)
+{
+    struct msr_filter f;
+    char err[64];
+    uint64_t x = 9, r, w;
+    (void)state;
+    assert_true(msr_filter_parse("deny:rw:0x2ff", NULL, &f, err, sizeof(err)));
+    msr_set_filter(V, &f);
+    assert_int_equal(msr_peek(V, MSR_MTRR_DEF_TYPE, &x), MSR_OK);
+    assert_true(x == 0x806);
+    msr_get_counts(V, MSR_MTRR_DEF_TYPE, &r, &w);
+    assert_true(r == 0 && w == 0);
+    assert_true(st.filter_denials == 0);
+    x = 9;
+    assert_int_equal(msr_peek(V, MSR_XSS, &x), MSR_GP);      /* absent */
+    assert_int_equal(msr_peek(V, 0x1234, &x), MSR_GP);       /* unknown */
+    assert_true(x == 9);
 }
 
 static void test_efer_amd(void **state)
@@ -1039,10 +1063,10 @@ static void test_bitmap_spot_checks(void **state)
     /* KERNEL_GS_BASE passed through both ways. */
     assert_false(bit(fv.last_mi.read[1], 0x102));
     assert_false(bit(fv.last_mi.write[1], 0x102));
-    /* EFER intercepted both ways, TSC writes only, PAT writes only. */
+    /* EFER and PAT intercepted both ways, TSC writes only. */
     assert_true(bit(fv.last_mi.read[1], 0x80) && bit(fv.last_mi.write[1], 0x80));
     assert_true(!bit(fv.last_mi.read[0], 0x10) && bit(fv.last_mi.write[0], 0x10));
-    assert_true(!bit(fv.last_mi.read[0], 0x277) && bit(fv.last_mi.write[0], 0x277));
+    assert_true(bit(fv.last_mi.read[0], 0x277) && bit(fv.last_mi.write[0], 0x277));
     /* Absent MSRs (XSS without XSAVES) and unknown ones exit. */
     assert_true(bit(fv.last_mi.read[0], 0xda0) && bit(fv.last_mi.write[0], 0xda0));
     assert_true(bit(fv.last_mi.read[0], 0x11) && bit(fv.last_mi.write[0], 0x11));
@@ -1305,6 +1329,7 @@ int main(void)
         T(test_debugctl),
         T(test_efer),
         TA(test_efer_amd),
+        T(test_peek),
         T(test_passthrough_msrs),
         T(test_tsc_aux),
         TA(test_tsc_aux_amd),
