@@ -16,7 +16,8 @@ while getopts "o:k:c:g:m:e:" o; do
 done
 [ -n "$out" ] && [ -n "$kernel" ] || { echo "usage: mkiso.sh -o OUT -k KERNEL [-c OPTS] [-g GUEST] [-m MODS] [-e 0|1]" >&2; exit 2; }
 stage=$(mktemp -d "${TMPDIR:-/tmp}/keel-iso.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+errlog=$(mktemp "${TMPDIR:-/tmp}/keel-iso-log.XXXXXX")
+trap 'rm -rf "$stage" "$errlog"' EXIT
 mkdir -p "$stage/boot/grub" "$stage/boot/mods"
 cp "$kernel" "$stage/boot/keel.elf"
 
@@ -53,4 +54,4 @@ $mb1_lines}
 CFG
 grub-mkrescue -o "$out" "$stage" --compress=no --fonts= --locales= --themes= \
     --install-modules="multiboot multiboot2 normal configfile iso9660 biosdisk serial terminal" \
-    >/dev/null 2>"$stage/mkrescue.log" || { cat "$stage/mkrescue.log" >&2; exit 1; }
+    >/dev/null 2>"$errlog" || { cat "$errlog" >&2; exit 1; }

@@ -8,6 +8,8 @@
 #include "vmm/stats.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
+#include "lib/serial.h"
+#include "vmm/vm.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_BOCHS_SHUTDOWN 0x8900
@@ -52,6 +54,22 @@ void handle_io(struct vcpu *v)
         vcpu_advance_rip(v);
         if (shutdown_matched == sizeof(word) - 1)
             guest_ended(v, 0, "shutdown port 0x8900");
+        return;
+    }
+    if (e->u.io.port == vm_pm1a_cnt_port && e->u.io.size >= 2 && (val & (1u << 13))) {
+        /* SLP_EN: the guest is entering a sleep state (ACPI 4.8.3.2.1);
+         * keel runs one guest once, so this is its power-off. Report
+         * first, then let the write through so real hardware powers off. */
+        stats_print(v);
+        klog("guest exit 0 (ACPI sleep/power-off through PM1a_CNT port 0x%x)", e->u.io.port);
+        klog("exit status 0");
+        serial_drain();
+        if (e->u.io.size == 2)
+            outw(e->u.io.port, (uint16_t)val);
+        else
+            outl(e->u.io.port, val);
+        vcpu_advance_rip(v);
+        vcpu_stop(v, 0);
         return;
     }
     /* Any other trapped port: forward to the hardware. */

@@ -36,6 +36,9 @@ struct vendor_ops {
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
     bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);
     void (*msr_intercepts_changed)(struct vcpu *v, const struct msr_intercepts *mi);
+    /* Make guest accesses to I/O port `port` exit (EXIT_IO). Everything not
+     * asked for here stays passed through. */
+    void (*io_intercept)(struct vcpu *v, uint16_t port);
 };
 
 extern const struct vendor_ops svm_ops;

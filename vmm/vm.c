@@ -1,6 +1,7 @@
 /* Setting up the one guest: backend, CPU policy, MSR engine, memory view,
  * loader, nested paging, vcpu; then run it and stop with its status. */
 #include "vmm/vm.h"
+#include "vmm/acpi.h"
 #include "vmm/cpuid.h"
 #include "vmm/msr.h"
 #include "vmm/npt.h"
@@ -16,6 +17,7 @@
 #include "lib/string.h"
 
 struct guest_layout vm_layout;
+uint16_t vm_pm1a_cnt_port;
 /* Weak until the VMX backend lands in this tree. */
 extern const struct vendor_ops vmx_ops __attribute__((weak));
 
@@ -51,7 +53,7 @@ static void build_layout(const struct boot_info *bi, const struct placement *pl)
     g->ram_top_below_4g = pl->region_base;
     g->scratch_base = pl->scratch_base;
     g->scratch_end = pl->scratch_end;
-    g->rsdp_phys = bi->rsdp_phys;
+    g->rsdp_phys = acpi_find_rsdp();
     /* The guest's map: the host's, with keel's region carved out as reserved. */
     for (i = 0; i < bi->nmmap && g->nmap + 3 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
         struct mem_range r = bi->mmap[i];
@@ -85,6 +87,23 @@ static void setup_msr_config(void)
     msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
     msr_cfg.host_tsc_aux = msr_cfg.host_has_tsc_aux ? v : 0;
     msr_cfg.apic_base = rdmsr_safe(MSR_IA32_APIC_BASE, &v) ? v : 0xfee00900;
+}
+
+/* The only I/O keel traps: ports that end the run, so it can report. */
+static void trap_io_ports(struct vcpu *v)
+{
+    static const uint16_t ports[] = { 0xf4, 0xf5, 0xf6, 0xf7, 0x8900 };
+    unsigned i;
+    if (!vendor->io_intercept)
+        return;
+    for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+        vendor->io_intercept(v, ports[i]);
+    if (vm_layout.rsdp_phys && acpi_pm1a_cnt_port(vm_layout.rsdp_phys, &vm_pm1a_cnt_port)) {
+        vendor->io_intercept(v, vm_pm1a_cnt_port);
+        vendor->io_intercept(v, vm_pm1a_cnt_port + 1);
+    }
+    klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
+         vm_pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm_layout.rsdp_phys ? "found" : "not found");
 }
 
 void vm_run(const struct boot_info *bi, const struct placement *pl)
@@ -122,6 +141,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
 
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);
+    trap_io_ports(v);
     setup_msr_config();
     msr_vcpu_init(v, &msr_state0, &msr_cfg);
     if (opt_flag(&keel_opts, "msr.dump"))

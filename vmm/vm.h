@@ -6,6 +6,8 @@
 
 /* The guest's memory view (keel's region, RAM map), set up by vm_run. */
 extern struct guest_layout vm_layout;
+/* The FADT's PM1a control port (0 if none): trapped to see the power-off. */
+extern uint16_t vm_pm1a_cnt_port;
 
 /* Build the guest and run it until it ends; never returns. */
 __attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);

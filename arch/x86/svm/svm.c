@@ -96,9 +96,9 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t 
     s->base = base;
 }
 
-static void iopm_intercept(uint8_t *iopm, uint16_t port)
+static void svm_io_intercept(struct vcpu *v, uint16_t port)
 {
-    bitmap_set(iopm, port);
+    bitmap_set(svm(v)->iopm, port);
 }
 
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
@@ -123,12 +123,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
 
     /* Until the MSR engine encodes its table, every MSR exits. */
     memset(s->msrpm, 0xff, MSRPM_PAGES * PAGE_SIZE);
-    /* Devices belong to the guest: only the run-ending ports exit. */
-    iopm_intercept(s->iopm, 0xf4);
-    iopm_intercept(s->iopm, 0xf5);
-    iopm_intercept(s->iopm, 0xf6);
-    iopm_intercept(s->iopm, 0xf7);
-    iopm_intercept(s->iopm, 0x8900);
+    /* Devices belong to the guest: the IOPM starts empty and vmm/ asks
+     * for the few ports it traps (svm_io_intercept). */
 
     c->intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
                          SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_INIT;
@@ -411,4 +407,5 @@ const struct vendor_ops svm_ops = {
     .get_state = svm_get_state,
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
+    .io_intercept = svm_io_intercept,
 };
