@@ -4,6 +4,7 @@
  *   suite.elf basic                the same, explicitly (combine with others)
  *   suite.elf cpuid-hv hypercall msr-intercept msr-passthrough msr-unknown cpuid-regs
  *                                  individual basic tests
+ *   suite.elf selftest             the guest library itself (printf, udiv64, fixups); works bare
  *   suite.elf region               read keel's region: keel must end the run (status 125)
  *   suite.elf msr                  the MSR table (issue 5)
  *   suite.elf msr-filter-deny=0xIDX   keel started with a filter denying IDX
@@ -273,6 +274,57 @@ static void t_region(void)
     fail("region", "read 0x%08x from 0x%08x and went on: the hypervisor did not stop the run", v, base);
 }
 
+/* ---- library self-test (word: selftest; also meaningful bare) ---- */
+static void fn_ok(void) {}
+static void fn_ud2(void) { __asm__ volatile("ud2"); }
+static void fn_int3(void) { __asm__ volatile("int3"); }
+static void fn_de(void)
+{
+    volatile uint32_t z = 0, one = 1;
+    volatile uint32_t q = one / z;
+    (void)q;
+}
+
+static void t_selftest(void)
+{
+    char buf[128];
+    snprintf_g(buf, sizeof buf, "%08x|%llx|%d|%u|%s|%-3s|%5d|%c|%%|%016llx", 0xabcu,
+               0x123456789abcdef0ULL, -42, 4000000000u, "str", "ab", 17, 'z', 1ULL << 63);
+    const char *want = "00000abc|123456789abcdef0|-42|4000000000|str|ab |   17|z|%|8000000000000000";
+    check(!strcmp(buf, want), "selftest-printf", "got \"%s\" want \"%s\"", buf, want);
+
+    uint32_t rem;
+    uint64_t q = udiv64(0x123456789abcdef0ULL, 1000, &rem);
+    check(q == 0x4a90be587de6eULL && rem == 320, "selftest-udiv64", "q=0x%llx rem=%u",
+          (unsigned long long)q, rem);
+
+    uint64_t v;
+    check(parse_u64("0x1A0", &v) && v == 0x1a0 && parse_u64("12345", &v) && v == 12345 &&
+              !parse_u64("0x", &v) && !parse_u64("12a", &v),
+          "selftest-parse", "parse_u64 misbehaves");
+
+    uint32_t before = guest_fault_count;
+    int r_ok = insn_safe(fn_ok), r_ud = insn_safe(fn_ud2), r_bp = insn_safe(fn_int3),
+        r_de = insn_safe(fn_de);
+    /* #DE is vector 0, like "no fault": the fault count tells them apart. */
+    check(r_ok == 0 && r_ud == UD_VECTOR && r_bp == 3 && r_de == 0 &&
+              guest_fault_count - before == 3,
+          "selftest-insn-safe", "ok->%d ud2->%d int3->%d div0->%d, faults counted %u", r_ok, r_ud,
+          r_bp, r_de, guest_fault_count - before);
+
+    uint32_t aux = 0;
+    int r = rdtscp_safe(&aux);
+    check(cpu_has(&F_RDTSCP) ? r == 0 : r == UD_VECTOR || r == 0, "selftest-rdtscp",
+          "RDTSCP %s with CPUID.RDTSCP=%d", r ? vector_name((uint32_t)r) : "ok", cpu_has(&F_RDTSCP));
+
+    /* A probe that does not fault leaves no fixup armed. */
+    check(guest_fixup_eip == 0, "selftest-fixup-disarmed", "guest_fixup_eip=0x%08x", guest_fixup_eip);
+    if (has_arg("selftest-crash")) {
+        printf("selftest: executing UD2 with no fixup armed: expect FAIL exception and exit 1\n");
+        __asm__ volatile("ud2");
+    }
+}
+
 struct test {
     const char *word;
     void (*fn)(void);
@@ -289,7 +341,8 @@ static const struct test basic_tests[] = {
 
 static bool known_word(const char *w)
 {
-    static const char *const words[] = { "basic", "region", "msr", "msr-unknown-ignore", "msrfuzz" };
+    static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -315,7 +368,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("region") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -323,6 +376,8 @@ int guest_main(void)
         any_basic |= has_arg(basic_tests[i].word);
     bool all_basic = has_arg("basic") || (!any_group && !any_basic);
 
+    if (has_arg("selftest"))
+        t_selftest();
     for (unsigned i = 0; i < NBASIC; i++)
         if (all_basic || has_arg(basic_tests[i].word))
             basic_tests[i].fn();
