@@ -8,7 +8,9 @@
  * EIP where execution resumes if the next instruction faults. The handler
  * then records the vector in guest_fault_vec and resumes there, so probes
  * return the vector (0 = no fault) instead of crashing. An exception with no
- * fixup armed is reported as FAIL with the register dump and ends the run. */
+ * fixup armed is reported as FAIL with the register dump and ends the run.
+ * Note: #DE is vector 0, the same as "no fault"; guest_fault_count tells
+ * them apart where it matters. */
 #ifndef KEEL_GUEST_H
 #define KEEL_GUEST_H
 #include <stdint.h>
