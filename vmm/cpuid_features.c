@@ -15,6 +15,7 @@ const struct feat_info feat_table[FEAT_COUNT] = {
  * of AES/PCLMULQDQ (SDM Vol. 2); CET state lives in XSAVES-managed
  * supervisor components, so a guest kernel without XSAVES cannot switch it. */
 const struct feat_dep feat_extra_deps[] = {
+    { FEAT_AVX, FEAT_SSE },   /* XCR0.AVX requires XCR0.SSE (SDM Vol. 1 13.3) */
     { FEAT_VAES, FEAT_AES },
     { FEAT_VPCLMULQDQ, FEAT_PCLMULQDQ },
     { FEAT_SHSTK, FEAT_XSAVES },

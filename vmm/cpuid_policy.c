@@ -202,6 +202,7 @@ static void host_adjust(const struct cpuid_snapshot *host, uint64_t *hf, uint64_
                         uint64_t *hxss)
 {
     struct cpuid_regs l0, d0, d1;
+    unsigned i;
     cpuid_snapshot_get(host, 0, 0, &l0);
     cpuid_snapshot_get(host, 0xD, 0, &d0);
     cpuid_snapshot_get(host, 0xD, 1, &d1);
@@ -209,6 +210,20 @@ static void host_adjust(const struct cpuid_snapshot *host, uint64_t *hf, uint64_
     if (l0.eax >= 0xD && feat_test(hf, FEAT_XSAVE)) {
         *hxcr0 = ((uint64_t)d0.edx << 32) | d0.eax;
         *hxss = ((uint64_t)d1.edx << 32) | d1.ecx;
+    }
+    /* A component whose leaf 0xD.i is implausible is treated as absent
+     * (sizes are summed at exit time: keep them bounded). */
+    for (i = 2; i < CPUID_XSAVE_COMPONENTS; i++) {
+        struct cpuid_regs c;
+        bool sup = (*hxss >> i) & 1;
+        if (!(((*hxcr0 | *hxss) >> i) & 1))
+            continue;
+        cpuid_snapshot_get(host, 0xD, i, &c);
+        if (c.eax == 0 || c.eax > 0x10000 ||
+            (!sup && (c.ebx < XSAVE_LEGACY_SIZE || c.ebx > 0x40000))) {
+            *hxcr0 &= ~(1ull << i);
+            *hxss &= ~(1ull << i);
+        }
     }
     if ((*hxcr0 & (XCR0_X87 | XCR0_SSE)) != (XCR0_X87 | XCR0_SSE))
         feat_clear(hf, FEAT_XSAVE);

@@ -86,7 +86,7 @@ static const char *cpuid_check(const struct cpu_policy *p, const struct cpuid_sn
     if (!policy_has(p, FEAT_XSAVE)) {
         if (p->xcr0_mask || p->xss_mask)
             return "xcr0/xss mask without XSAVE";
-        for (i = 0; i < 64; i++) {
+        for (i = 0; i < 64 && p->max_basic >= 0xD; i++) {
             policy_cpuid(p, 0xD, i, &r);
             if (r.eax | r.ebx | r.ecx | r.edx)
                 return "leaf 0xD without XSAVE";
