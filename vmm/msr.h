@@ -114,7 +114,8 @@ struct msr_vcpu_state {
     uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
-    uint32_t held_virtual;              /* MSR_HV_*: vendor had no place, kept in val[] */
+    uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for
+                                         * the value, it is kept in val[] instead */
     uint64_t reads[MSR_MAX_ROWS], writes[MSR_MAX_ROWS];
     uint64_t unknown_reads, unknown_writes;
     uint64_t filter_denials;
@@ -125,9 +126,6 @@ struct msr_vcpu_state {
     uint8_t keel_row[MSR_KEEL_COUNT];   /* table row of each class-(c) MSR */
     struct msr_intercepts intercepts;   /* generated from the table */
 };
-
-#define MSR_HV_S_CET 0x1
-#define MSR_HV_INT_SSP_TAB 0x2
 
 /* row_flags bits */
 #define MSR_RF_EXISTS 0x01      /* the guest has this MSR (caps AND vendor) */

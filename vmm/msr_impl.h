@@ -51,7 +51,9 @@ struct msr_desc {
     uint8_t icpt;               /* enum msr_icpt, applies when the MSR exists */
     char host;                  /* enum msr_host_class */
     uint16_t slot;              /* first virtual-value slot (count slots), or 0 */
-    uint8_t vsp1;               /* enum vcpu_state + 1 holding the value, or 0 */
+    uint8_t vsp1;               /* enum vcpu_state + 1 holding the value, or 0; if the
+                                 * vendor has no place for it (vcpu_set_state() false)
+                                 * it is kept in val[MSLOT_VS + state] */
     uint8_t flags;              /* MSR_F_* */
     bool (*exists_fn)(const struct cpu_policy *p);  /* optional, ANDed */
     msr_read_fn read;
@@ -74,13 +76,12 @@ enum msr_slot {
     MSLOT_MTRR_FIX16K,                   /* 2 */
     MSLOT_MTRR_FIX4K = MSLOT_MTRR_FIX16K + 2, /* 8 */
     MSLOT_MTRR_DEF_TYPE = MSLOT_MTRR_FIX4K + 8,
-    MSLOT_S_CET,                         /* used when the vendor cannot hold S_CET */
-    MSLOT_INT_SSP_TAB,                   /* used when the vendor cannot hold it */
     MSLOT_XSS,
     MSLOT_MITI_CTRL,
     MSLOT_TSC_AUX,
     MSLOT_HWCR,
-    MSLOT_COUNT
+    MSLOT_VS,                            /* VS_COUNT: vendor-state rows kept virtual */
+    MSLOT_COUNT = MSLOT_VS + VS_COUNT
 };
 _Static_assert(MSLOT_COUNT <= MSR_MAX_SLOTS, "grow MSR_MAX_SLOTS");
 

@@ -44,11 +44,34 @@ static enum msr_verdict rd_slot(struct vcpu *v, const struct msr_desc *d, uint32
     return MSR_OK;
 }
 
-/* State the vendor holds (VMCB save area / VMCS guest fields). */
+/* State the vendor holds (VMCB save area / VMCS guest fields). When
+ * vcpu_set_state() says the vendor has no place for it (vmm/arch_hooks.h),
+ * the value is kept virtual in val[MSLOT_VS + state] and the row's bit in
+ * held_virtual says so. */
+static inline uint64_t held_bit(const struct msr_desc *d) { return 1ull << (d - msr_table); }
+
+static uint64_t vs_get(struct vcpu *v, const struct msr_desc *d)
+{
+    enum vcpu_state st = (enum vcpu_state)(d->vsp1 - 1);
+    return (S(v)->held_virtual & held_bit(d)) ? S(v)->val[MSLOT_VS + st] : vcpu_get_state(v, st);
+}
+
+static enum msr_verdict vs_commit(struct vcpu *v, const struct msr_desc *d, uint64_t val)
+{
+    enum vcpu_state st = (enum vcpu_state)(d->vsp1 - 1);
+    if (vcpu_set_state(v, st, val)) {
+        S(v)->held_virtual &= ~held_bit(d);
+    } else {
+        S(v)->held_virtual |= held_bit(d);
+        S(v)->val[MSLOT_VS + st] = val;
+    }
+    return MSR_OK;
+}
+
 static enum msr_verdict rd_vs(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
 {
     (void)i;
-    *val = vcpu_get_state(v, (enum vcpu_state)(d->vsp1 - 1));
+    *val = vs_get(v, d);
     return MSR_OK;
 }
 
@@ -64,7 +87,7 @@ static enum msr_verdict wr_vs(struct vcpu *v, const struct msr_desc *d, uint32_t
         return MSR_GP;
     if (d->flags & MSR_F_LOW32)
         val = (uint32_t)val;
-    return vcpu_set_state(v, (enum vcpu_state)(d->vsp1 - 1), val) ? MSR_OK : MSR_GP;
+    return vs_commit(v, d, val);
 }
 
 /* ---- IA32_TSC / IA32_TSC_ADJUST ----------------------------------------------
@@ -331,10 +354,10 @@ static bool all_bytes_ok(uint64_t val, bool pat)
 
 static enum msr_verdict wr_pat(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
-    (void)d, (void)i;
+    (void)i;
     if (!all_bytes_ok(val, true))
         return MSR_GP;
-    return vcpu_set_state(v, VS_PAT, val) ? MSR_OK : MSR_GP;
+    return vs_commit(v, d, val);
 }
 
 static enum msr_verdict rd_mtrrcap(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
@@ -386,7 +409,7 @@ static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, ui
     (void)i;
     if (val & d->rsvd)
         return MSR_GP;
-    return vcpu_set_state(v, VS_DEBUGCTL, val) ? MSR_OK : MSR_GP;
+    return vs_commit(v, d, val);
 }
 
 /* ---- EFER ------------------------------------------------------------------------------
@@ -400,18 +423,18 @@ static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, ui
 static enum msr_verdict wr_efer(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     uint64_t allowed = EFER_SCE_BIT | EFER_LMA_BIT, old;
-    (void)d, (void)i;
+    (void)i;
     if (HAS(v, LM))
         allowed |= EFER_LME_BIT;
     if (HAS(v, NX))
         allowed |= EFER_NXE_BIT;
     if (val & ~allowed)
         return MSR_GP;
-    old = vcpu_get_state(v, VS_EFER);
+    old = vs_get(v, d);
     if (((val ^ old) & EFER_LME_BIT) && (vcpu_get_state(v, VS_CR0) & CR0_PG_BIT))
         return MSR_GP;
     val = (val & ~EFER_LMA_BIT) | (old & EFER_LMA_BIT);
-    return vcpu_set_state(v, VS_EFER, val) ? MSR_OK : MSR_GP;
+    return vs_commit(v, d, val);
 }
 
 /* ---- IA32_TSC_AUX ------------------------------------------------------------------------
@@ -460,7 +483,7 @@ static enum msr_verdict wr_xss(struct vcpu *v, const struct msr_desc *d, uint32_
  * canonical. There is deliberately no made-up MSR for SSP itself.
  * U_CET and PLx_SSP are XSAVE-managed (CET_U/CET_S) guest-owned state, read
  * and written on the hardware MSR; S_CET and INT_SSP_TAB are VMCS/VMCB
- * fields where the vendor has them, else kept virtual. */
+ * fields where the vendor has them, else kept virtual (vs_commit). */
 static bool cet_ctl_ok(const struct vcpu *v, uint64_t val)
 {
     if (val & CET_RESERVED)
@@ -505,33 +528,12 @@ static enum msr_verdict wr_pl_ssp(struct vcpu *v, const struct msr_desc *d, uint
     return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
 }
 
-/* Vendor-held if possible, else virtual (msr_vcpu_state.held_virtual). */
-static enum msr_verdict rd_held(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
-{
-    uint32_t bit = d->first == MSR_S_CET ? MSR_HV_S_CET : MSR_HV_INT_SSP_TAB;
-    (void)i;
-    *val = (S(v)->held_virtual & bit) ? S(v)->val[d->slot] : vcpu_get_state(v, (enum vcpu_state)(d->vsp1 - 1));
-    return MSR_OK;
-}
-
-static enum msr_verdict commit_held(struct vcpu *v, const struct msr_desc *d, uint64_t val)
-{
-    uint32_t bit = d->first == MSR_S_CET ? MSR_HV_S_CET : MSR_HV_INT_SSP_TAB;
-    if (vcpu_set_state(v, (enum vcpu_state)(d->vsp1 - 1), val)) {
-        S(v)->held_virtual &= ~bit;
-    } else {
-        S(v)->held_virtual |= bit;
-        S(v)->val[d->slot] = val;
-    }
-    return MSR_OK;
-}
-
 static enum msr_verdict wr_s_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)i;
     if (!cet_ctl_ok(v, val))
         return MSR_GP;
-    return commit_held(v, d, val);
+    return vs_commit(v, d, val);
 }
 
 static enum msr_verdict wr_int_ssp_tab(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
@@ -539,7 +541,7 @@ static enum msr_verdict wr_int_ssp_tab(struct vcpu *v, const struct msr_desc *d,
     (void)i;
     if (!msr_is_canonical(val))
         return MSR_GP;
-    return commit_held(v, d, val);
+    return vs_commit(v, d, val);
 }
 
 /* ---- AMD: SYSCFG, HWCR, VM_CR ------------------------------------------------------------------
@@ -638,11 +640,11 @@ const struct msr_desc msr_table[] = {
     { M(MSR_U_CET, 1, "IA32_U_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_W,
       .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_u_cet) },
     { M(MSR_S_CET, 1, "IA32_S_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW,
-      .slot = MSLOT_S_CET, VS(VS_S_CET), RD(rd_held), WR(wr_s_cet) },
+      VS(VS_S_CET), RD(rd_vs), WR(wr_s_cet) },
     { M(MSR_PL0_SSP, 4, "IA32_PL0_SSP..PL3_SSP"), F1(SHSTK), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST,
       RD(rd_hw), WR(wr_pl_ssp) },
     { M(MSR_INT_SSP_TAB, 1, "IA32_INTERRUPT_SSP_TABLE_ADDR"), F1(SHSTK), .icpt = MSR_ICPT_RW,
-      .host = MSR_HOST_HW, .slot = MSLOT_INT_SSP_TAB, VS(VS_INT_SSP_TAB), RD(rd_held), WR(wr_int_ssp_tab) },
+      .host = MSR_HOST_HW, VS(VS_INT_SSP_TAB), RD(rd_vs), WR(wr_int_ssp_tab) },
     { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,
       RD(rd_xss), WR(wr_xss) },
     /* No paravirtual MSRs (KVM 0x4b564dxx lives elsewhere; Hyper-V and KVM's
@@ -687,6 +689,7 @@ const struct msr_desc msr_table[] = {
 };
 const size_t msr_table_rows = sizeof(msr_table) / sizeof(msr_table[0]);
 _Static_assert(sizeof(msr_table) / sizeof(msr_table[0]) <= MSR_MAX_ROWS, "grow MSR_MAX_ROWS");
+_Static_assert(MSR_MAX_ROWS <= 64, "held_virtual has one bit per row");
 
 /* Branch-free binary search over THE table (the comparison becomes a
  * conditional move): 6 halvings of ~10 instructions for ~45 rows. The exit

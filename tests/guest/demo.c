@@ -58,6 +58,9 @@ int guest_main(void)
         else
             printf("demo: hypercall PING -> 0x%08x%s\n", a, a == HC_PING_REPLY ? " (\"keel\")" : "");
     }
+    uint64_t t0 = rdtsc(), t1 = rdtsc();
+    printf("demo: TSC (RDTSC) 0x%llx, +%llu across back-to-back RDTSCs\n", (unsigned long long)t1,
+           (unsigned long long)(t1 - t0));
     printf("demo: MSRs:\n");
     show_msr(0x10, "IA32_TSC");
     show_msr(0x1b, "IA32_APIC_BASE");
@@ -66,6 +69,8 @@ int guest_main(void)
     show_msr(0xc0000080, "EFER");
     show_msr(0xc0000103, "TSC_AUX");
     show_msr(0x3a, "IA32_FEATURE_CONTROL");
+    show_msr(0x2ff, "IA32_MTRR_DEF_TYPE");
+    show_msr(0xc0010114, "AMD VM_CR");
 
     if (mbi) {
         if (mbi->flags & 1)

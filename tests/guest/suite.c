@@ -76,6 +76,32 @@ static void t_hypercall(void)
     else
         check(a == 0xffffffffu, "hypercall-unknown", "function 0x7fff1234 gave eax=0x%08x, want ~0", a);
 
+    /* The hypercall returns in EAX/EBX only: ECX, EDX, ESI, EDI stay. */
+    {
+        uint32_t ra = HC_PING, rb = 0, rc = 0x11c0ffee, rd = 0x22c0ffee, rs = 0x33c0ffee,
+                 rdi = 0x44c0ffee;
+        if (guest_vendor == GV_AMD)
+            __asm__ volatile(PROBE_ASM("vmmcall")
+                             : "+a"(ra), "+b"(rb), "+c"(rc), "+d"(rd), "+S"(rs), "+D"(rdi)
+                             :
+                             : "memory");
+        else
+            __asm__ volatile(PROBE_ASM("vmcall")
+                             : "+a"(ra), "+b"(rb), "+c"(rc), "+d"(rd), "+S"(rs), "+D"(rdi)
+                             :
+                             : "memory");
+        vec = (int)guest_fault_vec;
+        if (vec)
+            fail("hypercall-regs-preserved", "%s", hc_err(vec));
+        else
+            check(ra == HC_PING_REPLY && rc == 0x11c0ffee && rd == 0x22c0ffee && rs == 0x33c0ffee &&
+                      rdi == 0x44c0ffee,
+                  "hypercall-regs-preserved",
+                  "after PING eax=0x%08x ecx=0x%08x edx=0x%08x esi=0x%08x edi=0x%08x (want "
+                  "0x6b65656c and the 0x..c0ffee sentinels)",
+                  ra, rc, rd, rs, rdi);
+    }
+
     uint32_t e1, e2;
     vec = hypercall(HC_EXITS, 0, &e1, &b);
     if (!vec)
@@ -125,6 +151,18 @@ static void t_msr_intercept(void)
     check(w2 - w1 == 1 && r2 == r1 && !vec && v == v0, "msr-intercept-write-count",
           "1 write of 0x%x: write count %u -> %u, read count %u -> %u, read back 0x%llx (want 0x%llx)",
           idx, w1, w2, r1, r2, (unsigned long long)v, (unsigned long long)v0);
+
+    /* An emulated RDMSR/WRMSR writes EDX:EAX (read) and nothing else. */
+    uint32_t a, d, rb = 0x55aa0001, rc = idx, rs = 0x55aa0002, rdi = 0x55aa0003;
+    __asm__ volatile("rdmsr" : "=a"(a), "=d"(d), "+b"(rb), "+c"(rc), "+S"(rs), "+D"(rdi));
+    bool rd_ok = rb == 0x55aa0001 && rc == idx && rs == 0x55aa0002 && rdi == 0x55aa0003 &&
+                 (((uint64_t)d << 32) | a) == v0;
+    __asm__ volatile("wrmsr" : "+a"(a), "+d"(d), "+b"(rb), "+c"(rc), "+S"(rs), "+D"(rdi) : : "memory");
+    check(rd_ok && rb == 0x55aa0001 && rc == idx && rs == 0x55aa0002 && rdi == 0x55aa0003 &&
+              (((uint64_t)d << 32) | a) == v0,
+          "msr-intercept-regs-preserved",
+          "after RDMSR+WRMSR 0x%x: edx:eax=%08x:%08x ebx=0x%08x ecx=0x%08x esi=0x%08x edi=0x%08x",
+          idx, d, a, rb, rc, rs, rdi);
 }
 
 /* A passed-through MSR (KERNEL_GS_BASE) works and is not counted. */
@@ -179,20 +217,34 @@ static void t_cpuid_regs(void)
     uint32_t n = (uint32_t)arg_u64("cpuid-iters", 100000);
     uint32_t c0 = 0, c1 = 0, b;
     int vec0 = hypercall(HC_CPUID_EXITS, 0, &c0, &b);
-    uint32_t bad = cpuid_stress(n, 0);
+    /* Spread over several leaves (keel answers each differently), n in all. */
+    static const uint32_t leaves[] = { 0, 1, 7, 0xd, 0x40000000, 0x80000000, 0x80000001, 0x80000008 };
+    uint32_t use[8], nl = 0, bad = 0, done = 0, bad_leaf = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if (leaves[i] == 0x40000000 ? cpu_has(&F_HYPERVISOR) : cpuid_leaf_ok(leaves[i]))
+            use[nl++] = leaves[i];
+    for (unsigned i = 0; i < nl && !bad; i++) {
+        uint32_t k = i + 1 == nl ? n - done : n / nl;
+        bad = cpuid_stress(k, use[i]);
+        if (bad) {
+            bad_leaf = use[i];
+            bad += done;
+        }
+        done += k;
+    }
     int vec1 = hypercall(HC_CPUID_EXITS, 0, &c1, &b);
     if (bad) {
         static const char *const rn[8] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp" };
         char detail[300];
-        int o = snprintf_g(detail, sizeof detail, "iteration %u of %u:", bad, n);
+        int o = snprintf_g(detail, sizeof detail, "CPUID 0x%x, iteration %u of %u:", bad_leaf, bad, n);
         for (int i = 0; i < 8; i++)
             if (cpuid_stress_regs[i] != cpuid_stress_want[i])
                 o += snprintf_g(detail + o, sizeof detail - o, " %s=0x%08x (want 0x%08x)", rn[i],
                                 cpuid_stress_regs[i], cpuid_stress_want[i]);
         fail("cpuid-regs-intact", "%s", detail);
     } else {
-        char name[40];
-        snprintf_g(name, sizeof name, "cpuid-regs-intact (%u CPUIDs)", n);
+        char name[64];
+        snprintf_g(name, sizeof name, "cpuid-regs-intact (%u CPUIDs over %u leaves)", n, nl);
         pass(name);
     }
     if (vec0 || vec1)

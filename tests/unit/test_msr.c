@@ -129,6 +129,8 @@ static void wr_gp(uint32_t i, uint64_t val)
     }
 }
 
+static uint64_t held(uint32_t i) { return 1ull << msr_row_id(msr_lookup(i)); }
+
 static void absent(uint32_t i)
 {
     assert_false(msr_exists(V, i));
@@ -511,8 +513,15 @@ static void test_pat(void **state)
     rw(MSR_PAT, 0x0706050401000706ull);
     assert_true(fv.state[VS_PAT] == 0x0706050401000706ull);
     assert_int_equal(msr_expected_intercept(V, MSR_PAT), MSR_ACC_RW);
+    /* The vendor has no place for it (vcpu_set_state false): kept virtual. */
     fv.no_state[VS_PAT] = true;
-    wr_gp(MSR_PAT, 0);
+    rw(MSR_PAT, 0x0606060606060606ull);
+    assert_true(fv.state[VS_PAT] == 0x0706050401000706ull);
+    assert_true(st.held_virtual & held(MSR_PAT));
+    wr_gp(MSR_PAT, 2);
+    fv.no_state[VS_PAT] = false;
+    rw(MSR_PAT, 0x0007040600070406ull);
+    assert_false(st.held_virtual & held(MSR_PAT));
     nofeat(FEAT_PAT);
     msr_policy_changed(V);
     absent(MSR_PAT);
@@ -585,8 +594,12 @@ static void test_debugctl(void **state)
     assert_true(fv.state[VS_DEBUGCTL] == DEBUGCTL_BTF);
     rw(MSR_DEBUGCTL, 0);
     each_bit_gp(MSR_DEBUGCTL, 0, ~DEBUGCTL_BTF);
+    /* SVM without LBR virtualization: no place for DebugCtl, kept virtual. */
     fv.no_state[VS_DEBUGCTL] = true;
-    wr_gp(MSR_DEBUGCTL, 0);
+    rw(MSR_DEBUGCTL, DEBUGCTL_BTF);
+    assert_true(fv.state[VS_DEBUGCTL] == 0);
+    each_bit_gp(MSR_DEBUGCTL, DEBUGCTL_BTF, ~DEBUGCTL_BTF);
+    rw(MSR_DEBUGCTL, 0);
 }
 
 /* ---- EFER ---- */
@@ -618,7 +631,8 @@ static void test_efer(void **state)
     wr_gp(MSR_EFER, EFER_LME_BIT);
     rw(MSR_EFER, EFER_SCE_BIT);
     fv.no_state[VS_EFER] = true;
-    wr_gp(MSR_EFER, 0);
+    rw(MSR_EFER, 0);
+    assert_true(fv.state[VS_EFER] == EFER_SCE_BIT);
     nofeat(FEAT_SYSCALL);
     msr_policy_changed(V);
     absent(MSR_EFER);
@@ -689,7 +703,9 @@ static void test_passthrough_msrs(void **state)
     wr_ok(MSR_SYSENTER_CS, 0x1234500000010ull);
     assert_true(rd(MSR_SYSENTER_CS) == 0x10);
     fv.no_state[VS_LSTAR] = true;
-    wr_gp(MSR_LSTAR, 0);
+    rw(MSR_LSTAR, 0x1000);
+    assert_true(st.held_virtual & held(MSR_LSTAR));
+    wr_gp(MSR_LSTAR, 0x0000800000000000ull);
     nofeat(FEAT_LM);
     msr_policy_changed(V);
     absent(MSR_LSTAR);
@@ -795,22 +811,22 @@ static void test_s_cet_vendor_state(void **state)
     msr_policy_changed(V);
     rw(MSR_S_CET, CET_SH_STK_EN);
     assert_true(fv.state[VS_S_CET] == CET_SH_STK_EN);
-    assert_int_equal(st.held_virtual & MSR_HV_S_CET, 0);
+    assert_int_equal(st.held_virtual & held(MSR_S_CET), 0);
     /* The vendor has no place for S_CET: kept virtual. */
     fv.no_state[VS_S_CET] = true;
     rw(MSR_S_CET, CET_SH_STK_EN | CET_WR_SHSTK_EN);
     assert_true(fv.state[VS_S_CET] == CET_SH_STK_EN);
-    assert_true(st.held_virtual & MSR_HV_S_CET);
+    assert_true(st.held_virtual & held(MSR_S_CET));
     fv.no_state[VS_S_CET] = false;
     rw(MSR_S_CET, 0);
-    assert_int_equal(st.held_virtual & MSR_HV_S_CET, 0);
+    assert_int_equal(st.held_virtual & held(MSR_S_CET), 0);
     /* INT_SSP_TAB: canonical, no alignment requirement. */
     rw(MSR_INT_SSP_TAB, 0xffff800000000001ull);
     assert_true(fv.state[VS_INT_SSP_TAB] == 0xffff800000000001ull);
     wr_gp(MSR_INT_SSP_TAB, 0x0000800000000000ull);
     fv.no_state[VS_INT_SSP_TAB] = true;
     rw(MSR_INT_SSP_TAB, 0x1000);
-    assert_true(st.held_virtual & MSR_HV_INT_SSP_TAB);
+    assert_true(st.held_virtual & held(MSR_INT_SSP_TAB));
 }
 
 static void test_pl_ssp(void **state)
