@@ -119,12 +119,22 @@ fuzz: $(DEPS_STAMP) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	  $(BUILD)/fuzz/$$t -runs=$(FUZZ_RUNS) -seed=1 || exit 1; done
 
 # ---- running ---------------------------------------------------------------------
-# make run [GUEST="file args"] [KEEL="options"] [EMU=qemu|bochs] [CPU=model]
-DEFAULT_GUEST ?= $(BUILD)/guest/demo.elf
-GUEST ?= $(DEFAULT_GUEST)
+# make run                   Linux (Debian cloud kernel + busybox initramfs) under keel
+# make run GUEST="file args" [MODULES="file args;..."] [KEEL="options"] [EMU=qemu|bochs] [CPU=model]
 run: $(DEPS_STAMP) all guests
-	bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) \
-	    $(if $(KEEL),--keel "$(KEEL)") $(GUEST)
+ifeq ($(GUEST),)
+	@if bash scripts/build-linux-guest.sh $(BUILD)/linux; then \
+	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	    $(BUILD)/linux/vmlinuz console=ttyS0 quiet --module $(BUILD)/linux/initrd.gz; \
+	else echo "make run: the Linux guest could not be built; running the demo guest instead"; \
+	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	    $(BUILD)/guest/demo.elf; fi
+else
+	bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	    $(GUEST) $(foreach m,$(subst ;, ,$(subst $(space),+,$(MODULES))),--module $(subst +, ,$(m)))
+endif
+
+space := $(subst ,, )
 
 test: $(DEPS_STAMP)
 	@bash tests/run_all.sh

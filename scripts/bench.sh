@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# make bench: keel's cost per exit and per Linux boot, in emulated
+# instructions (deterministic, unlike wall time on a shared machine):
+#  1. the bench guest measures instructions per operation: under QEMU
+#     `-icount shift=7,sleep=off` the TSC advances 128 per instruction; under
+#     Bochs the TSC advances 1 per instruction;
+#  2. Linux boot to /init under keel vs bare QEMU, both with icount (the
+#     kernel's printk clock is then an instruction count), and keel's exits
+#     by kind during that boot.
+# Figures go to stdout and build/bench.txt. Goals (not tests): <= 100 keel
+# instructions per CPUID exit, <= 120 per emulated MSR exit, boot ratio
+# <= 1.05, <= 5,000 exits per Linux boot.
+set -u
+cd "$(dirname "$0")/.."
+out=build/bench.txt
+mkdir -p build
+make -s all guests >/dev/null || exit 1
+: > "$out"
+say() { echo "$*" | tee -a "$out"; }
+
+exit_table() { # label, keel-run args...
+    local label=$1; shift
+    local log; log=$(mktemp)
+    scripts/keel-run "$@" >"$log" 2>&1
+    say ""
+    say "== instructions per operation: $label"
+    say "$(printf '%-22s %s' operation instructions)"
+    grep -a '^BENCH ' "$log" | while read -r _ name val; do say "$(printf '%-22s %s' "$name" "$val")"; done
+    grep -aq '^BENCH ' "$log" || { say "(no figures: see below)"; tail -5 "$log" | tee -a "$out"; }
+    rm -f "$log"
+}
+
+exit_table "QEMU TCG -cpu max (SVM, no NRIPS), -icount shift=7" \
+    --emu qemu --cpu max --icount build/guest/bench.elf tsc-per-insn=128
+exit_table "Bochs ryzen (SVM with NRIPS), TSC = instructions" \
+    --emu bochs --cpu ryzen --timeout 300 build/guest/bench.elf tsc-per-insn=1
+exit_table "Bochs corei7_skylake_x (VMX), TSC = instructions" \
+    --emu bochs --cpu corei7_skylake_x --timeout 300 build/guest/bench.elf tsc-per-insn=1
+
+# ---- Linux boot -------------------------------------------------------------------
+if ! bash scripts/build-linux-guest.sh build/linux >/dev/null 2>&1; then
+    say ""; say "== Linux boot: skipped (could not build the Linux guest)"; exit 0
+fi
+append="console=ttyS0 ignore_loglevel"
+init_time() { grep -aoE '^\[ *[0-9]+\.[0-9]+\] Run /init as init process' "$1" | head -1 | sed -E 's/^\[ *([0-9.]+)\].*/\1/'; }
+bare=$(mktemp) keel=$(mktemp)
+timeout -k 5 600 qemu-system-x86_64 -accel tcg -cpu max -m 256 -machine pc,smm=off -icount shift=7,sleep=off \
+    -kernel build/linux/vmlinuz -initrd build/linux/initrd.gz -append "$append" \
+    -serial stdio -display none -monitor none -no-reboot </dev/null 2>/dev/null | tr -d '\r' > "$bare"
+scripts/keel-run --emu qemu --cpu max --icount --timeout 600 build/linux/vmlinuz $append \
+    --module build/linux/initrd.gz > "$keel" 2>&1
+tb=$(init_time "$bare") tk=$(init_time "$keel")
+say ""
+say "== Linux boot to /init, QEMU TCG -cpu max -icount shift=7 (guest clock = instructions x 128 ns)"
+if [ -n "$tb" ] && [ -n "$tk" ]; then
+    say "$(printf '%-28s %s s' 'bare QEMU' "$tb")"
+    say "$(printf '%-28s %s s' 'under keel' "$tk")"
+    say "$(printf '%-28s %s' 'ratio keel / bare' "$(awk -v a="$tk" -v b="$tb" 'BEGIN { printf "%.3f", a / b }')")"
+else
+    say "(no /init timestamp: bare '$tb', keel '$tk')"
+fi
+say "exits during the whole boot (to power-off), by kind:"
+sed -n '/^keel: exit statistics/,/^keel:   injected\|^keel: msr:/p' "$keel" | grep -a '^keel: ' | grep -av 'injected\|msr:' | tee -a "$out"
+rm -f "$bare" "$keel"
