@@ -30,16 +30,36 @@ static uint64_t *walk(const struct npt_format *fmt, uint64_t root, uint64_t gpa,
     return t;
 }
 
+static bool map_range_4k(const struct npt_format *fmt, uint64_t root, uint64_t start, uint64_t end)
+{
+    uint64_t a;
+    for (a = start; a < end; a += FOUR_KIB) {
+        uint64_t *t = walk(fmt, root, a, 1);
+        if (!t)
+            return false;
+        t[(a >> 12) & 511] = fmt->leaf_entry(a, 1);
+    }
+    return true;
+}
+
 static bool map_range(const struct npt_format *fmt, uint64_t root, uint64_t start, uint64_t end)
 {
     uint64_t a = start;
     while (a < end) {
         int level = (!(a & (TWO_MIB - 1)) && end - a >= TWO_MIB) ? 2 : 1;
         uint64_t size = level == 2 ? TWO_MIB : FOUR_KIB;
-        uint64_t *t = walk(fmt, root, a, level);
+        uint64_t e = fmt->leaf_entry(a, level), *t;
+        if (!e && level == 2) {
+            /* Not expressible as one 2 MiB leaf: use 4 KiB pages. */
+            if (!map_range_4k(fmt, root, a, a + TWO_MIB))
+                return false;
+            a += TWO_MIB;
+            continue;
+        }
+        t = walk(fmt, root, a, level);
         if (!t)
             return false;
-        t[(a >> (12 + 9 * (level - 1))) & 511] = fmt->leaf_entry(a, level);
+        t[(a >> (12 + 9 * (level - 1))) & 511] = e;
         a += size;
     }
     return true;

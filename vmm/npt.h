@@ -10,7 +10,10 @@
  * 3 = 1 GiB PDPTE. Non-leaf entries point at the next table. */
 struct npt_format {
     uint64_t (*table_entry)(uint64_t next_table_pa);
-    uint64_t (*leaf_entry)(uint64_t pa, int level);   /* RWX, memory type for pa */
+    /* RWX, memory type for pa. May return 0 for a large page whose range
+     * cannot be one leaf (e.g. mixed MTRR memory types): the builder then
+     * maps that range with the next smaller page size. */
+    uint64_t (*leaf_entry)(uint64_t pa, int level);
 };
 
 /* Build an identity map of [0, top) minus [hole_base, hole_end); returns

@@ -38,7 +38,7 @@ static const struct vendor_ops *pick_backend(void)
             keel_fatal("vendor=svm: SVM not usable: %s", why);
         return &svm_ops;
     }
-    if (!vmx || !&vmx_ops)
+    if (!vmx)
         keel_fatal("no usable hardware virtualization (SVM: %s; VMX: %s)", why, why_vmx);
     return &vmx_ops;
 }
