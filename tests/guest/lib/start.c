@@ -232,6 +232,8 @@ void guest_start(uint32_t magic, uint32_t info_addr)
 {
     serial_init();
     idt_init();
+    /* First line before touching the multiboot info: says the guest runs. */
+    printf("guest: started, eax=0x%08x ebx=0x%08x\n", magic, info_addr);
     mb_magic = magic;
     mbi = magic == 0x2BADB002u ? (const struct mb_info *)info_addr : NULL;
     struct cpuid_r r = cpuid(0, 0);
