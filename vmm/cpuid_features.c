@@ -89,4 +89,9 @@ void cpuid_host_features(const struct cpuid_snapshot *host, uint64_t feat[FEAT_W
         if ((reg_of(&l, fi->reg) >> fi->bit) & 1)
             feat_set(feat, f);
     }
+    /* Intel reports CPUID.80000001H:EDX[11] (SYSCALL) only when CPUID runs in
+     * 64-bit mode (SDM Vol. 2, CPUID); dumps taken by 32-bit tools show 0.
+     * Every Intel CPU with LM has SYSCALL in 64-bit mode, where keel runs. */
+    if (r0.ebx == 0x756e6547 && feat_test(feat, FEAT_LM))
+        feat_set(feat, FEAT_SYSCALL);
 }
