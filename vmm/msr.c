@@ -263,6 +263,10 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
     s->keel_row[MSR_KEEL_TSC_AUX] = (uint8_t)msr_row_id(msr_lookup(MSR_TSC_AUX));
     msr_table_reset(v);
     msr_policy_changed(v);
+    /* IA32_XSS is guest-owned and read without an exit: start it at its
+     * reset value 0 (SDM Vol. 1 13.3) whatever the host left there. */
+    if (msr_exists(v, MSR_XSS))
+        (void)wrmsr_safe(MSR_XSS, 0);
     return 0;
 }
 

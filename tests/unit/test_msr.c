@@ -749,7 +749,9 @@ static void test_xss(void **state)
     msr_policy_changed(V);
     assert_true(rd(MSR_XSS) == 0);
     wr_gp(MSR_XSS, 1ull << 11);     /* host accessor faults */
-    fake_host_msr_define(MSR_XSS, 0);
+    fake_host_msr_define(MSR_XSS, 1ull << 12);
+    boot();                         /* a present XSS starts at 0 in hardware too */
+    assert_true(fake_host_msr_get(MSR_XSS, &hw) && hw == 0);
     rw(MSR_XSS, 1ull << 11);
     rw(MSR_XSS, (1ull << 11) | (1ull << 12));
     assert_true(fake_host_msr_get(MSR_XSS, &hw) && hw == ((1ull << 11) | (1ull << 12)));
