@@ -386,23 +386,10 @@ const struct npt_format vmx_npt_format = {
     .leaf_entry = ept_leaf_entry,
 };
 
-static void encode_msr_bitmap(const struct msr_intercepts *mi, uint8_t out[4096]);
 static const struct msr_intercepts *early_intercepts;
 static const struct vcpu *early_vcpu;
 
 /* ---- vcpu_create ------------------------------------------------------------------ */
-
-static inline uint16_t read_sel(int which)
-{
-    uint16_t s;
-    if (which == 0)
-        __asm__ volatile("mov %%es, %0" : "=r"(s));
-    else if (which == 1)
-        __asm__ volatile("mov %%fs, %0" : "=r"(s));
-    else
-        __asm__ volatile("mov %%gs, %0" : "=r"(s));
-    return s;
-}
 
 static void setup_host_state(void)
 {
@@ -549,7 +536,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     vv->msr_bitmap = palloc_ptr(msr_pa);
     memset(vv->msr_bitmap, 0xff, PAGE_SIZE);    /* every MSR exits until the MSR engine says */
     if (early_vcpu == v && early_intercepts)
-        encode_msr_bitmap(early_intercepts, vv->msr_bitmap);
+        msr_encode_vmx_bitmap(early_intercepts, vv->msr_bitmap);
     *(uint32_t *)palloc_ptr(vmcs_pa) = VMX_BASIC_REVISION(vmx.basic);
     if (!vmx_insn_mem("vmclear", vmcs_pa) || !vmx_insn_mem("vmptrld", vmcs_pa)) {
         klog("vmx: VMCLEAR/VMPTRLD of the new VMCS failed");
@@ -1031,25 +1018,17 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     }
 }
 
-/* SDM 25.6.9: read-low, read-high, write-low, write-high, 1 KiB each, bit n
- * = MSR base + n (the neutral maps' bit order). MSRs outside the two ranges
- * always exit. */
-static void encode_msr_bitmap(const struct msr_intercepts *mi, uint8_t out[4096])
-{
-    memcpy(out + 0, mi->read[0], 1024);
-    memcpy(out + 1024, mi->read[1], 1024);
-    memcpy(out + 2048, mi->write[0], 1024);
-    memcpy(out + 3072, mi->write[1], 1024);
-}
-
-/* The MSR engine may report its bitmaps before vcpu_create: keep them
+/* The 4 KiB MSR bitmap comes from the MSR engine's neutral maps (the same
+ * source as SVM's permission map): vmm/msr_encode.c, SDM 25.6.9. MSRs
+ * outside 0-0x1fff and 0xc0000000-0xc0001fff always exit.
+ * The MSR engine may report its bitmaps before vcpu_create: keep them
  * (they live in v->msr) and encode them when the VMCS exists. */
 
 static void vmx_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
 {
     struct vmx_vcpu *vv = v->vendor;
     if (vv) {
-        encode_msr_bitmap(mi, vv->msr_bitmap);
+        msr_encode_vmx_bitmap(mi, vv->msr_bitmap);
         return;
     }
     early_intercepts = mi;
