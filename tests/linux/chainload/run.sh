@@ -20,16 +20,17 @@ else
     MODS=$(IFS=,; echo "$*")
     linux=0
 fi
-start=$(date +%s.%N)
+start=$(date +%s%N)
 set +e
 timeout -k 5 120 qemu-system-x86_64 -accel tcg -cpu max -m 512 -kernel "$STUB" -initrd "$MODS" \
     -serial stdio -display none -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 > "$LOG" 2>&1
 rc=$?
 set -e
-end=$(date +%s.%N)
+end=$(date +%s%N)
 cat "$LOG"
-echo "chainload: QEMU exited with $rc after $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
+ms=$(( (end - start) / 1000000 ))
+printf 'chainload: QEMU exited with %d after %d.%03d s\n' "$rc" $((ms / 1000)) $((ms % 1000))
 if [ $linux = 1 ]; then
     for m in "KEEL-LINUX-INIT: user space reached" "PROBE cpuid vendor=" "KEEL-LINUX-DONE" "reboot: Power down"; do
         grep -q "$m" "$LOG" || { echo "chainload: FAIL: no '$m'"; exit 1; }
