@@ -113,7 +113,7 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     const uint8_t *img = ld_module(c, 0);
     uint64_t size = c->size[0], setup_size, pm_size, need, load, rd_at, rd_limit, zp_at, cl_at;
     uint64_t hdr_end, initrd_max, sys;
-    uint8_t h[0x1000];   /* the first 4 KiB: setup header, kept before the image is moved */
+    static uint8_t h[0x1000];   /* the first 4 KiB (setup header), kept before the image moves */
     uint8_t *zp, *dst;
     const char *cmdline = bi->mods[0].cmdline;
     size_t cmdlen = strnlen(cmdline, BOOT_MODSTR_MAX - 1);
