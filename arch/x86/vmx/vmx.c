@@ -844,8 +844,10 @@ static void vmx_dump_state(struct vcpu *v)
              vmread(VMCS_GUEST_ES_LIMIT + 2 * i), vmread(VMCS_GUEST_ES_AR + 2 * i));
     klog("vmx:   guest GPRs rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rbp=%lx", v->regs.rax, v->regs.rbx,
          v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi, v->regs.rbp);
-    if (!report_checks("guest-state"))
-        klog("vmx: no SDM 26.3.1 check keel knows fails");
+    if ((reason & VMX_EXIT_REASON_ENTRY_FAIL) || (v->exit.raw_code & VMX_RAW_VMFAIL)) {
+        if (!report_checks("guest-state"))
+            klog("vmx: no SDM 26.3.1 check keel knows fails");
+    }
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -950,7 +952,14 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     case VS_RSP: v->regs.rsp = val; return true;    /* written to the VMCS on entry */
     case VS_RFLAGS: vmwrite(VMCS_GUEST_RFLAGS, val | 2); return true;
     case VS_CR0:
-        if (val >> 32 || (val & ~vmx.cr0_fixed1 & ~vmx.cr0_mask))
+        /* MOV to CR0 #GP conditions (SDM Vol. 2 MOV-Move to/from Control
+         * Registers): high bits, PG without PE, NW without CD, paging with
+         * EFER.LME and CR4.PAE clear; and bits this CPU cannot hold. */
+        if (val >> 32 || (val & ~vmx.cr0_fixed1 & ~vmx.cr0_mask) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+            ((val & CR0_NW) && !(val & CR0_CD)))
+            return false;
+        if ((val & CR0_PG) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LME) &&
+            !(vmread(VMCS_GUEST_CR4) & CR4_PAE))
             return false;
         vmwrite(VMCS_GUEST_CR0, (val | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
         vmwrite(VMCS_CR0_SHADOW, val);
@@ -962,6 +971,8 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         /* CR4.VMXE: keel offers no nested VMX, so the bit is reserved (#GP). */
         if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
             return false;
+        if (!(val & CR4_PAE) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LMA))
+            return false;   /* leaving PAE in long mode: #GP */
         vmwrite(VMCS_GUEST_CR4, (val | vmx.cr4_fixed0) & vmx.cr4_fixed1);
         vmwrite(VMCS_CR4_SHADOW, val);
         return true;
