@@ -59,11 +59,12 @@ struct cpuid_slot {
 /* Why a feature is (not) in the guest: filled by policy_init, printed by policy_dump. */
 enum feat_why {
     WHY_GUEST = 0,     /* the guest has it */
-    WHY_HOST_LACKS,    /* the profile wants it, the host does not have it */
+    WHY_HOST_LACKS,    /* the profile requires it (or cpuid=+), the host does not have it */
     WHY_NEVER,         /* never exposed (cpu_features.def has the reason) */
     WHY_PROFILE,       /* not in the profile */
     WHY_OVERRIDE,      /* removed by cpuid=-name */
     WHY_DEP,           /* a prerequisite is missing (dependency closure) */
+    WHY_ABSENT,        /* optional for the profile and the host does not have it */
 };
 
 struct cpu_policy {

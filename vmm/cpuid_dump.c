@@ -25,6 +25,7 @@ static const char *const why_names[] = {
     [WHY_PROFILE] = "not in profile",
     [WHY_OVERRIDE] = "cpuid=-",
     [WHY_DEP] = "missing dependency",
+    [WHY_ABSENT] = "absent (optional)",
 };
 
 void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host)
@@ -61,7 +62,8 @@ void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host)
     policy_cpuid(p, CPUID_HV_BASE, 0, &g);
     dump_line("keel", CPUID_HV_BASE, 0, NULL, &g);
 
-    /* Feature verdicts: what the guest has, and why each host feature is hidden. */
+    /* Feature verdicts: what the guest has, what a required feature the host
+     * lacks, and why each host feature is hidden (WHY_ABSENT is not listed). */
     for (w = WHY_GUEST; w <= WHY_DEP; w++) {
         char line[120], name[32];
         unsigned n = 0;

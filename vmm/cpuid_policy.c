@@ -513,10 +513,11 @@ static int policy_build(struct cpu_policy *p, const struct cpuid_snapshot *host,
         } else if (!feat_test(want, f)) {
             p->why[f] = feat_test(minus, f) ? WHY_OVERRIDE : WHY_PROFILE;
         } else if (!feat_test(p->host_feat, f)) {
-            p->why[f] = WHY_HOST_LACKS;
+            p->why[f] = WHY_ABSENT;
             /* Say so for what the profile requires or cpuid=+ asked for; the
              * optional (vendor-specific platform) features go silently. */
             if (feat_test(req, f) || feat_test(plus, f)) {
+                p->why[f] = WHY_HOST_LACKS;
                 char why[48];
                 ksnprintf(why, sizeof(why), "the host lacks it (profile %s%s)", pr->name,
                           feat_test(plus, f) ? ", cpuid=+" : "");

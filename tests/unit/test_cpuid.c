@@ -312,6 +312,7 @@ static void test_profile_v3_v4(void **state)
                 fail_msg("%s: %s", d->name, logbuf);
         } else {
             assert_int_equal(pol.xcr0_mask, 7);
+            assert_int_equal(pol.why[FEAT_AVX512F], WHY_HOST_LACKS);
             assert_log("cpuid: dropped avx512f (CPUID leaf 0x7 subleaf 0 EBX bit 16): the host "
                        "lacks it (profile x86-64-v4)");
             assert_log("cpuid: dropped avx512vl (CPUID leaf 0x7 subleaf 0 EBX bit 31)");
@@ -333,6 +334,8 @@ static void test_profile_host(void **state)
             /* host profile: every passthrough-able host feature unless a prerequisite is gone */
             if (feat_table[f].cls == FC_PASS && feat_test(pol.host_feat, f) && pol.why[f] != WHY_DEP)
                 assert_true(policy_has(&pol, (enum cpu_feature)f));
+            if (feat_table[f].cls == FC_PASS && !feat_test(pol.host_feat, f))
+                assert_int_equal(pol.why[f], WHY_ABSENT);
         }
         assert_false(policy_has(&pol, FEAT_VMX));
         assert_false(policy_has(&pol, FEAT_SVM));
