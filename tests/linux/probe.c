@@ -2,11 +2,16 @@
  * Built hosted (static) by scripts/build-linux-guest.sh into the initramfs.
  *   PROBE cpuid vendor=<12 chars> hv=<12 chars|none> max=0x...
  *   PROBE msr 0x<index> = 0x<value>   or   PROBE msr 0x<index> fault
+ * `probe exit CODE` instead writes CODE to the debug-exit port 0xf4, which
+ * keel traps to end the run (used where ACPI power-off is not available,
+ * e.g. Bochs' BIOS tables).
  */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/io.h>
 #include <unistd.h>
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -25,8 +30,22 @@ static void sig(char out[13], uint32_t b, uint32_t c, uint32_t d)
             out[i] = '.';
 }
 
-int main(void)
+static int debug_exit(int code)
 {
+    if (ioperm(0xf4, 4, 1) != 0) {
+        perror("PROBE exit: ioperm");
+        return 1;
+    }
+    printf("PROBE exit %d through port 0xf4\n", code);
+    fflush(stdout);
+    outl((unsigned)code, 0xf4);
+    return 1;   /* only reached without a debug-exit device or hypervisor */
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "exit"))
+        return debug_exit(atoi(argv[2]));
     static const uint32_t msrs[] = { 0x10, 0x1b, 0xc0000080, 0x1a0, 0x3a, 0x40000000 };
     uint32_t a, b, c, d, hvmax;
     char vendor[13], hv[13];
