@@ -84,17 +84,21 @@ include $(sort $(wildcard tests/unit/*.mk))
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-format-security -DKEEL_HOSTED -I. -Itests/unit -MMD -MP
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/%)
+# A unit binary is compiled from several sources at once, so gcc's -MF
+# records only one of them: depend on every header instead.
+ALL_HEADERS := $(wildcard boot/*.h lib/*.h vmm/*.h vmm/*.def arch/x86/*.h arch/x86/*/*.h tests/unit/*.h)
 COV_BINS  := $(UNIT_TESTS:%=$(BUILD)/cov/%)
 
 define unit_rule
-$(BUILD)/unit/$(1): $$($(1)_SRCS)
+$(BUILD)/unit/$(1): $$($(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(HOST_CFLAGS) -MF $$@.d $$($(1)_SRCS) -o $$@ -lcmocka
-$(BUILD)/cov/$(1): $$($(1)_SRCS)
+	@echo "  HOSTCC  $$@"
+	@$$(HOSTCC) $$(filter-out -MMD -MP,$$(HOST_CFLAGS)) $$($(1)_SRCS) -o $$@ -lcmocka
+$(BUILD)/cov/$(1): $$($(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(BUILD)/cov/obj-$(1)
-	cd $$(BUILD)/cov/obj-$(1) && $$(HOSTCC) $$(HOST_CFLAGS) --coverage -I$(CURDIR) -I$(CURDIR)/tests/unit \
-	    -MF $(CURDIR)/$$@.d $$(addprefix $(CURDIR)/,$$($(1)_SRCS)) -o $(CURDIR)/$$@ -lcmocka
--include $(BUILD)/unit/$(1).d $(BUILD)/cov/$(1).d
+	@echo "  HOSTCC  $$@ (coverage)"
+	@cd $$(BUILD)/cov/obj-$(1) && $$(HOSTCC) $$(filter-out -MMD -MP,$$(HOST_CFLAGS)) --coverage -I$(CURDIR) \
+	    -I$(CURDIR)/tests/unit $$(addprefix $(CURDIR)/,$$($(1)_SRCS)) -o $(CURDIR)/$$@ -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
@@ -108,7 +112,7 @@ coverage: $(DEPS_STAMP) $(COV_BINS)
 # Each tests/fuzz/NAME.mk says: FUZZ_TARGETS += NAME and NAME_FUZZ_SRCS := files.
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DKEEL_HOSTED -DKEEL_FUZZ -I. -Itests/unit -fsanitize=fuzzer,address,undefined
 define fuzz_rule
-$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS)
+$(BUILD)/fuzz/$(1): $$($(1)_FUZZ_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
 	clang $$(FUZZ_CFLAGS) $$($(1)_FUZZ_SRCS) -o $$@
 endef

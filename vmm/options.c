@@ -12,6 +12,8 @@ const struct opt_desc keel_options[] = {
     { "profile", OPT_STRING, "host", 0, 0, 0, "guest CPU profile: host, x86-64-v1..v4, minimal" },
     { "cpuid", OPT_STRING, "", 0, 0, 0, "CPUID feature overrides: +feat,-feat" },
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },
+    { "cpuid.raw", OPT_FLAG, 0, 0, 0, 0, "print the host's CPUID leaves (AIDA64 dump format, for recording)" },
+    { "profiles", OPT_FLAG, 0, 0, 0, 0, "print the guest CPU profiles and what each requires" },
     { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },
     { "msr.filter.default", OPT_CHOICE, "allow", "allow|deny", 0, 0, "filter action where no range matches" },
     { "msr.unknown", OPT_CHOICE, "gp", "gp|ignore|log", 0, 0, "MSRs keel does not know: #GP, ignore, or ignore+log" },

@@ -3,6 +3,7 @@
 #include "vmm/vm.h"
 #include "vmm/acpi.h"
 #include "vmm/cpuid.h"
+#include "vmm/profile.h"
 #include "vmm/msr.h"
 #include "vmm/npt.h"
 #include "vmm/options.h"
@@ -120,6 +121,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
 
     cpuid_snapshot_host(&host_cpuid);
+    if (opt_flag(&keel_opts, "cpuid.raw"))
+        cpuid_snapshot_print(&host_cpuid);
+    if (opt_flag(&keel_opts, "profiles"))
+        policy_print_profiles();
     if (policy_init(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
