@@ -6,6 +6,8 @@
  *                                  individual basic tests
  *   suite.elf selftest             the guest library itself (printf, udiv64, fixups); works bare
  *   suite.elf region               read keel's region: keel must end the run (status 125)
+ *   suite.elf triple-fault         load an empty IDT and fault: keel must report the triple
+ *                                  fault with the guest state and end the run (status 125)
  *   suite.elf msr                  the MSR table (issue 5)
  *   suite.elf msr-filter-deny=0xIDX   keel started with a filter denying IDX
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
@@ -255,6 +257,17 @@ static void t_cpuid_regs(void)
               c0, c1, c1 - c0, n);
 }
 
+/* Triple fault: with a zero-limit IDT, #UD cannot be delivered (#GP), nor
+ * can the #GP (#DF), nor the #DF: the CPU shuts down, which keel intercepts
+ * (SVM shutdown / VMX triple-fault exit) and reports. */
+static void t_triple_fault(void)
+{
+    static const struct __attribute__((packed)) { uint16_t limit; uint32_t base; } empty = { 0, 0 };
+    printf("triple-fault: loading an empty IDT and executing UD2; the run must end here\n");
+    __asm__ volatile("cli; lidt %0; ud2" ::"m"(empty));
+    fail("triple-fault", "execution continued after a triple fault");
+}
+
 /* Read keel's region: keel must stop the run with its own report (125). */
 static void t_region(void)
 {
@@ -342,7 +355,7 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -368,7 +381,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -401,5 +414,7 @@ int guest_main(void)
         run_msrfuzz(arg_u64("seed", 1), (uint32_t)arg_u64("count", 2000));
     if (has_arg("region"))
         t_region();
+    if (has_arg("triple-fault"))
+        t_triple_fault();
     return 0;
 }
