@@ -12,6 +12,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/io.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -38,6 +39,10 @@ static int debug_exit(int code)
     }
     printf("PROBE exit %d through port 0xf4\n", code);
     fflush(stdout);
+    /* The console is interrupt-driven: wait until everything printed so
+     * far (the init script's markers included) is on the wire. */
+    tcdrain(STDOUT_FILENO);
+    usleep(200000);
     outl((unsigned)code, 0xf4);
     return 1;   /* only reached without a debug-exit device or hypervisor */
 }
