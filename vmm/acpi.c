@@ -57,14 +57,15 @@ static const uint8_t *table(uint64_t pa)
     return h;
 }
 
-bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port)
+/* The first table with `sig` listed in the RSDT/XSDT, or NULL. */
+static const uint8_t *find_table(uint64_t rsdp, const char *sig)
 {
-    const uint8_t *r = phys(rsdp, 36), *sdt, *fadt = 0;
+    const uint8_t *r = phys(rsdp, 36), *sdt;
     uint64_t sdt_pa = 0;
-    uint32_t len, entry_size, i;
+    uint32_t len, entry_size = 4, i;
 
     if (!r)
-        return false;
+        return 0;
     if (r[15] >= 2) {                   /* revision 2+: XSDT */
         memcpy(&sdt_pa, r + 24, 8);
         entry_size = 8;
@@ -77,18 +78,48 @@ bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port)
     }
     sdt = table(sdt_pa);
     if (!sdt)
-        return false;
+        return 0;
     memcpy(&len, sdt + 4, 4);
     for (i = 36; i + entry_size <= len; i += entry_size) {
         uint64_t e = 0;
         const uint8_t *t;
         memcpy(&e, sdt + i, entry_size);
         t = table(e);
-        if (t && !memcmp(t, "FACP", 4)) {
-            fadt = t;
-            break;
-        }
+        if (t && !memcmp(t, sig, 4))
+            return t;
     }
+    return 0;
+}
+
+unsigned acpi_cpu_count(uint64_t rsdp)
+{
+    const uint8_t *madt = find_table(rsdp, "APIC");
+    uint32_t len, off;
+    unsigned n = 0;
+    if (!madt)
+        return 0;
+    memcpy(&len, madt + 4, 4);
+    /* ACPI 5.2.12: entries follow the 44-byte header; type 0 = local APIC
+     * (flags at +4), type 9 = local x2APIC (flags at +8). */
+    for (off = 44; off + 2 <= len && madt[off + 1] >= 2 && off + madt[off + 1] <= len; off += madt[off + 1]) {
+        uint32_t flags = 0;
+        if (madt[off] == 0 && madt[off + 1] >= 8)
+            memcpy(&flags, madt + off + 4, 4);
+        else if (madt[off] == 9 && madt[off + 1] >= 16)
+            memcpy(&flags, madt + off + 8, 4);
+        else
+            continue;
+        if (flags & 3)
+            n++;
+    }
+    return n;
+}
+
+bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port)
+{
+    const uint8_t *fadt = find_table(rsdp, "FACP");
+    uint32_t len;
+
     if (!fadt)
         return false;
     memcpy(&len, fadt + 4, 4);

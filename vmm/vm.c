@@ -103,6 +103,13 @@ static void trap_io_ports(struct vcpu *v)
         vendor->io_intercept(v, vm_pm1a_cnt_port);
         vendor->io_intercept(v, vm_pm1a_cnt_port + 1);
     }
+    {
+        unsigned cpus = vm_layout.rsdp_phys ? acpi_cpu_count(vm_layout.rsdp_phys) : 0;
+        if (cpus > 1)
+            klog("warning: the ACPI MADT lists %u CPUs; keel virtualizes only the boot CPU, so a guest that "
+                 "starts the others runs them outside keel: boot it with one CPU (Linux: nosmp or maxcpus=1)",
+                 cpus);
+    }
     klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
          vm_pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm_layout.rsdp_phys ? "found" : "not found");
 }
