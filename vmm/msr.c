@@ -223,6 +223,7 @@ void msr_policy_changed(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t i;
+    s->fast = false;
     for (i = 0; i < msr_table_rows; i++) {
         const struct msr_desc *d = &msr_table[i];
         uint8_t f = row_filter_flags(&s->filter, d);
@@ -311,19 +312,40 @@ static uint64_t guest_live(const struct vcpu *v, unsigned k)
     return has ? s->val[MSLOT_TSC_AUX] : s->cfg->host_tsc_aux;
 }
 
-void msr_before_entry(struct vcpu *v)
+static bool cached(const struct msr_vcpu_state *s, unsigned k, uint64_t val)
+{
+    return ((s->cpu->valid >> k) & 1) && s->cpu->live[k] == val;
+}
+
+static void slow_before_entry(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     const struct msr_config *c = s->cfg;
-    if (c->host_has_spec_ctrl)
-        load(s, MSR_KEEL_SPEC_CTRL, MSR_SPEC_CTRL, guest_live(v, MSR_KEEL_SPEC_CTRL));
-    if (c->host_has_tsc_aux)
-        load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, guest_live(v, MSR_KEEL_TSC_AUX));
+    uint64_t spec = 0, aux = 0;
+    if (c->host_has_spec_ctrl) {
+        spec = guest_live(v, MSR_KEEL_SPEC_CTRL);
+        load(s, MSR_KEEL_SPEC_CTRL, MSR_SPEC_CTRL, spec);
+    }
+    if (c->host_has_tsc_aux) {
+        aux = guest_live(v, MSR_KEEL_TSC_AUX);
+        load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, aux);
+    }
+    /* Nothing to switch from now on while the guest runs with keel's
+     * SPEC_CTRL and its TSC_AUX is already live. */
+    s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
+    s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
+    s->fast = (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
+              (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux));
+}
+
+void msr_before_entry_slow(struct vcpu *v)
+{
+    slow_before_entry(v);
 }
 
 /* keel handles exits with its own speculation controls; TSC_AUX is not used
  * while handling exits, so it stays the guest's until msr_host_restore(). */
-void msr_after_exit(struct vcpu *v)
+void msr_after_exit_slow(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     if (s->cfg->host_has_spec_ctrl)
@@ -333,7 +355,8 @@ void msr_after_exit(struct vcpu *v)
 void msr_host_restore(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
-    msr_after_exit(v);
+    s->fast = false;
+    msr_after_exit_slow(v);
     if (s->cfg->host_has_tsc_aux)
         load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, s->cfg->host_tsc_aux);
 }

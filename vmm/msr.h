@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "vmm/vcpu.h"
 
 struct vcpu;
 
@@ -120,6 +121,12 @@ struct msr_vcpu_state {
     uint64_t unknown_reads, unknown_writes;
     uint64_t filter_denials;
     uint64_t restores_performed, restores_skipped;
+    /* Exit-path fast path (seed 004): true while neither entry nor exit has
+     * any class-(c) MSR to switch; cleared by anything that can change that
+     * (a WRMSR, a policy change, msr_host_restore). skip_entry/skip_exit:
+     * how many restores each fast entry/exit skips, for the statistics. */
+    bool fast;
+    uint8_t skip_entry, skip_exit;
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;
@@ -164,8 +171,25 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * keel needs while it handles the exit). msr_host_restore() puts every
  * class-(c) MSR back to keel's value (guest stopped). Each is a compare per
  * MSR when nothing changed. */
-void msr_before_entry(struct vcpu *v);
-void msr_after_exit(struct vcpu *v);
+void msr_before_entry_slow(struct vcpu *v);
+void msr_after_exit_slow(struct vcpu *v);
+/* Hot path: a flag test while nothing needs switching (see `fast`). */
+static inline void msr_before_entry(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    if (__builtin_expect(s->fast, 1))
+        s->restores_skipped += s->skip_entry;
+    else
+        msr_before_entry_slow(v);
+}
+static inline void msr_after_exit(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    if (__builtin_expect(s->fast, 1))
+        s->restores_skipped += s->skip_exit;
+    else
+        msr_after_exit_slow(v);
+}
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else
  * the first msr_before_entry() writes them unconditionally). */

@@ -17,6 +17,8 @@ const struct opt_desc keel_options[] = {
     { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },
     { "msr.filter.default", OPT_CHOICE, "allow", "allow|deny", 0, 0, "filter action where no range matches" },
     { "msr.unknown", OPT_CHOICE, "gp", "gp|ignore|log", 0, 0, "MSRs keel does not know: #GP, ignore, or ignore+log" },
+    { "msr.virt-mitigation", OPT_FLAG, 0, 0, 0, 0,
+      "offer Intel's virtual mitigation MSRs (0x50000000-2) to an Intel guest" },
     { "msr.dump", OPT_FLAG, 0, 0, 0, 0, "print the MSR table as applied to this guest" },
     { "vendor", OPT_CHOICE, "auto", "auto|svm|vmx", 0, 0, "virtualization backend" },
 };

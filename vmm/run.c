@@ -52,5 +52,6 @@ int vcpu_run(struct vcpu *v)
         v->stats.total++;
         v->stats.cycles[k] += rdtsc() - t0;
     }
+    msr_host_restore(v);    /* keel's own class-(c) MSR values from here on */
     return v->stop_code;
 }
