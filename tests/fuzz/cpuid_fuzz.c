@@ -35,7 +35,7 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     fstate[s] = val;
     return true;
 }
-enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     (void)v, (void)index;
     *value = fstate[VS_COUNT - 1];

@@ -82,7 +82,7 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     fk.state[s] = val;
     return true;
 }
-enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     (void)v;
     fk.msr_reads++;
