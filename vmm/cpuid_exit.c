@@ -1,8 +1,6 @@
 /* CPUID and XSETBV exits. Hot path: CPUID is an array lookup plus, for the
  * few leaves with guest-state-dependent bits, one or two state reads. */
 #include "vmm/cpuid.h"
-/* vmm/vcpu.h has a comment containing a nested comment opener. */
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "vmm/vcpu.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"

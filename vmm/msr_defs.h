@@ -34,6 +34,7 @@
 #define MSR_PL0_SSP             0x000006a4u
 #define MSR_PL3_SSP             0x000006a7u
 #define MSR_INT_SSP_TAB         0x000006a8u
+#define MSR_TSC_DEADLINE        0x000006e0u
 #define MSR_XSS                 0x00000da0u
 #define MSR_PV_FIRST            0x40000000u     /* KVM / Hyper-V paravirtual range */
 #define MSR_PV_COUNT            0x100u

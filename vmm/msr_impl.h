@@ -6,11 +6,7 @@
 #include <stdbool.h>
 #include "vmm/msr.h"
 #include "vmm/msr_defs.h"
-/* vmm/vcpu.h has a comment containing "/" "*" (owner: the lead): keep -Wcomment quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "vmm/vcpu.h"
-#pragma GCC diagnostic pop
 #include "vmm/cpu_policy.h"
 
 #ifdef KEEL_HOSTED

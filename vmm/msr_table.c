@@ -515,6 +515,28 @@ static enum msr_verdict rd_hw(struct vcpu *v, const struct msr_desc *d, uint32_t
     return MSR_OK;
 }
 
+/* IA32_TSC_DEADLINE (SDM Vol. 3 11.5.4.1): the LAPIC is passed through, so
+ * its deadline register is too (class b: keel never uses the LAPIC timer).
+ * The hardware compares it with the physical TSC, so these handlers, used
+ * when a filter forces an intercept, convert to and from guest TSC time.
+ * Without an intercept a guest that moved its TSC (IA32_TSC write) sees its
+ * deadlines shifted by that offset. */
+static enum msr_verdict rd_tsc_deadline(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    uint64_t x;
+    (void)d;
+    if (!rdmsr_safe(i, &x))
+        return MSR_GP;
+    *val = x ? x + vcpu_get_state(v, VS_TSC_OFFSET) : 0;
+    return MSR_OK;
+}
+
+static enum msr_verdict wr_tsc_deadline(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d;
+    return wrmsr_safe(i, val ? val - vcpu_get_state(v, VS_TSC_OFFSET) : 0) ? MSR_OK : MSR_GP;
+}
+
 static enum msr_verdict wr_u_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)d;
@@ -648,6 +670,8 @@ const struct msr_desc msr_table[] = {
       RD(rd_hw), WR(wr_pl_ssp) },
     { M(MSR_INT_SSP_TAB, 1, "IA32_INTERRUPT_SSP_TABLE_ADDR"), F1(SHSTK), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_HW, VS(VS_INT_SSP_TAB), RD(rd_vs), WR(wr_int_ssp_tab) },
+    { M(MSR_TSC_DEADLINE, 1, "IA32_TSC_DEADLINE"), F1(TSC_DEADLINE), .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_GUEST, RD(rd_tsc_deadline), WR(wr_tsc_deadline) },
     { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,
       RD(rd_xss), WR(wr_xss) },
     /* No paravirtual MSRs (KVM 0x4b564dxx lives elsewhere; Hyper-V and KVM's

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "vmm/vcpu.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"

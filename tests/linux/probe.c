@@ -12,7 +12,6 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/io.h>
-#include <termios.h>
 #include <unistd.h>
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -39,10 +38,14 @@ static int debug_exit(int code)
     }
     printf("PROBE exit %d through port 0xf4\n", code);
     fflush(stdout);
-    /* The console is interrupt-driven: wait until everything printed so
-     * far (the init script's markers included) is on the wire. */
-    tcdrain(STDOUT_FILENO);
-    usleep(200000);
+    /* The console is interrupt-driven: let the kernel empty its tty buffer
+     * before the run ends. Poll the UART (no sleeping: nothing here may
+     * depend on timers) until its transmitter has stayed empty for a while. */
+    if (ioperm(0x3f8, 8, 1) == 0) {
+        unsigned long spins, quiet = 0;
+        for (spins = 0; spins < 50000000ul && quiet < 200000ul; spins++)
+            quiet = (inb(0x3fd) & 0x40) ? quiet + 1 : 0;
+    }
     outl((unsigned)code, 0xf4);
     return 1;   /* only reached without a debug-exit device or hypervisor */
 }

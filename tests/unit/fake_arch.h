@@ -5,10 +5,7 @@
 #define KEEL_TESTS_FAKE_ARCH_H
 #include <stdint.h>
 #include <stdbool.h>
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "vmm/vcpu.h"
-#pragma GCC diagnostic pop
 #include "vmm/msr.h"
 
 struct fake_exception {

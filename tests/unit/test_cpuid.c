@@ -10,10 +10,7 @@
 #include <string.h>
 #include <dirent.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "vmm/vcpu.h"
-#pragma GCC diagnostic pop
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"
 #include "vmm/cpuid.h"

@@ -1242,6 +1242,30 @@ static void test_default_cpu_cache(void **state)
     assert_true(st.restores_skipped >= 1);
 }
 
+/* IA32_TSC_DEADLINE: passed through; when a filter forces an intercept the
+ * handlers convert between guest and physical TSC time. */
+static void test_tsc_deadline(void **state)
+{
+    struct msr_filter f;
+    char err[80];
+    uint64_t hw;
+    (void)state;
+    rd_gp(MSR_TSC_DEADLINE);                    /* no TSC_DEADLINE in the guest's CPUID */
+    feat(FEAT_TSC_DEADLINE);
+    msr_policy_changed(V);
+    assert_int_equal(msr_expected_intercept(V, MSR_TSC_DEADLINE), 0);
+    assert_true(msr_filter_parse("allow:rw:0x6e0", "allow", &f, err, sizeof(err)));
+    msr_set_filter(V, &f);
+    fake_host_msr_define(MSR_TSC_DEADLINE, 0);
+    fv.state[VS_TSC_OFFSET] = 100;
+    wr_ok(MSR_TSC_DEADLINE, 1000);
+    assert_true(fake_host_msr_get(MSR_TSC_DEADLINE, &hw) && hw == 900);
+    assert_true(rd(MSR_TSC_DEADLINE) == 1000);
+    wr_ok(MSR_TSC_DEADLINE, 0);                 /* 0 disarms the timer, whatever the offset */
+    assert_true(fake_host_msr_get(MSR_TSC_DEADLINE, &hw) && hw == 0);
+    assert_true(rd(MSR_TSC_DEADLINE) == 0);
+}
+
 /* ---- counters, dump, stats ---- */
 
 static void test_counts_dump_stats(void **state)
@@ -1326,7 +1350,7 @@ static void test_filter_count_clamped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_table_sorted),
+        T(test_tsc_deadline), T(test_table_sorted),
         T(test_tsc),
         T(test_tsc_no_adjust),
         T(test_apic_base),
