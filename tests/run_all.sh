@@ -34,6 +34,15 @@ for t in $(sed -n "s/^FUZZ_TARGETS *+= *//p" tests/fuzz/*.mk 2>/dev/null); do
 done
 
 echo "== boot and guest tests"
+# The Linux guest (Debian packages, cached under build/linux) is built once up
+# front; a failure shows up in the cases that need it.
+if grep -lq '^NEEDS=linux' tests/cases/*.case; then
+    if bash scripts/build-linux-guest.sh build/linux >"$logdir/linux-guest.log" 2>&1; then
+        echo "Linux guest: $(tail -n 1 "$logdir/linux-guest.log")"
+    else
+        echo "Linux guest: build failed (see $logdir/linux-guest.log)"
+    fi
+fi
 ls tests/cases/*.case > "$logdir/cases.list"
 xargs -P "$JOBS" -n 1 bash tests/run_case.sh "$logdir" < "$logdir/cases.list"
 for r in "$logdir"/*.result; do

@@ -11,8 +11,10 @@ DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT=""
 # shellcheck disable=SC1090
 source "$case"
 start=$(date +%s)
-if [ "$NEEDS" = linux ] && [ ! -f build/linux/vmlinuz ]; then
-    bash scripts/build-linux-guest.sh build/linux >"$logdir/$name.prep" 2>&1 || {
+if [ "$NEEDS" = linux ]; then
+    # One build at a time: parallel cases share build/linux.
+    mkdir -p build
+    flock build/.linux-guest.lock bash scripts/build-linux-guest.sh build/linux >"$logdir/$name.prep" 2>&1 || {
         echo "FAIL $name: could not build the Linux guest (see $logdir/$name.prep)"; echo fail > "$logdir/$name.result"; exit 0; }
 fi
 extra=()

@@ -4,41 +4,12 @@
  * address, places the initrd (module 1) as high as initrd_addr_max allows,
  * builds the zero page with an e820 table from keel's guest map. Entry:
  * EIP = load address, ESI = zero page, EBP = EDI = EBX = 0. */
+#include "lib/bytes.h"
 #include "vmm/loader.h"
 #include "vmm/linux_guest.h"
 #include "lib/string.h"
 #include "lib/log.h"
 
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-static uint16_t rd16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-static void wr16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-static void wr32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-static void wr64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
 
 bool linux_is_bzimage(const uint8_t *img, uint64_t size)
 {

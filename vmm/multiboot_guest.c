@@ -3,6 +3,7 @@
  * page-aligned after the kernel; a multiboot info built in guest RAM
  * (docs/loaders.md). Entry: EAX=0x2BADB002, EBX=info, 32-bit flat
  * protected mode, paging off. */
+#include "lib/bytes.h"
 #include "vmm/loader.h"
 #include "vmm/multiboot_guest.h"
 #include "lib/string.h"
@@ -22,32 +23,6 @@ struct seg {
     uint64_t paddr, filesz, memsz, offset;
 };
 
-static uint32_t rd32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-static uint16_t rd16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-static uint64_t rd64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-static void wr32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-static void wr64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
 
 const uint8_t *multiboot_find_header(const uint8_t *img, uint64_t size, uint64_t *offset)
 {
