@@ -7,6 +7,8 @@
 #include "vmm/stats.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
+#include "vmm/npt.h"
+#include "vmm/cpu_policy.h"
 
 void handle_npf(struct vcpu *v)
 {
@@ -14,6 +16,20 @@ void handle_npf(struct vcpu *v)
     uint32_t acc = v->exit.u.npf.access;
     const char *kind = (acc & NPF_EXEC) ? "execute" : (acc & NPF_WRITE) ? "write" : "read";
 
+    /* Above the identity map (RAM and everything below 4 GiB) only device
+     * memory can live, e.g. 64-bit PCI BARs: it is the guest's, so map it on
+     * first touch and let the access run again. */
+    if (gpa >= vm_npt_top && gpa < (1ull << v->policy->maxphyaddr)) {
+        static unsigned reported;
+        uint64_t base = gpa & ~(uint64_t)0x1fffff;
+        if (npt_map_on_demand(gpa)) {
+            if (reported++ < 8)
+                klog("mapped guest-physical [%lx-%lx) for the guest on first access (device memory above RAM)",
+                     base, base + 0x200000);
+            return;
+        }
+        klog("out of keel memory mapping device memory at GPA 0x%lx for the guest", gpa);
+    }
     if (gpa >= vm_layout.keel_base && gpa < vm_layout.keel_end)
         klog("guest %s access to keel's region [%08lx-%08lx): guest RIP 0x%lx, GPA 0x%lx; stopping the guest",
              kind, vm_layout.keel_base, vm_layout.keel_end, vcpu_get_state(v, VS_RIP), gpa);

@@ -6,6 +6,8 @@
 #define PRESENT_MASK 0x7ull     /* NPT: P|W|U; EPT: R|W|X: nonzero low bits = present */
 
 static unsigned pages;
+static const struct npt_format *last_fmt;
+static uint64_t last_root;
 
 static uint64_t *tbl(uint64_t pa)
 {
@@ -71,12 +73,20 @@ uint64_t npt_build(const struct npt_format *fmt, uint64_t top, uint64_t hole_bas
     pages = 1;
     if (!root)
         return 0;
+    last_fmt = fmt;
+    last_root = root;
     top = (top + FOUR_KIB - 1) & ~(FOUR_KIB - 1);
     if (!map_range(fmt, root, 0, hole_base < top ? hole_base : top))
         return 0;
     if (hole_end < top && !map_range(fmt, root, hole_end, top))
         return 0;
     return root;
+}
+
+bool npt_map_on_demand(uint64_t gpa)
+{
+    uint64_t base = gpa & ~(TWO_MIB - 1);
+    return last_root && map_range(last_fmt, last_root, base, base + TWO_MIB);
 }
 
 unsigned npt_table_pages(void)

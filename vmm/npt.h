@@ -19,6 +19,12 @@ struct npt_format {
 /* Build an identity map of [0, top) minus [hole_base, hole_end); returns
  * the root table's physical address (0 if out of memory). */
 uint64_t npt_build(const struct npt_format *fmt, uint64_t top, uint64_t hole_base, uint64_t hole_end);
+/* Map the 2 MiB-aligned range holding `gpa` 1:1 into the tables of the last
+ * npt_build (device memory above RAM, e.g. 64-bit PCI BARs, is mapped on
+ * first touch). The caller has checked that gpa is not keel's. Not-present
+ * entries are never cached by the TLBs, so no flush is needed (SDM Vol 3
+ * 29.4.3.1; APM Vol 2 15.25.9). False when out of table memory. */
+bool npt_map_on_demand(uint64_t gpa);
 /* Tables allocated by the last npt_build (for the boot report). */
 unsigned npt_table_pages(void);
 

@@ -19,6 +19,7 @@
 
 struct guest_layout vm_layout;
 uint16_t vm_pm1a_cnt_port;
+uint64_t vm_npt_top;
 /* Weak until the VMX backend lands in this tree. */
 extern const struct vendor_ops vmx_ops __attribute__((weak));
 
@@ -182,6 +183,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
             top = bi->mmap[i].base + bi->mmap[i].len;
     npt_root = npt_build(vendor->npt, top, pl->region_base, pl->region_end);
+    vm_npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
     klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, npt_table_pages());

@@ -8,6 +8,8 @@
 extern struct guest_layout vm_layout;
 /* The FADT's PM1a control port (0 if none): trapped to see the power-off. */
 extern uint16_t vm_pm1a_cnt_port;
+/* End of the nested-paging identity map built at start (RAM and 0..4 GiB). */
+extern uint64_t vm_npt_top;
 
 /* Build the guest and run it until it ends; never returns. */
 __attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);

@@ -1,0 +1,101 @@
+/* Unit tests: the shared nested-paging builder (identity map minus keel's
+ * region, 4 KiB fallback where a 2 MiB leaf is refused, on-demand mapping). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "vmm/npt.h"
+#include "lib/palloc.h"
+
+#define REGION_BASE 0x40000000ull     /* where the fake allocator's pages "are" */
+#define MIB (1ull << 20)
+
+static uint8_t *mem;
+
+static uint64_t t_entry(uint64_t pa) { return pa | 0x7; }
+/* Refuse 2 MiB leaves in the first 2 MiB (like mixed MTRR types). */
+static uint64_t l_entry(uint64_t pa, int level)
+{
+    if (level == 2 && pa < 2 * MIB)
+        return 0;
+    return pa | 0x7 | (level == 2 ? 0x80 : 0);
+}
+static const struct npt_format fmt = { t_entry, l_entry };
+
+/* Walk the tables: the leaf entry for gpa, its level, or 0 if not mapped. */
+static uint64_t lookup(uint64_t root, uint64_t gpa, int *level)
+{
+    uint64_t *t = palloc_ptr(root);
+    int l;
+    for (l = 4; l >= 1; l--) {
+        uint64_t e = t[(gpa >> (12 + 9 * (l - 1))) & 511];
+        if (!(e & 7))
+            return 0;
+        if (l == 1 || (e & 0x80)) {
+            *level = l;
+            return e;
+        }
+        t = palloc_ptr(e & 0x000FFFFFFFFFF000ull);
+    }
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    mem = aligned_alloc(4096, 8 * MIB);
+    palloc_set_view(mem);
+    palloc_init(REGION_BASE, 8 * MIB, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    palloc_set_view(NULL);
+    free(mem);
+    return 0;
+}
+
+static void test_identity_minus_hole(void **state)
+{
+    (void)state;
+    /* 256 MiB of "RAM"; keel's region [0xee00000, 0xffe0000) is a hole. */
+    uint64_t root = npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    int level = 0;
+    assert_true(root != 0);
+    assert_int_equal(lookup(root, 0x9000, &level) & ~0xfffull, 0x9000);   /* split: 4 KiB */
+    assert_int_equal(level, 1);
+    assert_int_equal(lookup(root, 0x400123, &level) & ~0xfffull, 0x400000);
+    assert_int_equal(level, 2);
+    assert_int_equal(lookup(root, 0xee00000, &level), 0);                   /* keel's region */
+    assert_int_equal(lookup(root, 0xffdf000, &level), 0);
+    assert_int_equal(lookup(root, 0xffe0000, &level) & ~0xfffull, 0xffe0000); /* ACPI tables after it */
+    assert_int_equal(level, 1);
+    assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000); /* LAPIC MMIO */
+    assert_int_equal(lookup(root, 0x100000000ull, &level), 0);              /* above the map */
+    assert_true(npt_table_pages() > 6);
+    /* On demand: a 64-bit BAR above RAM. */
+    assert_true(npt_map_on_demand(0x800001234ull));
+    assert_int_equal(lookup(root, 0x800001234ull, &level) & ~0xfffull, 0x800000000ull);
+    assert_int_equal(level, 2);
+    assert_int_equal(lookup(root, 0x800200000ull, &level), 0);              /* only that 2 MiB */
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    palloc_init(REGION_BASE, 4 * 4096, 0);                                   /* 4 pages only */
+    assert_int_equal(npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_identity_minus_hole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
