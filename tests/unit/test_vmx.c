@@ -11,6 +11,7 @@
 #include <string.h>
 #include "arch/x86/vmx/vmx_lib.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_decode.h"
 
 /* Recorded on Bochs 2.7 `cpu: model=corei7_skylake_x` (IA32_VMX_BASIC bit 55
  * set, so these are the TRUE_ MSRs 0x48d-0x490 and 0x48b):
@@ -437,6 +438,87 @@ static void test_ept_entries(void **state)
     assert_false(vmx_ept_leaf(0x200000, 2, MT_WB) & (1u << 6));
 }
 
+/* ---- exit decode ------------------------------------------------------------------ */
+
+static void test_exit_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(vmx_exit_kind(10), EXIT_CPUID);
+    assert_int_equal(vmx_exit_kind(31), EXIT_MSR_READ);
+    assert_int_equal(vmx_exit_kind(32), EXIT_MSR_WRITE);
+    assert_int_equal(vmx_exit_kind(30), EXIT_IO);
+    assert_int_equal(vmx_exit_kind(12), EXIT_HLT);
+    assert_int_equal(vmx_exit_kind(48), EXIT_NPF);
+    assert_int_equal(vmx_exit_kind(49), EXIT_NPT_MISCONFIG);
+    assert_int_equal(vmx_exit_kind(55), EXIT_XSETBV);
+    assert_int_equal(vmx_exit_kind(13), EXIT_INVD);
+    assert_int_equal(vmx_exit_kind(54), EXIT_WBINVD);
+    assert_int_equal(vmx_exit_kind(2), EXIT_SHUTDOWN);
+    assert_int_equal(vmx_exit_kind(18), EXIT_HYPERCALL);
+    assert_int_equal(vmx_exit_kind(0), EXIT_EXCEPTION);
+    assert_int_equal(vmx_exit_kind(3), EXIT_INIT);
+    assert_int_equal(vmx_exit_kind(4), EXIT_SIPI);
+    assert_int_equal(vmx_exit_kind(28), EXIT_CR_ACCESS);
+    assert_int_equal(vmx_exit_kind(51), EXIT_RDTSCP);
+    assert_int_equal(vmx_exit_kind(0x80000021), EXIT_INVALID_STATE);    /* 33 + entry failure */
+    assert_int_equal(vmx_exit_kind(0x80000022), EXIT_INVALID_STATE);    /* 34 MSR loading */
+    assert_int_equal(vmx_exit_kind(0x80000029), EXIT_INVALID_STATE);    /* 41 machine check */
+    for (uint32_t r = 19; r <= 27; r++)
+        assert_int_equal(vmx_exit_kind(r), EXIT_VMINSN);
+    assert_int_equal(vmx_exit_kind(36), EXIT_VMINSN);   /* MWAIT -> #UD in vmm/ */
+    assert_int_equal(vmx_exit_kind(39), EXIT_VMINSN);   /* MONITOR */
+    assert_int_equal(vmx_exit_kind(11), EXIT_VMINSN);   /* GETSEC */
+    assert_int_equal(vmx_exit_kind(1), EXIT_OTHER);     /* external interrupt: never enabled */
+    assert_int_equal(vmx_exit_kind(35), EXIT_OTHER);
+    assert_int_equal(vmx_exit_kind(0xffff), EXIT_OTHER);
+}
+
+static void test_exit_qualifications(void **state)
+{
+    struct vm_exit x;
+    (void)state;
+    /* OUT DX, AL to 0xf4 (size 1, out): port in 31:16. */
+    memset(&x, 0, sizeof(x));
+    x.kind = EXIT_IO;
+    vmx_decode_qual(&x, 0x00f40000 | (1 << 6));
+    assert_int_equal(x.u.io.port, 0xf4);
+    assert_int_equal(x.u.io.size, 1);
+    assert_false(x.u.io.in);
+    /* REP INSD from 0x8900: size 4 (3), in, string, rep. */
+    vmx_decode_qual(&x, 0x89000000ull | 3 | 8 | 16 | 32);
+    assert_int_equal(x.u.io.port, 0x8900);
+    assert_int_equal(x.u.io.size, 4);
+    assert_true(x.u.io.in && x.u.io.string && x.u.io.rep);
+    /* IN AX: size 2. */
+    vmx_decode_qual(&x, 0x00600000 | 1 | 8);
+    assert_int_equal(x.u.io.size, 2);
+    assert_int_equal(x.u.io.port, 0x60);
+    /* EPT violation: write (bit 1) with the GPA readable (bit 3) etc. -> only R/W/X kept. */
+    x.kind = EXIT_NPF;
+    vmx_decode_qual(&x, 0x182 | (1 << 3));
+    assert_int_equal(x.u.npf.access, NPF_WRITE);
+    vmx_decode_qual(&x, 0x84);
+    assert_int_equal(x.u.npf.access, NPF_EXEC);
+    vmx_decode_qual(&x, 0x81);
+    assert_int_equal(x.u.npf.access, NPF_READ);
+    /* MOV CR4, RBX (gpr 3): cr 4, type 0 (to CR). */
+    x.kind = EXIT_CR_ACCESS;
+    vmx_decode_qual(&x, 4 | (0 << 4) | (3 << 8));
+    assert_int_equal(x.u.cr.cr, 4);
+    assert_true(x.u.cr.write);
+    assert_int_equal(x.u.cr.gpr, 3);
+    /* MOV R12, CR0: type 1 (from CR). */
+    vmx_decode_qual(&x, 0 | (1 << 4) | (12 << 8));
+    assert_int_equal(x.u.cr.cr, 0);
+    assert_false(x.u.cr.write);
+    assert_int_equal(x.u.cr.gpr, 12);
+    /* Kinds without a qualification are left alone. */
+    x.kind = EXIT_CPUID;
+    x.u.msr.index = 0x1234;
+    vmx_decode_qual(&x, ~0ull);
+    assert_int_equal(x.u.msr.index, 0x1234);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +532,8 @@ int main(void)
         cmocka_unit_test(test_mtrr_types),
         cmocka_unit_test(test_mtrr_small_and_overlap),
         cmocka_unit_test(test_ept_entries),
+        cmocka_unit_test(test_exit_kinds),
+        cmocka_unit_test(test_exit_qualifications),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * external-interrupt or NMI exiting, HLT runs in the guest. */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_decode.h"
 #include "arch/x86/vmx/vmx_lib.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
@@ -655,38 +656,6 @@ static unsigned report_checks(const char *when)
 
 /* ---- enter and exit decode ----------------------------------------------------------- */
 
-/* Basic exit reason -> neutral kind (SDM Appendix C). Zero = EXIT_NONE is
- * never a valid entry: unlisted reasons become EXIT_OTHER below. */
-static const uint8_t reason_kind[VMX_EXIT_REASON_MAX] = {
-    [VMX_EXIT_EXCEPTION_NMI] = EXIT_EXCEPTION,
-    [VMX_EXIT_TRIPLE_FAULT] = EXIT_SHUTDOWN,
-    [VMX_EXIT_INIT] = EXIT_INIT,
-    [VMX_EXIT_SIPI] = EXIT_SIPI,
-    [VMX_EXIT_CPUID] = EXIT_CPUID,
-    [VMX_EXIT_HLT] = EXIT_HLT,
-    [VMX_EXIT_INVD] = EXIT_INVD,
-    [VMX_EXIT_VMCALL] = EXIT_HYPERCALL,
-    [19] = EXIT_VMINSN, [20] = EXIT_VMINSN, [21] = EXIT_VMINSN, [22] = EXIT_VMINSN,
-    [23] = EXIT_VMINSN, [24] = EXIT_VMINSN, [25] = EXIT_VMINSN, [26] = EXIT_VMINSN,
-    [27] = EXIT_VMINSN, [VMX_EXIT_INVEPT] = EXIT_VMINSN, [VMX_EXIT_INVVPID] = EXIT_VMINSN,
-    [VMX_EXIT_VMFUNC] = EXIT_VMINSN,
-    /* MONITOR/MWAIT (hidden by CPUID) and GETSEC (no SMX): vmm/ answers
-     * with #UD, as a CPU without them would (same as SVM's MONITOR/MWAIT). */
-    [VMX_EXIT_MONITOR] = EXIT_VMINSN, [VMX_EXIT_MWAIT] = EXIT_VMINSN, [VMX_EXIT_GETSEC] = EXIT_VMINSN,
-    [VMX_EXIT_CR_ACCESS] = EXIT_CR_ACCESS,
-    [VMX_EXIT_IO] = EXIT_IO,
-    [VMX_EXIT_RDMSR] = EXIT_MSR_READ,
-    [VMX_EXIT_WRMSR] = EXIT_MSR_WRITE,
-    [VMX_EXIT_INVALID_GUEST_STATE] = EXIT_INVALID_STATE,
-    [VMX_EXIT_MSR_LOADING] = EXIT_INVALID_STATE,
-    [VMX_EXIT_MACHINE_CHECK] = EXIT_INVALID_STATE,
-    [VMX_EXIT_EPT_VIOLATION] = EXIT_NPF,
-    [VMX_EXIT_EPT_MISCONFIG] = EXIT_NPT_MISCONFIG,
-    [VMX_EXIT_RDTSCP] = EXIT_RDTSCP,
-    [VMX_EXIT_WBINVD] = EXIT_WBINVD,
-    [VMX_EXIT_XSETBV] = EXIT_XSETBV,
-};
-
 static void vmfail(struct vcpu *v, int how, bool launched)
 {
     struct vm_exit *x = &v->exit;
@@ -706,7 +675,7 @@ static void vmx_enter(struct vcpu *v)
 {
     struct vmx_vcpu *vv = vvcpu(v);
     struct vm_exit *x = &v->exit;
-    uint32_t reason, basic, idt;
+    uint32_t reason, idt;
     int r;
 
     if (v->regs.rsp != vv->vmcs_rsp) {
@@ -724,7 +693,6 @@ static void vmx_enter(struct vcpu *v)
         return;
     }
     reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-    basic = reason & 0xffff;
     vv->launched |= !(reason & VMX_EXIT_REASON_ENTRY_FAIL);
     v->regs.rsp = vv->vmcs_rsp = vmread(VMCS_GUEST_RSP);
 
@@ -732,7 +700,7 @@ static void vmx_enter(struct vcpu *v)
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
-    x->kind = basic < VMX_EXIT_REASON_MAX && reason_kind[basic] ? (enum exit_kind)reason_kind[basic] : EXIT_OTHER;
+    x->kind = vmx_exit_kind(reason);
 
     /* An exit in the middle of delivering an event (SDM 27.2.4): deliver it
      * again on the next entry unless a handler injects something else. */
@@ -744,33 +712,17 @@ static void vmx_enter(struct vcpu *v)
         vmwrite(VMCS_ENTRY_INSN_LEN, x->insn_len);
     }
 
+    vmx_decode_qual(x, x->raw_info1);
     switch (x->kind) {
     case EXIT_MSR_READ:
     case EXIT_MSR_WRITE:
         x->u.msr.index = (uint32_t)v->regs.rcx;
         break;
-    case EXIT_IO: {
-        uint64_t q = x->raw_info1;      /* SDM table 28-5 */
-        x->u.io.size = (uint8_t)((q & 7) + 1);
-        x->u.io.in = (q >> 3) & 1;
-        x->u.io.string = (q >> 4) & 1;
-        x->u.io.rep = (q >> 5) & 1;
-        x->u.io.port = (uint16_t)(q >> 16);
-        break;
-    }
     case EXIT_NPF:
     case EXIT_NPT_MISCONFIG:
         x->u.npf.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
-        /* SDM table 28-7: bits 0/1/2 = read/write/fetch, as NPF_*. */
-        x->u.npf.access = (uint32_t)(x->raw_info1 & 7);
-        if (x->raw_info1 & (1u << 7))
+        if (x->raw_info1 & (1u << 7))   /* guest-linear address valid */
             x->raw_info2 = vmread(VMCS_GUEST_LINEAR_ADDR);
-        break;
-    case EXIT_CR_ACCESS:
-        /* SDM table 28-3; gpr in the x86 encoding (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, ...). */
-        x->u.cr.cr = (uint8_t)(x->raw_info1 & 15);
-        x->u.cr.write = ((x->raw_info1 >> 4) & 3) != 1;
-        x->u.cr.gpr = (uint8_t)((x->raw_info1 >> 8) & 15);
         break;
     case EXIT_EXCEPTION: {
         uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
