@@ -56,6 +56,27 @@ static void handle_rdtscp(struct vcpu *v)
     vcpu_inject_ud(v);
 }
 
+/* MOV to CR0/CR4 touching a bit keel owns (VMX guest/host masks: CR0.NE,
+ * CR4.VMXE). The vendor's set_state applies the architectural checks and
+ * refuses what real hardware would #GP on. */
+static void handle_cr_access(struct vcpu *v)
+{
+    /* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
+    static const uint8_t slot[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
+    const struct vm_exit *e = &v->exit;
+    uint64_t val = ((const uint64_t *)&v->regs)[slot[e->u.cr.gpr & 15]];
+
+    if (!e->u.cr.write || (e->u.cr.cr != 0 && e->u.cr.cr != 4)) {
+        handle_unhandled(v);
+        return;
+    }
+    if (!vcpu_set_state(v, e->u.cr.cr ? VS_CR4 : VS_CR0, val)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    vcpu_advance_rip(v);
+}
+
 static void handle_shutdown(struct vcpu *v)
 {
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
@@ -96,7 +117,7 @@ const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
     [EXIT_SIPI] = handle_unhandled,
     [EXIT_INVALID_STATE] = handle_invalid_state,
     [EXIT_VMINSN] = handle_vminsn,
-    [EXIT_CR_ACCESS] = handle_unhandled,
+    [EXIT_CR_ACCESS] = handle_cr_access,
     [EXIT_RDTSCP] = handle_rdtscp,
     [EXIT_OTHER] = handle_unhandled,
 };

@@ -50,6 +50,8 @@ struct vm_exit {
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
         struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
         struct { uint8_t vector; bool has_error; uint32_t error; } exc;
+        /* gpr: the x86 register number (0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP,
+         * 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15), not a struct guest_regs index. */
         struct { uint8_t cr; bool write; uint8_t gpr; } cr;
     } u;
 };

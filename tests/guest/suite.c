@@ -257,6 +257,42 @@ static void t_cpuid_regs(void)
               c0, c1, c1 - c0, n);
 }
 
+/* CR0.NE and CR4.VMXE are keel's on VMX (guest/host masks): a guest
+ * clearing NE must still work and read back what it wrote; setting
+ * CR4.VMXE is #GP (no VMX in the guest's CPUID). */
+static uint32_t cr4_target;
+static void set_cr4(void)
+{
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4_target));
+}
+
+static void t_cr_owned_bits(void)
+{
+    uint32_t cr0, back, cr4;
+    uint32_t vec;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    __asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1u << 5)));
+    __asm__ volatile("mov %%cr0, %0" : "=r"(back));
+    __asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
+    if (back != (cr0 & ~(1u << 5)))
+        fail("cr0-ne", "wrote CR0 0x%x, read back 0x%x", cr0 & ~(1u << 5), back);
+    else
+        pass("cr0-ne");
+    if (guest_vendor != GV_INTEL)
+        return;                 /* CR4 bit 13 is reserved on AMD: nothing of keel's to test */
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4_target = cr4 | (1u << 13);
+    vec = (uint32_t)insn_safe(set_cr4);
+    if (vec == 0) {             /* accepted: put CR4 back before reporting */
+        cr4_target = cr4;
+        set_cr4();
+    }
+    if (vec == 13)
+        pass("cr4-vmxe-gp");
+    else
+        fail("cr4-vmxe-gp", "setting CR4.VMXE gave vector %u, expected #GP", vec);
+}
+
 /* Triple fault: with a zero-limit IDT, #UD cannot be delivered (#GP), nor
  * can the #GP (#DF), nor the #DF: the CPU shuts down, which keel intercepts
  * (SVM shutdown / VMX triple-fault exit) and reports. */
@@ -355,7 +391,7 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -381,7 +417,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -414,6 +450,8 @@ int guest_main(void)
         run_msrfuzz(arg_u64("seed", 1), (uint32_t)arg_u64("count", 2000));
     if (has_arg("region"))
         t_region();
+    if (has_arg("cr"))
+        t_cr_owned_bits();
     if (has_arg("triple-fault"))
         t_triple_fault();
     return 0;

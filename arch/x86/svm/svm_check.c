@@ -14,8 +14,9 @@
 /* EFER bits defined by the APM (SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE,
  * MCOMMIT, INTWB, UAIE, AIBRSE); anything else is reserved. */
 #define EFER_DEFINED 0x000000000023fd01ull
-/* CR4 bits defined up to CET/PKS/LAM-era CPUs; others must be zero. */
-#define CR4_RESERVED 0xffffffffff000000ull
+/* CR4 bits the APM defines (VME..PKE, CET, LA57, ...); 13 (Intel's VMXE),
+ * 14 (SMXE) and everything from 24 up are reserved on AMD. */
+#define CR4_RESERVED (0xffffffffff000000ull | (1ull << 13) | (1ull << 14))
 
 const char *svm_check_vmcb(const struct vmcb *vm, unsigned maxphyaddr)
 {
