@@ -317,6 +317,7 @@
 /* Interruption-information format (SDM 25.8.3, 25.9.2). */
 #define INTR_INFO_VALID (1u << 31)
 #define INTR_INFO_ERROR_VALID (1u << 11)
+#define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 
 /* EPT entries and pointer (SDM 29.3.2, 25.6.11). */

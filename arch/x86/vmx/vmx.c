@@ -8,6 +8,7 @@
 #include "arch/x86/vmx/vmx_decode.h"
 #include "arch/x86/vmx/vmx_lib.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/exceptions.h"
 #include "arch/x86/desc.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -671,6 +672,19 @@ static void vmfail(struct vcpu *v, int how, bool launched)
          (uint32_t)x->raw_code, vmx_insn_error_name((uint32_t)x->raw_code));
 }
 
+/* An NMI taken in VMX root mode was the guest's: inject it when the guest
+ * is not blocking NMIs (no NMI, STI or MOV-SS blocking: SDM 26.3.1.5) and no
+ * other event is pending; otherwise try again at the next entry. */
+static void reflect_nmi(void)
+{
+    if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
+        return;
+    if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)
+        return;
+    vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+    keel_nmis_pending--;
+}
+
 static void vmx_enter(struct vcpu *v)
 {
     struct vmx_vcpu *vv = vvcpu(v);
@@ -682,6 +696,8 @@ static void vmx_enter(struct vcpu *v)
         vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
         vv->vmcs_rsp = v->regs.rsp;
     }
+    if (__builtin_expect(keel_nmis_pending, 0))
+        reflect_nmi();
     if (!vv->checked) {
         /* Once, before the first VMLAUNCH: name what the CPU would reject. */
         vv->checked = true;
