@@ -1,32 +1,50 @@
-/* Capture keel's console output in host unit tests. */
+/* Capture keel's console output (klog) in host unit tests. */
 #ifndef KEEL_TEST_LOG_CAPTURE_H
 #define KEEL_TEST_LOG_CAPTURE_H
+#include <stdbool.h>
 #include <string.h>
 #include "lib/log.h"
 
-static char captured[65536];
-static size_t captured_len;
+static char logbuf[1 << 18];
+static size_t loglen;
 
-static void capture_sink(const char *s, unsigned long len)
+static inline void log_sink(const char *s, unsigned long n)
 {
-    if (captured_len + len < sizeof(captured)) {
-        memcpy(captured + captured_len, s, len);
-        captured_len += len;
-        captured[captured_len] = 0;
+    if (loglen + n < sizeof(logbuf)) {
+        memcpy(logbuf + loglen, s, n);
+        loglen += n;
+        logbuf[loglen] = 0;
     }
 }
 
+static inline void log_reset(void)
+{
+    loglen = 0;
+    logbuf[0] = 0;
+}
+
+/* Make the capture the only console sink and empty it. */
 static inline void capture_start(void)
 {
     console_reset_sinks();
-    console_add_sink(capture_sink);
-    captured_len = 0;
-    captured[0] = 0;
+    console_add_sink(log_sink);
+    log_reset();
 }
 
-static inline int captured_has(const char *needle)
+static inline bool log_has(const char *needle)
 {
-    return strstr(captured, needle) != NULL;
+    return strstr(logbuf, needle) != NULL;
+}
+
+static inline unsigned log_count(const char *needle)
+{
+    unsigned n = 0;
+    const char *p = logbuf;
+    while ((p = strstr(p, needle))) {
+        n++;
+        p += strlen(needle);
+    }
+    return n;
 }
 
 #endif

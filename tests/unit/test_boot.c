@@ -85,7 +85,7 @@ static void test_v1_no_mmap_uses_bounds(void **state)
     build_v1(0x1);
     capture_start();
     assert_null(mbinfo_parse(MB1_BOOT_MAGIC, 0x1000, reader, &bi));
-    assert_true(captured_has("no memory map"));
+    assert_true(log_has("no memory map"));
     assert_int_equal(bi.nmmap, 2);
     assert_int_equal(bi.mmap[1].base, 0x100000);
     assert_int_equal(bi.mmap[1].len, 261120ull << 10);

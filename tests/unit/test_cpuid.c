@@ -20,26 +20,8 @@
 
 #define DUMP_DIR "tests/unit/data/cpuid"
 
-/* ---- klog capture ---------------------------------------------------------- */
-static char logbuf[1 << 18];
-static size_t loglen;
-static void sink(const char *s, unsigned long n)
-{
-    if (loglen + n < sizeof(logbuf)) {
-        memcpy(logbuf + loglen, s, n);
-        loglen += n;
-        logbuf[loglen] = 0;
-    }
-}
-static void log_reset(void)
-{
-    loglen = 0;
-    logbuf[0] = 0;
-}
-static bool log_has(const char *needle)
-{
-    return strstr(logbuf, needle) != NULL;
-}
+#include "log_capture.h"
+
 #define assert_log(s)                                                              \
     do {                                                                           \
         if (!log_has(s)) {                                                         \
@@ -121,7 +103,7 @@ static int load_dumps(void **state)
     struct dirent *de;
     (void)state;
     console_reset_sinks();
-    console_add_sink(sink);
+    console_add_sink(log_sink);
     if (!d)
         return -1;
     while ((de = readdir(d)) && ndumps < MAX_DUMPS) {

@@ -17,32 +17,7 @@ static struct cpu_policy pol;
 static struct msr_config cfg;
 #define V (&fv.v)
 
-/* ---- log capture ---- */
-static char logbuf[1 << 16];
-static size_t loglen;
-static void sink(const char *s, unsigned long n)
-{
-    if (loglen + n < sizeof(logbuf)) {
-        memcpy(logbuf + loglen, s, n);
-        loglen += n;
-        logbuf[loglen] = 0;
-    }
-}
-static void log_reset(void)
-{
-    loglen = 0;
-    logbuf[0] = 0;
-}
-static unsigned log_count(const char *needle)
-{
-    unsigned n = 0;
-    const char *p = logbuf;
-    while ((p = strstr(p, needle))) {
-        n++;
-        p += strlen(needle);
-    }
-    return n;
-}
+#include "log_capture.h"
 
 /* ---- setup ---- */
 static void feat(enum cpu_feature f) { pol.feat[f / 64] |= 1ull << (f % 64); }
@@ -873,7 +848,7 @@ static void test_unknown_ignore_log(void **state)
     uint32_t k;
     (void)state;
     console_reset_sinks();
-    console_add_sink(sink);
+    console_add_sink(log_sink);
     msr_set_unknown_policy(V, MSR_UNKNOWN_IGNORE);
     assert_int_equal(msr_read(V, 0x1234, &x), MSR_OK);
     assert_true(x == 0);
@@ -1001,7 +976,7 @@ static void test_filter_applied(void **state)
     unsigned calls;
     (void)state;
     console_reset_sinks();
-    console_add_sink(sink);
+    console_add_sink(log_sink);
     assert_true(msr_filter_parse("allow:r:0x10,deny:rw:0x10-0x1f,deny:w:0x201,deny:r:0xc0000102,deny:rw:0x1234",
                                  NULL, &f, err, sizeof(err)));
     calls = fv.mi_calls;
@@ -1285,7 +1260,7 @@ static void test_counts_dump_stats(void **state)
     msr_get_counts(V, 0x205, &r, &w);
     assert_true(r == 0 && w == 0);
     console_reset_sinks();
-    console_add_sink(sink);
+    console_add_sink(log_sink);
     assert_true(msr_filter_parse("deny:w:0x201", "allow", &f, err, sizeof(err)));
     msr_set_filter(V, &f);
     msr_dump(V);
@@ -1322,7 +1297,7 @@ static void test_dump_amd(void **state)
 {
     (void)state;
     console_reset_sinks();
-    console_add_sink(sink);
+    console_add_sink(log_sink);
     msr_dump(V);
     assert_non_null(strstr(logbuf, "(vendor amd"));
     assert_non_null(strstr(logbuf, "AMD_VM_CR"));
