@@ -52,6 +52,8 @@ menuentry "keel (multiboot)" {
     multiboot /boot/keel.elf $opts
 $mb1_lines}
 CFG
-grub-mkrescue -o "$out" "$stage" --compress=no --fonts= --locales= --themes= \
+# grub-mkrescue builds for every installed GRUB platform; biosdisk exists only
+# for i386-pc, so name the platform (the EFI half comes with the UEFI work).
+grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out" "$stage" --compress=no --fonts= --locales= --themes= \
     --install-modules="multiboot multiboot2 normal configfile iso9660 biosdisk serial terminal" \
     >/dev/null 2>"$errlog" || { cat "$errlog" >&2; exit 1; }
