@@ -108,6 +108,17 @@ unit: $(DEPS_STAMP) $(UNIT_BINS)
 coverage: $(DEPS_STAMP) $(COV_BINS)
 	@bash scripts/coverage.sh $(BUILD)/cov $(COV_BINS)
 
+# ---- host tools -------------------------------------------------------------------
+# keel-policy: the CPUID policy and MSR table built hosted (as for the unit
+# tests) into a command; scripts/keel-policy runs it.
+KEEL_POLICY_SRCS := tools/keel_policy.c vmm/cpuid_policy.c vmm/cpuid_features.c vmm/cpuid_snapshot.c \
+                    vmm/cpuid_dump.c vmm/profile.c vmm/msr.c vmm/msr_table.c vmm/msr_filter.c \
+                    vmm/msr_encode.c vmm/options.c lib/options.c lib/format.c lib/log.c lib/string.c
+$(BUILD)/keel-policy: $(KEEL_POLICY_SRCS) $(ALL_HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) $(KEEL_POLICY_SRCS) -o $@
+
 # ---- fuzzing (libFuzzer, clang) ------------------------------------------------
 # Each tests/fuzz/NAME.mk says: FUZZ_TARGETS += NAME and NAME_FUZZ_SRCS := files.
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DKEEL_HOSTED -DKEEL_FUZZ -I. -Itests/unit -fsanitize=fuzzer,address,undefined

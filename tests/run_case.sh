@@ -3,11 +3,13 @@
 # A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
 # status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
 # that must not match), optional NEEDS=bochs|linux, TIMEOUT.
+# A case may instead set SCRIPT=tests/tools/X.sh: the script runs with ARGS
+# (its output is the log) and its exit status is checked against STATUS.
 set -u
 logdir=$1 case=$2
 name=$(basename "$case" .case)
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT=""
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" SCRIPT=""
 # shellcheck disable=SC1090
 source "$case"
 start=$(date +%s)
@@ -19,7 +21,11 @@ if [ "$NEEDS" = linux ]; then
 fi
 extra=()
 [ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
-scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+if [ -n "$SCRIPT" ]; then
+    timeout -k 5 "${TIMEOUT:-600}" bash "$SCRIPT" "${ARGS[@]}" >"$log" 2>&1
+else
+    scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+fi
 got=$?
 why=""
 [ "$got" = "$STATUS" ] || why="exit status $got, expected $STATUS"
