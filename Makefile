@@ -30,7 +30,7 @@ KEEL_S    := $(sort $(wildcard arch/x86/*.S arch/x86/svm/*.S arch/x86/vmx/*.S))
 KEEL_ASM  := $(sort $(wildcard boot/*.asm))
 KEEL_OBJS := $(KEEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KEEL_C:%.c=$(BUILD)/obj/%.o) $(KEEL_S:%.S=$(BUILD)/obj/%.o)
 
-.PHONY: all iso run test unit coverage fuzz bench clean deps guests
+.PHONY: all iso run debug test unit coverage fuzz bench clean deps guests install uninstall
 all: $(BUILD)/keel.elf $(BUILD)/keel32.elf
 
 deps: $(DEPS_STAMP)
@@ -139,17 +139,22 @@ fuzz: $(DEPS_STAMP) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 run: $(DEPS_STAMP) all guests
 ifeq ($(GUEST),)
 	@if bash scripts/build-linux-guest.sh $(BUILD)/linux; then \
-	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	  bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(BUILD)/linux/vmlinuz console=ttyS0 quiet --module $(BUILD)/linux/initrd.gz; \
 	else echo "make run: the Linux guest could not be built; running the demo guest instead"; \
-	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	  bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(BUILD)/guest/demo.elf; fi
 else
-	bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(GUEST) $(foreach m,$(subst ;, ,$(subst $(space),+,$(MODULES))),--module $(subst +, ,$(m)))
 endif
 
 space := $(subst ,, )
+
+# make debug [GUEST=…] [MODULES=…] [KEEL=…]: like make run, under gdb
+# (QEMU's gdb stub, scripts/keel.gdb; see README "Debugging").
+debug:
+	@$(MAKE) --no-print-directory run RUN_FLAGS=--gdb
 
 test: $(DEPS_STAMP)
 	@bash tests/run_all.sh
