@@ -156,6 +156,26 @@ space := $(subst ,, )
 debug:
 	@$(MAKE) --no-print-directory run RUN_FLAGS=--gdb
 
+# ---- installing on a real machine ------------------------------------------------
+# make install [DESTDIR=…] [PREFIX=…]: keel into the machine's GRUB menu the way
+# Debian's Xen package does it (then: update-grub). /boot and /etc/grub.d are
+# where GRUB looks, so only keel-policy goes under PREFIX. An existing
+# keel.cfg (the machine's settings) is kept.
+PREFIX ?= /usr/local
+install: $(BUILD)/keel.elf $(BUILD)/keel-policy
+	install -D -m 0644 $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf
+	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
+	@if [ -e $(DESTDIR)/etc/default/grub.d/keel.cfg ]; then \
+	  echo "keeping $(DESTDIR)/etc/default/grub.d/keel.cfg"; \
+	else install -D -m 0644 scripts/grub.d/keel.cfg $(DESTDIR)/etc/default/grub.d/keel.cfg; \
+	  echo "install -D -m 0644 scripts/grub.d/keel.cfg $(DESTDIR)/etc/default/grub.d/keel.cfg"; fi
+	install -D -m 0755 $(BUILD)/keel-policy $(DESTDIR)$(PREFIX)/bin/keel-policy
+	@[ -n "$(DESTDIR)" ] || echo "keel installed: run update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)"
+uninstall:
+	rm -f $(DESTDIR)/boot/keel.elf $(DESTDIR)/etc/grub.d/20_linux_keel \
+	      $(DESTDIR)/etc/default/grub.d/keel.cfg $(DESTDIR)$(PREFIX)/bin/keel-policy
+	@[ -n "$(DESTDIR)" ] || echo "keel removed: run update-grub to drop its menu entries"
+
 test: $(DEPS_STAMP)
 	@bash tests/run_all.sh
 
