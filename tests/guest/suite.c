@@ -1,6 +1,6 @@
 /* keel's guest test suite: one kernel, tests selected by command-line words.
  *
- *   suite.elf                      all basic tests (the issue 3 acceptance)
+ *   suite.elf                      all basic tests
  *   suite.elf basic                the same, explicitly (combine with others)
  *   suite.elf cpuid-hv hypercall msr-intercept msr-passthrough msr-unknown cpuid-regs
  *                                  individual basic tests
@@ -8,11 +8,11 @@
  *   suite.elf region               read keel's region: keel must end the run (status 125)
  *   suite.elf triple-fault         load an empty IDT and fault: keel must report the triple
  *                                  fault with the guest state and end the run (status 125)
- *   suite.elf msr                  the MSR table (issue 5)
+ *   suite.elf msr                  the MSR table
  *   suite.elf msr-filter-deny=0xIDX   keel started with a filter denying IDX
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
  *   suite.elf msrfuzz seed=N count=N
- *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal (issue 6)
+ *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
  *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
