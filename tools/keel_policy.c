@@ -205,8 +205,14 @@ static int baseline(int nd, char **dumps)
             any[k] |= pol[i].feat[k];
         }
 
-    printf("baseline of %d machines (guest CPUID features every one of them can offer):\n", nd);
+    printf("baseline of %d machine%s (guest CPUID features every one of them can offer):\n", nd, nd == 1 ? "" : "s");
     feat_list("features", base);
+    for (i = 1; i < nd; i++)
+        if (pol[i].vendor != pol[0].vendor) {
+            printf("note: the machines' CPU vendors differ: vendor-specific features (the speculation controls "
+                   "among them) are in no baseline of both\n");
+            break;
+        }
     for (i = 0; i < nd; i++) {
         char tag[600];
         for (k = 0; k < FEAT_WORDS; k++)
