@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# keel under gdb in batch mode (scripts/keel-run --gdb-batch): stop in the
-# exit dispatcher (vcpu_run, the exit_handlers[k](v) line) at the first CPUID
-# exit of the demo guest, print its exit kind with keel.gdb's helpers (after a first stop at keel's C entry), check
-# that keel's link addresses still hold after it moved itself (the stop is in
-# the relocated copy: gva2gpa of the PC lies in keel's region), then
+# keel under gdb in batch mode (scripts/keel-run --gdb-batch): after a first
+# stop at keel's C entry, stop in the exit dispatcher (vcpu_run, the
+# exit_handlers[k](v) line) at the first CPUID exit of the demo guest, print
+# its exit kind with keel.gdb's helpers, check that keel's link addresses
+# still hold after it moved itself (the stop is in
+# the relocated copy: gva2gpa of the PC lies in keel's region), stop again
+# with keel.gdb's keel-break-exit at the guest's PING hypercall, then
 # continue to the guest's end.
 #   gdb-exit.sh [keel-run args...]   (default: --emu qemu --cpu max)
 set -u
@@ -24,6 +26,10 @@ print k
 keel-exit
 eval "monitor gva2gpa 0x%lx", \$pc
 delete
+keel-break-exit EXIT_HYPERCALL
+continue
+printf "KEEL-GDB next stop: %s after %lu exits, RAX 0x%lx\n", exit_kind_names[v->exit.kind], v->stats.total, v->regs.rax
+delete
 continue
 GDB
 scripts/keel-run --log "$work/serial.log" --gdb-batch "$work/test.gdb" "${@:---emu}" $([ $# = 0 ] && echo qemu --cpu max) \
@@ -35,6 +41,8 @@ fail=0
 grep -q '^Breakpoint 1, keel_main' "$work/out" || { echo "FAIL: no stop at keel_main"; fail=1; }
 grep -q '^KEEL-GDB exit kind: cpuid$' "$work/out" || { echo "FAIL: no stop at a CPUID exit"; fail=1; }
 grep -q '^\$1 = EXIT_CPUID$' "$work/out" || { echo "FAIL: k is not EXIT_CPUID"; fail=1; }
+grep -qE '^KEEL-GDB next stop: hypercall after [1-9][0-9]* exits, RAX 0x0$' "$work/out" ||
+    { echo "FAIL: keel-break-exit EXIT_HYPERCALL did not stop at the demo's PING hypercall"; fail=1; }
 gpa=$(tr -d '\r' < "$work/out" | sed -n 's/^gpa: 0x\([0-9a-f]*\)$/\1/p')
 base=$(sed -n "s/^keel: keel's region: \[\([0-9a-f]*\)-\([0-9a-f]*\)).*/\1 \2/p" "$work/serial.log")
 set -- $base
