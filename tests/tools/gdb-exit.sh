@@ -32,8 +32,8 @@ printf "KEEL-GDB next stop: %s after %lu exits, RAX 0x%lx\n", exit_kind_names[v-
 delete
 continue
 GDB
-scripts/keel-run --log "$work/serial.log" --gdb-batch "$work/test.gdb" "${@:---emu}" $([ $# = 0 ] && echo qemu --cpu max) \
-    build/guest/demo.elf > "$work/out" 2>&1
+[ $# -gt 0 ] || set -- --emu qemu --cpu max
+scripts/keel-run --log "$work/serial.log" --gdb-batch "$work/test.gdb" "$@" build/guest/demo.elf > "$work/out" 2>&1
 rc=$?
 grep -v '^warning: (' "$work/out" | sed -n '/^keel: /!p'
 echo "keel-run exit status $rc"
