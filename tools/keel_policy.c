@@ -114,7 +114,8 @@ static int explain(const char *dump, const char *cmdline)
         cpuid_snapshot_print(&host);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    /* vm_run(): policy, then cpuid.dump ... */
+    /* vm_run(): policy, then cpuid.dump ... (the policy-vs-boot cases catch any
+     * drift between this sequence and vm_run's) */
     if (policy_init(&pol, &host, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1))
         klog("warning: falling back to profile 'host' without overrides");
     policy_dump(&pol, &host);
