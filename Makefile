@@ -43,10 +43,12 @@ $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KEEL_ASFLAGS) -c $< -o $@
+# No -g: NASM's DWARF describes the boot stub as one subprogram at address 0,
+# and gdb then warns on every backtrace through it; the ELF symbols name it.
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+	@$(NASM) -f elf64 -MD $(@:.o=.d) -MP $< -o $@
 
 # Two-pass link: the second pass embeds the symbol table that the exception
 # dump uses for backtraces (scripts/gensyms.sh).
