@@ -91,6 +91,9 @@ else
     echo "(no /etc/grub.d/10_linux here: cross-check skipped)"
 fi
 [ -z "$(gen GRUB_DISABLE_KEEL=true 2>/dev/null)" ] || bad "GRUB_DISABLE_KEEL=true still writes entries"
+gen GRUB_DEVICE_UUID=$uuid GRUB_CMDLINE_LINUX_KEEL="maxcpus=1" 2>/dev/null |
+    grep -qx $'\tmodule2\t'"/boot/vmlinuz-$new vmlinuz-$new root=UUID=$uuid ro console=ttyS0 quiet maxcpus=1" ||
+    bad "GRUB_CMDLINE_LINUX_KEEL is not appended to Linux's command line"
 gen GRUB_CMDLINE_KEEL="console=com2" 2>/dev/null | grep -q $'multiboot2\t/boot/keel.elf console=com2$' ||
     bad "GRUB_CMDLINE_KEEL from the environment is not used"
 
