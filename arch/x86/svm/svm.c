@@ -60,8 +60,12 @@ static bool svm_cpu_init(void)
         return false;
     }
     cpuid_count(0x8000000A, 0, &r);
-    has_nrips = (r.edx >> 3) & 1;
-    has_lbrv = (r.edx >> 1) & 1;
+    {
+        struct svm_caps caps;
+        svm_caps_from_cpuid(r.edx, &caps);
+        has_nrips = caps.nrips;
+        has_lbrv = caps.lbrv;
+    }
     klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
          (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
          has_lbrv ? "yes" : "no");

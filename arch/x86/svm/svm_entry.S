@@ -73,4 +73,6 @@ svm_vmrun:
     popq %rbx
     popq %rbp
     ret
+    .globl svm_vmrun_end        /* for tests/unit/test_svm_setup.c, which checks the GIF order */
+svm_vmrun_end:
 .section .note.GNU-stack,"",@progbits

@@ -2,6 +2,15 @@
 #include "arch/x86/svm/svm_setup.h"
 #include "arch/x86/svm/vmcb.h"
 
+void svm_caps_from_cpuid(uint32_t edx, struct svm_caps *c)
+{
+    c->npt = edx & 1;
+    c->lbrv = (edx >> 1) & 1;
+    c->nrips = (edx >> 3) & 1;
+    c->vls = (edx >> 15) & 1;
+    c->vgif = (edx >> 16) & 1;
+}
+
 void svm_intercept_words(bool hide_rdtscp, uint32_t *misc1, uint32_t *misc2)
 {
     /* INVLPGA is intercepted like the other SVM instructions: the guest runs

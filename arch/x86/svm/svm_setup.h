@@ -17,6 +17,16 @@
 #define SVM_EVT_ERR_VALID (1ull << 11)
 #define SVM_EVT_VALID (1ull << 31)
 
+/* CPUID 0x8000000A EDX (APM Vol 3 E.4.9): what keel's set-up looks at. */
+struct svm_caps {
+    bool npt;       /* bit 0 */
+    bool lbrv;      /* bit 1: LBR virtualization */
+    bool nrips;     /* bit 3: next_rip saved on #VMEXIT */
+    bool vls;       /* bit 15: virtualized VMLOAD/VMSAVE (for a nested hypervisor under us) */
+    bool vgif;      /* bit 16: virtual GIF */
+};
+void svm_caps_from_cpuid(uint32_t edx, struct svm_caps *c);
+
 /* The intercept words keel runs every guest with (VMCB offsets 0x0c and
  * 0x10, APM Table B-1). hide_rdtscp: the guest's CPUID has no RDTSCP. */
 void svm_intercept_words(bool hide_rdtscp, uint32_t *misc1, uint32_t *misc2);

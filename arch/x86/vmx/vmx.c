@@ -631,7 +631,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
         vw(VMCS_VPID, VPID_GUEST);
     /* With "enable XSAVES/XRSTORS" the XSS-exiting bitmap is consulted
      * (SDM 25.6.20): 0 = no XSAVES/XRSTORS exits, as KVM writes it. */
-    if (vv->proc2 & PROC2_XSAVES)
+    if (vmx_needs_xss_exit_bitmap(vv->proc2))
         vw(VMCS_XSS_EXIT_BITMAP, 0);
 
     setup_host_state();

@@ -116,6 +116,9 @@ unsigned vmx_invvpid_type(uint64_t ept_vpid_cap);
  * which); "load debug controls" cannot be dropped, so without "save debug
  * controls" the pair is refused (false). SDM 25.7.1, 25.8.1, 28.3. */
 bool vmx_pair_save_load(uint32_t *exit, uint32_t *entry, uint32_t *dropped);
+/* With "enable XSAVES/XRSTORS" the CPU consults the XSS-exiting bitmap
+ * (SDM 25.6.20): it must then be written (keel writes 0, as KVM does). */
+bool vmx_needs_xss_exit_bitmap(uint32_t proc2);
 /* PAE paging outside IA-32e mode: the mode whose PDPTEs VM entry takes from
  * the VMCS when EPT is on (SDM 4.4.1, 26.3.2.4, 28.3.1). */
 bool vmx_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer);

@@ -58,6 +58,11 @@ bool vmx_pair_save_load(uint32_t *exit, uint32_t *entry, uint32_t *dropped)
     return !((*entry & ENTRY_LOAD_DEBUG_CONTROLS) && !(*exit & EXIT_SAVE_DEBUG_CONTROLS));
 }
 
+bool vmx_needs_xss_exit_bitmap(uint32_t proc2)
+{
+    return (proc2 & PROC2_XSAVES) != 0;
+}
+
 bool vmx_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
     return (cr0 & (1ull << 31)) && (cr4 & (1ull << 5)) && !(efer & (1ull << 10));
