@@ -13,6 +13,11 @@
  *                      nothing. Leaves the LAPIC in x2APIC mode (leaving it
  *                      needs a disable, which Bochs does not undo), so it
  *                      runs last.
+ *   suite.elf pae      turn on PAE paging with a MOV to CR0 that also clears
+ *                      CR0.NE: on VMX that MOV exits (NE is keel's) and keel
+ *                      must load the PDPTEs from CR3 as the CPU would have
+ *                      (SDM 4.4.1, 28.3.1); if it did not, the next
+ *                      instruction fetch faults. Then paging off again.
  * See docs/guest-tests.md. */
 #include "suite.h"
 
@@ -239,4 +244,34 @@ void run_x2apic(void)
             check(!isr_after_eoi, "x2apic-eoi", "ISR bit for vector 0x%x still set after the EOI write",
                   TIMER_VEC);
     }
+}
+
+/* ---- PAE paging through an emulated CR0 write ------------------------------ */
+
+static uint64_t pae_pdpt[4] __attribute__((aligned(32)));
+static uint64_t pae_pd[4][512] __attribute__((aligned(4096)));   /* 4 GiB identity, 2 MiB pages */
+static volatile uint32_t pae_probe = 0x5a5aa5a5u;
+
+void run_pae(void)
+{
+    uint32_t cr0, cr4, cr3, seen, back;
+    for (unsigned i = 0; i < 4; i++) {
+        for (unsigned j = 0; j < 512; j++)
+            pae_pd[i][j] = ((uint64_t)(i * 512 + j) << 21) | 0x83;   /* P RW PS */
+        pae_pdpt[i] = (uint32_t)pae_pd[i] | 1;
+    }
+    __asm__ volatile("mov %%cr0, %0; mov %%cr4, %1; mov %%cr3, %2" : "=r"(cr0), "=r"(cr4), "=r"(cr3));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1u << 5)));      /* PAE */
+    __asm__ volatile("mov %0, %%cr3" ::"r"((uint32_t)pae_pdpt));
+    /* One MOV: PG on, NE off. Everything after it runs through the PDPTEs. */
+    __asm__ volatile("mov %1, %%cr0\n\t"
+                     "mov pae_probe, %0\n\t"
+                     "mov %2, %%cr0"                                /* PG off, NE back */
+                     : "=&r"(seen)
+                     : "r"((cr0 | (1u << 31)) & ~(1u << 5)), "r"(cr0)
+                     : "memory");
+    __asm__ volatile("mov %0, %%cr4; mov %1, %%cr3" ::"r"(cr4), "r"(cr3));
+    __asm__ volatile("mov %%cr0, %0" : "=r"(back));
+    check(seen == 0x5a5aa5a5u && back == cr0, "pae-pdptes-on-cr0-write",
+          "read 0x%08x through PAE paging (want 0x5a5aa5a5), CR0 back 0x%08x (want 0x%08x)", seen, back, cr0);
 }

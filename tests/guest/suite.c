@@ -14,6 +14,7 @@
  *   suite.elf msrfuzz seed=N count=N
  *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal (issue 6)
  *   suite.elf vminsn               every SVM/VMX instruction raises #UD (hw_tests.c)
+ *   suite.elf pae                  PAE paging on through a MOV to CR0 keel carries out (hw_tests.c)
  *   suite.elf x2apic               the LAPIC in x2APIC mode; SKIP without x2APIC (hw_tests.c)
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
@@ -394,7 +395,7 @@ static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
                                          "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr",
-                                         "vminsn", "x2apic" };
+                                         "vminsn", "x2apic", "pae" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -420,7 +421,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("vminsn") || has_arg("x2apic") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("vminsn") || has_arg("x2apic") || has_arg("pae") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -457,6 +458,8 @@ int guest_main(void)
         t_cr_owned_bits();
     if (has_arg("vminsn"))
         run_vminsn_ud();
+    if (has_arg("pae"))
+        run_pae();
     if (has_arg("x2apic"))
         run_x2apic();
     if (has_arg("triple-fault"))

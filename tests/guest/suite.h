@@ -16,6 +16,7 @@ void run_profile(const char *name);      /* word: expect-profile=NAME */
 /* hw_tests.c */
 void run_vminsn_ud(void);                /* word: vminsn */
 void run_x2apic(void);                   /* word: x2apic (runs last) */
+void run_pae(void);                      /* word: pae */
 
 /* Hypercall helpers shared by the groups: false (and a FAIL under name) if
  * the hypercall instruction faulted. */
