@@ -101,3 +101,6 @@ vmx_run_out:
     pop %rbp
     ret
     .size vmx_exit_point, . - vmx_exit_point
+    .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */
+vmx_entry_end:
+    .section .note.GNU-stack,"",@progbits
