@@ -8,6 +8,7 @@
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 #include "vmm/npt.h"
+#include "vmm/iommu.h"
 #include "vmm/cpu_policy.h"
 
 void handle_npf(struct vcpu *v)
@@ -29,6 +30,18 @@ void handle_npf(struct vcpu *v)
             return;
         }
         klog("out of keel memory mapping device memory at GPA 0x%lx for the guest", gpa);
+    }
+    {
+        uint64_t b, e;
+        unsigned i;
+        for (i = 0; iommu_mmio(i, &b, &e); i++)
+            if (gpa >= b && gpa < e) {
+                klog("guest %s access to the IOMMU's registers [%08lx-%08lx), which keel owns: guest RIP 0x%lx, "
+                     "GPA 0x%lx; stopping the guest", kind, b, e, vcpu_get_state(v, VS_RIP), gpa);
+                stats_print(v);
+                vcpu_stop(v, KEEL_EXIT_FATAL);
+                return;
+            }
     }
     if (gpa >= vm_layout.keel_base && gpa < vm_layout.keel_end)
         klog("guest %s access to keel's region [%08lx-%08lx): guest RIP 0x%lx, GPA 0x%lx; stopping the guest",

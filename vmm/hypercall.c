@@ -4,6 +4,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"
 #include "vmm/vm.h"
+#include "vmm/iommu.h"
 
 enum {
     HC_PING = 0,            /* -> RAX = 0x6b65656c ("keel") */
@@ -11,7 +12,25 @@ enum {
     HC_MSR_COUNTS = 2,      /* RBX = MSR index -> RAX = reads, RBX = writes */
     HC_CPUID_EXITS = 3,     /* -> RAX = CPUID exits */
     HC_KEEL_REGION = 4,     /* -> RAX = base, RBX = size of keel's region */
+    HC_DMA_CHECK = 5,       /* RBX = page in keel's region -> RAX = its hash, RBX = DMA faults so far */
 };
+
+/* FNV-1a of one 4 KiB page of keel's region, or ~0 if gpa is not in it:
+ * a test guest compares it before and after aiming a device at the page.
+ * (The guest learns only whether the page changed.) */
+static uint64_t keel_page_hash(uint64_t gpa)
+{
+    const volatile uint8_t *p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    unsigned i;
+    gpa &= ~0xfffull;
+    if (gpa < vm_layout.keel_base || gpa >= vm_layout.keel_end)
+        return ~0ull;
+    p = (const volatile uint8_t *)(uintptr_t)gpa;
+    for (i = 0; i < 4096; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
 
 void handle_hypercall(struct vcpu *v)
 {
@@ -32,6 +51,13 @@ void handle_hypercall(struct vcpu *v)
     case HC_KEEL_REGION:
         r->rax = vm_layout.keel_base;
         r->rbx = vm_layout.keel_end - vm_layout.keel_base;
+        break;
+    case HC_DMA_CHECK:
+        /* The IOMMU's fault records are read here, on a guest's request,
+         * and at the end of the run: never on the exits the guest takes
+         * anyway. */
+        r->rax = keel_page_hash(r->rbx);
+        r->rbx = iommu_poll();
         break;
     default:
         r->rax = ~0ull;

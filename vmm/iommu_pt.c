@@ -12,6 +12,12 @@
 #define AMD_IR (1ull << 61)
 #define AMD_IW (1ull << 62)
 #define AMD_NEXT(l) ((uint64_t)(l) << 9)
+/* A hole's entry on AMD-Vi: PR clear, so the IOMMU ignores every other
+ * bit (AMD IOMMU spec 2.2.3) and faults. It is not left zero because
+ * QEMU's AMD-Vi model (7.2) drops a DMA to an all-zero entry without
+ * logging an IO_PAGE_FAULT event; with NextLevel 1 it walks on, sees PR
+ * clear and logs the event as the hardware does. */
+#define AMD_HOLE AMD_NEXT(1)
 
 static uint64_t *tbl(uint64_t pa)
 {
@@ -104,9 +110,17 @@ const char *iommu_pt_build(struct iommu_pt *pt, uint64_t top, const struct iommu
                 return "out of memory in keel's region for the IOMMU page tables";
             continue;
         }
-        for (p = a; p < end; p += FOUR_KIB)
-            if (!in_hole(holes, nholes, p, p + FOUR_KIB) && !set_leaf(pt, p, 1))
-                return "out of memory in keel's region for the IOMMU page tables";
+        for (p = a; p < end; p += FOUR_KIB) {
+            if (!in_hole(holes, nholes, p, p + FOUR_KIB)) {
+                if (!set_leaf(pt, p, 1))
+                    return "out of memory in keel's region for the IOMMU page tables";
+            } else if (pt->fmt == IOMMU_PT_AMDVI) {
+                uint64_t *t = walk(pt, p, 1);
+                if (!t)
+                    return "out of memory in keel's region for the IOMMU page tables";
+                t[(p >> 12) & 511] = AMD_HOLE;
+            }
+        }
     }
     return 0;
 }

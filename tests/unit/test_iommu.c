@@ -320,9 +320,12 @@ static void check_domain(enum iommu_pt_format fmt, int levels)
     assert_int_equal(pa, 0xfed91000);
     assert_true(iommu_pt_translate(&pt, 0xfee00000, &pa, &w));      /* MMIO below 4 GiB */
     assert_false(iommu_pt_translate(&pt, 0x100000000ull, &pa, &w)); /* above the map */
-    /* 2 MiB leaves where no hole is: 2048 of them need only 2+4 tables, the
-     * two split blocks at the holes' edges add one each (4 KiB pages). */
-    assert_true(pt.pages <= 1 + (levels == 4) + 4 + 4);
+    /* 2 MiB leaves where no hole is: 4 GiB needs 1 (+1) + 4 tables, each
+     * block a hole touches one more (AMD-Vi: marked blocks too). */
+    if (fmt == IOMMU_PT_VTD)
+        assert_true(pt.pages <= 1 + (levels == 4) + 4 + 2);
+    else
+        assert_true(pt.pages <= 1 + (levels == 4) + 4 + 10);
 }
 
 static void test_pt_vtd(void **s)
@@ -344,6 +347,21 @@ static void test_pt_amdvi(void **s)
         assert_null(iommu_pt_build(&pt, 4 * MIB, &h, 1));
         root = palloc_ptr(pt.root);
         assert_int_equal(root[0] & 0x6000000000000e01ull, 0x6000000000000601ull);
+    }
+    /* A hole's entry: PR clear, NextLevel 1 (so QEMU logs the fault). */
+    {
+        const struct iommu_hole h = { 0x5000, 0x6000 };
+        struct iommu_pt pt = { .fmt = IOMMU_PT_AMDVI, .levels = 4, .large = true };
+        uint64_t *t = 0, e;
+        int l;
+        palloc_init(0x40000000ull, 8 * MIB, 0);
+        assert_null(iommu_pt_build(&pt, 4 * MIB, &h, 1));
+        t = palloc_ptr(pt.root);
+        for (l = 4; l > 1; l--)
+            t = palloc_ptr(t[0] & 0x000FFFFFFFFFF000ull);
+        e = t[5];
+        assert_int_equal(e, 0x200);
+        assert_int_equal(t[4] & 0xe01, 0x001);
     }
 }
 static void test_pt_4k_only_and_limits(void **s)
