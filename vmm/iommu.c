@@ -150,6 +150,11 @@ static void on_fault(const struct dma_fault *f)
     if (io.shown >= FAULTS_SHOWN)
         return;
     io.shown++;
+    if (!f->known) {
+        klog("DMA fault: a device access was blocked (%s: device and address unknown)%s", f->what,
+             io.shown == FAULTS_SHOWN ? "; further DMA faults are counted, not shown" : "");
+        return;
+    }
     klog("DMA fault: device %02x:%02x.%x %s GPA 0x%lx (%s, reason 0x%x)%s", f->devid >> 8, (f->devid >> 3) & 31,
          f->devid & 7, f->write ? "wrote" : "read", f->addr, f->what, f->reason,
          io.shown == FAULTS_SHOWN ? "; further DMA faults are counted, not shown" : "");

@@ -10,6 +10,7 @@
 
 /* One DMA access the IOMMU blocked. */
 struct dma_fault {
+    bool known;                     /* device, address and direction are known */
     uint16_t segment, devid;        /* requester: bus << 8 | dev << 3 | fn */
     uint64_t addr;                  /* the I/O address (= guest-physical) */
     bool write;

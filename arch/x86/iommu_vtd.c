@@ -198,6 +198,7 @@ static void vtd_poll(struct iommu_hw *h, dma_fault_fn fn)
         if (!(hi & FRCD_F))
             continue;
         f.segment = h->u->segment;
+        f.known = true;
         f.addr = rd64(h, off) & ~0xfffull;
         f.devid = (uint16_t)rd32(h, off + 8);
         f.reason = rd32(h, off + 12) & 0xff;
