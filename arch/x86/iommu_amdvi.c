@@ -13,6 +13,8 @@
 #define AMD_CMDBUF_BASE 0x0008
 #define AMD_EVTLOG_BASE 0x0010
 #define AMD_CONTROL 0x0018
+#define AMD_EXCL_BASE 0x0020
+#define AMD_EXCL_LIMIT 0x0028
 #define AMD_EFR 0x0030
 #define AMD_CMD_HEAD 0x2000
 #define AMD_CMD_TAIL 0x2008
@@ -20,7 +22,7 @@
 #define AMD_EVT_TAIL 0x2018
 #define AMD_STATUS 0x2020
 
-/* 3.4.3 Control */
+/* MMIO Control Register */
 #define CTL_IOMMU_EN (1ull << 0)
 #define CTL_EVTLOG_EN (1ull << 2)
 #define CTL_EVT_INT_EN (1ull << 3)
@@ -124,10 +126,14 @@ static const char *amdvi_enable(struct iommu_hw *h, const struct iommu_pt *pt)
     }
     __asm__ volatile("wbinvd" ::: "memory");
 
-    /* 3.4.3: program the bases with the IOMMU, command buffer and event log
+    /* Program the bases with the IOMMU, command buffer and event log
      * off, then turn them on. */
     wr64(h, AMD_CONTROL, rd64(h, AMD_CONTROL) & ~(CTL_IOMMU_EN | CTL_CMDBUF_EN | CTL_EVTLOG_EN | CTL_EVT_INT_EN |
                                                    CTL_COMWAIT_INT_EN));
+    /* Exclusion Base/Limit registers: an exclusion range left by the firmware would let DMA into it
+     * bypass translation; keel's domain has no exceptions. */
+    wr64(h, AMD_EXCL_BASE, 0);
+    wr64(h, AMD_EXCL_LIMIT, 0);
     wr64(h, AMD_DEVTAB_BASE, h->devtab | (pages - 1));
     wr64(h, AMD_CMDBUF_BASE, h->cmdbuf | RING_LEN_256);
     wr64(h, AMD_EVTLOG_BASE, h->evtlog | RING_LEN_256);
@@ -214,7 +220,7 @@ static void amdvi_poll(struct iommu_hw *h, dma_fault_fn fn)
         fn(&f);
     }
     if (rd64(h, AMD_STATUS) & STATUS_EVT_OVERFLOW) {
-        /* 3.4.11: logging stops on overflow until software clears it and
+        /* Event log restart procedure (2.5.1): logging stops on overflow until software clears it and
          * restarts the log. */
         h->lost++;
         wr64(h, AMD_CONTROL, rd64(h, AMD_CONTROL) & ~CTL_EVTLOG_EN);

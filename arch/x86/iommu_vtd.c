@@ -18,6 +18,9 @@
 #define VTD_CCMD 0x28
 #define VTD_FSTS 0x34
 #define VTD_FECTL 0x38
+#define VTD_PMEN 0x64
+#define PMEN_EPM (1u << 31)
+#define PMEN_PRS (1u << 0)
 
 #define GCMD_TE (1u << 31)
 #define GCMD_SRTP (1u << 30)
@@ -41,6 +44,7 @@
 #define FRCD_F (1u << 31)            /* bit 127 of a record = bit 31 of its last dword */
 
 #define CAP_RWBF(c) (((c) >> 4) & 1)
+#define CAP_PMR(c) (((c) >> 5) & 3)    /* PLMR, PHMR */
 #define CAP_SAGAW(c) (((c) >> 8) & 0x1f)
 #define CAP_FRO(c) ((((c) >> 24) & 0x3ff) * 16)
 #define CAP_SLLPS(c) (((c) >> 34) & 0xf)
@@ -171,6 +175,14 @@ static const char *vtd_enable(struct iommu_hw *h, const struct iommu_pt *pt)
         return "the IOTLB invalidation did not complete";
     if (!gcmd(h, GCMD_TE, GCMD_TE, true))
         return "translation did not turn on (GSTS.TES stayed clear)";
+    /* Protected Memory Enable Register: protected memory regions the firmware may have set up block
+     * DMA to ranges of the guest's memory; with remapping on they are not
+     * needed (the spec's order: enable remapping, then disable them). */
+    if (CAP_PMR(h->cap) && (rd32(h, VTD_PMEN) & PMEN_EPM)) {
+        wr32(h, VTD_PMEN, 0);
+        if (!wait32(h, VTD_PMEN, PMEN_PRS, 0))
+            return "the protected memory regions did not turn off";
+    }
     return 0;
 }
 
