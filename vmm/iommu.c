@@ -39,7 +39,7 @@ void iommu_probe(uint64_t rsdp)
     const uint8_t *t;
     const char *e = 0, *table = "DMAR";
     uint32_t len = 0;
-    unsigned i;
+    unsigned i, common = ~0u;
     bool want = strcmp(opt_str(&keel_opts, "iommu"), "off") != 0;
 
     memset(&io, 0, sizeof(io));
@@ -79,15 +79,15 @@ void iommu_probe(uint64_t rsdp)
         if (e)
             keel_fatal("IOMMU unit %u at %lx cannot be driven: %s; boot with iommu=off to run without DMA "
                        "protection", i, h->u->mmio_base, e);
-        /* All units share one table; use what every one of them supports. */
-        if (!i || h->levels < io.pt.levels)
-            io.pt.levels = h->levels;
+        /* All units share one table: a depth and page size every one of them walks. */
+        common &= h->levels_mask;
         io.pt.large = i ? io.pt.large && h->large : h->large;
     }
-    for (i = 0; i < io.acpi.nunits; i++)
-        if (io.hw[i].levels != io.pt.levels)
-            keel_fatal("IOMMU units disagree on the page-table depth (%d and %d levels)", io.hw[i].levels,
-                       io.pt.levels);
+    /* The deeper table when both are possible: it translates 256 TiB. */
+    io.pt.levels = common & (1u << 4) ? 4 : common & (1u << 3) ? 3 : 0;
+    if (!io.pt.levels)
+        keel_fatal("the IOMMU units share no page-table depth keel builds; boot with iommu=off to run without "
+                   "DMA protection");
     io.pt.fmt = io.drv->fmt;
     io.owned = true;
 }

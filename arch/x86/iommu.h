@@ -25,7 +25,7 @@ struct iommu_hw {
     uintptr_t mmio;
     /* what probe found */
     uint64_t cap, ecap;             /* VT-d CAP/ECAP; AMD-Vi: EFR in cap */
-    int levels;                     /* page-table levels to use */
+    unsigned levels_mask;           /* page-table depths it walks: bit 3 = 3 levels, bit 4 = 4 */
     bool large;                     /* 2 MiB leaves usable */
     /* tables and rings in keel's region */
     uint64_t root, devtab, cmdbuf, evtlog, wait_slot;

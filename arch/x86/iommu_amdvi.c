@@ -70,7 +70,7 @@ static const char *amdvi_probe(struct iommu_hw *h)
     h->cap = rd64(h, AMD_EFR);
     if (rd64(h, AMD_CONTROL) == ~0ull)
         return "its registers read as all ones (no device at the IVHD's base address)";
-    h->levels = 4;                          /* Mode 4: 48-bit I/O addresses (2.2.3) */
+    h->levels_mask = 1u << 4;               /* keel uses Mode 4: 48-bit I/O addresses (2.2.3) */
     h->large = true;                        /* 2 MiB leaves are part of the base format */
     return 0;
 }

@@ -116,11 +116,8 @@ static const char *vtd_probe(struct iommu_hw *h)
         return "its registers read as all ones (no device at the DMAR's register base)";
     sagaw = CAP_SAGAW(h->cap);
     /* 11.4.2 SAGAW: bit 1 = 39-bit (3-level), bit 2 = 48-bit (4-level). */
-    if (sagaw & 4)
-        h->levels = 4;
-    else if (sagaw & 2)
-        h->levels = 3;
-    else
+    h->levels_mask = (sagaw & 2 ? 1u << 3 : 0) | (sagaw & 4 ? 1u << 4 : 0);
+    if (!h->levels_mask)
         return "it supports neither 3- nor 4-level second-level tables";
     h->large = CAP_SLLPS(h->cap) & 1;
     if (rd32(h, VTD_GSTS) & GCMD_QIE)
@@ -135,8 +132,8 @@ static const char *vtd_enable(struct iommu_hw *h, const struct iommu_pt *pt)
     uint64_t ctx_pa;
     unsigned i, fro = CAP_FRO(h->cap), iro = ECAP_IRO(h->ecap);
 
-    if (pt->levels != h->levels)
-        return "page-table depth does not match the unit's";
+    if (!(h->levels_mask & (1u << pt->levels)))
+        return "the unit does not walk tables of that depth";
     h->root = palloc_page();
     ctx_pa = palloc_page();
     if (!h->root || !ctx_pa)
@@ -147,7 +144,7 @@ static const char *vtd_enable(struct iommu_hw *h, const struct iommu_pt *pt)
      * FPD = 0 (faults recorded), AW = 1 (39-bit) / 2 (48-bit), DID. */
     for (i = 0; i < 256; i++) {
         ctx[i].lo = pt->root | 1;
-        ctx[i].hi = (uint64_t)(h->levels == 4 ? 2 : 1) | ((uint64_t)DOMAIN_ID << 8);
+        ctx[i].hi = (uint64_t)(pt->levels == 4 ? 2 : 1) | ((uint64_t)DOMAIN_ID << 8);
         root[i].lo = ctx_pa | 1;
         root[i].hi = 0;
     }
