@@ -14,7 +14,6 @@
 #define EDU_CMD_START 1u
 #define EDU_CMD_TO_RAM 2u        /* direction: 0 = RAM -> device, 1 = device -> RAM */
 #define EDU_BUF 0x40000u         /* the device's DMA buffer in its own address space */
-#define HC_DMA_CHECK 5
 #define DMA_LEN 256u
 
 static inline uint32_t inl_g(uint16_t port)
