@@ -18,6 +18,11 @@ void run_dma(const char *expect);        /* word: dma-expect=blocked|lands (need
 void run_acpi_view(bool expect_iommu_table); /* word: acpi-view=no-iommu|iommu */
 void t_iommu_mmio(uint32_t addr);        /* word: iommu-mmio=0xADDR */
 
+/* hw_tests.c */
+void run_vminsn_ud(void);                /* word: vminsn */
+void run_x2apic(void);                   /* word: x2apic (runs last) */
+void run_pae(void);                      /* word: pae */
+
 /* Hypercall helpers shared by the groups: false (and a FAIL under name) if
  * the hypercall instruction faulted. */
 bool hc_msr_count(const char *name, uint32_t idx, uint32_t *reads, uint32_t *writes);
