@@ -12,21 +12,18 @@ enum {
     HC_MSR_COUNTS = 2,      /* RBX = MSR index -> RAX = reads, RBX = writes */
     HC_CPUID_EXITS = 3,     /* -> RAX = CPUID exits */
     HC_KEEL_REGION = 4,     /* -> RAX = base, RBX = size of keel's region */
-    HC_DMA_CHECK = 5,       /* RBX = page in keel's region -> RAX = its hash, RBX = DMA faults so far */
+    HC_DMA_CHECK = 5,       /* RBX = 0 -> RAX = keel's DMA canary page; RBX = that page -> RAX = its
+                               hash; either way RBX = device accesses blocked so far */
 };
 
-/* FNV-1a of one 4 KiB page of keel's region, or ~0 if gpa is not in it:
- * a test guest compares it before and after aiming a device at the page.
- * (The guest learns only whether the page changed.) */
-static uint64_t keel_page_hash(uint64_t gpa)
+/* FNV-1a of keel's DMA canary page: a test guest compares it before and
+ * after aiming a device at the page. Only that page, which holds nothing
+ * but a pattern, so the guest learns nothing about keel's memory. */
+static uint64_t canary_hash(void)
 {
-    const volatile uint8_t *p;
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)vm_dma_canary;
     uint64_t h = 0xcbf29ce484222325ull;
     unsigned i;
-    gpa &= ~0xfffull;
-    if (gpa < vm_layout.keel_base || gpa >= vm_layout.keel_end)
-        return ~0ull;
-    p = (const volatile uint8_t *)(uintptr_t)gpa;
     for (i = 0; i < 4096; i++)
         h = (h ^ p[i]) * 0x100000001b3ull;
     return h;
@@ -56,7 +53,7 @@ void handle_hypercall(struct vcpu *v)
         /* The IOMMU's fault records are read here, on a guest's request,
          * and at the end of the run: never on the exits the guest takes
          * anyway. */
-        r->rax = keel_page_hash(r->rbx);
+        r->rax = !r->rbx ? vm_dma_canary : vm_dma_canary && r->rbx == vm_dma_canary ? canary_hash() : ~0ull;
         r->rbx = iommu_poll();
         break;
     default:

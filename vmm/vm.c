@@ -23,6 +23,7 @@ struct guest_layout vm_layout;
 uint16_t vm_pm1a_cnt_port;
 uint64_t vm_npt_top;
 static uint64_t vm_image_hash;
+uint64_t vm_dma_canary;
 /* Weak until the VMX backend lands in this tree. */
 extern const struct vendor_ops vmx_ops __attribute__((weak));
 
@@ -235,6 +236,9 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
          iommu_owned() ? " and the IOMMU registers" : "", npt_table_pages());
     iommu_enable(top, pl->region_base, pl->region_end);
     vm_image_hash = keel_image_hash();
+    vm_dma_canary = palloc_page();
+    if (vm_dma_canary)
+        memset(palloc_ptr(vm_dma_canary), 0xa5, 4096);
 
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);

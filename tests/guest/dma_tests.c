@@ -101,13 +101,15 @@ void run_dma(const char *expect)
           "%s; first bytes %02x %02x %02x, want %02x %02x %02x", ok ? "data differs" : "the DMA engine did not finish",
           dst_buf[0], dst_buf[1], dst_buf[2], src_buf[0], src_buf[1], src_buf[2]);
 
-    /* keel's region: aim at its last page (free memory in keel, so a
-     * write that lands does no harm beyond being seen). */
-    if (hypercall(HC_REGION, 0, &base, &size) || !size) {
-        fail("dma-keel", "hypercall 4 gave no region");
+    /* keel's region: aim at keel's DMA canary page (hypercall 5 with EBX
+     * = 0), which keel never uses, so a write that lands is seen and does
+     * no other harm. */
+    uint32_t target = 0;
+    if (hypercall(HC_REGION, 0, &base, &size) || !size || hypercall(HC_DMA_CHECK, 0, &target, &f0) ||
+        target < base || target - base >= size) {
+        fail("dma-keel", "hypercalls 4/5 gave region 0x%08x+0x%x, canary 0x%08x", base, size, target);
         return;
     }
-    uint32_t target = base + size - 4096;
     if (hypercall(HC_DMA_CHECK, target, &h0, &f0) || h0 == 0xffffffffu) {
         fail("dma-keel", "hypercall 5 (DMA check) refused page 0x%08x", target);
         return;
