@@ -34,13 +34,13 @@ void handle_unhandled(struct vcpu *v)
 static void handle_invd(struct vcpu *v)
 {
     __asm__ volatile("wbinvd" ::: "memory");
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 static void handle_wbinvd(struct vcpu *v)
 {
     __asm__ volatile("wbinvd" ::: "memory");
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 /* The guest tried an SVM/VMX instruction: keel offers no nesting (the
@@ -74,7 +74,7 @@ static void handle_cr_access(struct vcpu *v)
         vcpu_inject_gp(v);
         return;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 static void handle_shutdown(struct vcpu *v)

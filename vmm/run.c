@@ -10,11 +10,6 @@
 
 const struct vendor_ops *vendor;
 
-void vcpu_advance_rip(struct vcpu *v)
-{
-    vendor->advance_rip(v);
-}
-
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->stats.injected[vector & 31]++;

@@ -29,8 +29,16 @@ enum vcpu_state {
     VS_TSC_OFFSET,     /* guest TSC = host TSC + offset */
     VS_S_CET, VS_SSP, VS_INT_SSP_TAB,   /* hardware-switched CET state where the vendor has it */
     VS_CPL,
+    VS_DR6,            /* the guest's DR6 */
+    VS_INTR_SHADOW,    /* STI / MOV SS interrupt shadow: bit 0 STI, bit 1 MOV SS */
+    VS_CS_BASE,        /* CS segment base */
+    VS_CS_FLAGS,       /* CS_FLAG_*: code-segment size bits */
     VS_COUNT
 };
+
+/* VS_CS_FLAGS bits: the descriptor's D/B and L bits (SDM 3.4.5). */
+#define CS_FLAG_D 1u
+#define CS_FLAG_L 2u
 
 struct exit_stats {
     uint64_t count[EXIT_KIND_COUNT];

@@ -31,7 +31,6 @@ struct vendor_ops {
     void (*dump_state)(struct vcpu *v);
 
     /* Hooks behind vmm/arch_hooks.h. */
-    void (*advance_rip)(struct vcpu *v);
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
     bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);

@@ -391,7 +391,8 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr",
+                                         "singlestep", "prefix", "pmu" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -417,7 +418,8 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("singlestep") || has_arg("prefix") ||
+                     has_arg("pmu") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -425,6 +427,9 @@ int guest_main(void)
         any_basic |= has_arg(basic_tests[i].word);
     bool all_basic = has_arg("basic") || (!any_group && !any_basic);
 
+    /* First, as a test library's start-up code resets the counters first. */
+    if (has_arg("pmu"))
+        run_pmu();
     if (has_arg("selftest"))
         t_selftest();
     for (unsigned i = 0; i < NBASIC; i++)
@@ -432,6 +437,10 @@ int guest_main(void)
             basic_tests[i].fn();
     if (has_arg("msr"))
         run_msr_table();
+    if (has_arg("singlestep"))
+        run_singlestep();
+    if (has_arg("prefix"))
+        run_prefix();
     const char *deny = arg_value("msr-filter-deny");
     if (deny) {
         uint64_t idx;

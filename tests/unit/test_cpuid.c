@@ -39,7 +39,7 @@ static struct {
     enum msr_verdict xss_verdict;
     unsigned msr_reads;
 } fk;
-void vcpu_advance_rip(struct vcpu *v)
+void vcpu_complete_insn(struct vcpu *v)
 {
     (void)v;
     fk.advanced++;

@@ -30,19 +30,6 @@ static struct svm_vcpu svm_vcpu0;
 static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 static bool has_nrips, has_lbrv;
 
-/* Instruction lengths for the exits keel completes, for CPUs without NRIPS
- * (QEMU TCG): the architectural encodings without prefixes. */
-static const uint8_t insn_len_no_nrips[EXIT_KIND_COUNT] = {
-    [EXIT_CPUID] = 2,       /* 0F A2 */
-    [EXIT_MSR_READ] = 2,    /* 0F 32 */
-    [EXIT_MSR_WRITE] = 2,   /* 0F 30 */
-    [EXIT_HYPERCALL] = 3,   /* 0F 01 D9 */
-    [EXIT_XSETBV] = 3,      /* 0F 01 D1 */
-    [EXIT_INVD] = 2,        /* 0F 08 */
-    [EXIT_WBINVD] = 2,      /* 0F 09 */
-    [EXIT_HLT] = 1,         /* F4 */
-};
-
 static inline struct svm_vcpu *svm(struct vcpu *v)
 {
     return (struct svm_vcpu *)v->vendor;
@@ -276,7 +263,10 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         }
         break;
     }
-    x->insn_len = insn_len_no_nrips[x->kind];
+    /* nRIP is valid for instruction intercepts with NRIPS (APM 15.7.1);
+     * without it the length is 0, "unknown": vmm/insn.c reads the
+     * instruction from guest memory. */
+    x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
 static void svm_enter(struct vcpu *v)
@@ -293,17 +283,6 @@ static void svm_enter(struct vcpu *v)
     v->regs.rsp = vm->save.rsp;
     vm->control.tlb_control = 0;
     decode(v, s);
-}
-
-static void svm_advance_rip(struct vcpu *v)
-{
-    struct svm_vcpu *s = svm(v);
-    /* nRIP is valid for instruction intercepts when NRIPS exists (APM 15.7.1);
-     * IOIO uses EXITINFO2 (decoded into insn_len) either way. */
-    if (has_nrips && v->exit.kind != EXIT_IO)
-        s->vmcb->save.rip = s->vmcb->control.next_rip;
-    else
-        s->vmcb->save.rip += v->exit.insn_len;
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -343,6 +322,12 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     case VS_SSP: return vm->save.ssp;
     case VS_INT_SSP_TAB: return vm->save.isst_addr;
     case VS_CPL: return vm->save.cpl;
+    case VS_DR6: return vm->save.dr6;
+    case VS_INTR_SHADOW: return vm->control.int_state & 1;     /* APM 15.21.5: one shadow bit */
+    case VS_CS_BASE: return vm->save.cs.base;
+    /* VMCB attributes: descriptor bits 55:52 in attrib 11:8 (APM 15.5.1), L = 9, D/B = 10. */
+    case VS_CS_FLAGS: return ((vm->save.cs.attrib >> 10) & 1 ? CS_FLAG_D : 0) |
+                             ((vm->save.cs.attrib >> 9) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -381,6 +366,8 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     case VS_GS_BASE: vm->save.gs.base = val; return true;
     case VS_KERNEL_GS_BASE: vm->save.kernel_gs_base = val; return true;
     case VS_TSC_OFFSET: vm->control.tsc_offset = val; return true;
+    case VS_DR6: vm->save.dr6 = val; return true;
+    case VS_INTR_SHADOW: vm->control.int_state = (vm->control.int_state & ~1ull) | (val ? 1 : 0); return true;
     default: return false;      /* CET state: no SVM shadow-stack support in keel yet */
     }
 }
@@ -402,7 +389,6 @@ const struct vendor_ops svm_ops = {
     .vcpu_create = svm_vcpu_create,
     .enter = svm_enter,
     .dump_state = svm_dump_state,
-    .advance_rip = svm_advance_rip,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

@@ -820,17 +820,6 @@ static void vmx_dump_state(struct vcpu *v)
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static void vmx_advance_rip(struct vcpu *v)
-{
-    uint64_t intr;
-    vvcpu(v);
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->exit.insn_len);
-    /* The instruction completed: STI / MOV SS blocking ends with it. */
-    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & 3)
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
-}
-
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
@@ -880,6 +869,12 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_SSP: return vmx.cet ? vmread(VMCS_GUEST_SSP) : 0;
     case VS_INT_SSP_TAB: return vmx.cet ? vmread(VMCS_GUEST_INT_SSP_TAB) : 0;
     case VS_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+    case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
+    case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
+    case VS_CS_BASE: return vmread(VMCS_GUEST_CS_BASE);
+    /* Access rights: L = bit 13, D/B = bit 14 (SDM 25.4.1, Table 25-2). */
+    case VS_CS_FLAGS: val = vmread(VMCS_GUEST_CS_AR);
+        return ((val >> 14) & 1 ? CS_FLAG_D : 0) | ((val >> 13) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -992,6 +987,14 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
             return false;
         vmwrite(VMCS_GUEST_INT_SSP_TAB, val);
         return true;
+    case VS_DR6: write_dr6(val); return true;
+    case VS_INTR_SHADOW: {
+        /* Bits 0 (STI) and 1 (MOV SS) of the interruptibility state. */
+        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+        if ((intr & 3) != (val & 3))
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, (intr & ~3ull) | (val & 3));
+        return true;
+    }
     default:
         return false;
     }
@@ -1021,7 +1024,6 @@ const struct vendor_ops vmx_ops = {
     .vcpu_create = vmx_vcpu_create,
     .enter = vmx_enter,
     .dump_state = vmx_dump_state,
-    .advance_rip = vmx_advance_rip,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,
