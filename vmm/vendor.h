@@ -29,6 +29,9 @@ struct vendor_ops {
     /* Print the hardware state by name (VMCB fields / VMCS guest state) for
      * a failed entry or an unhandled exit. */
     void (*dump_state)(struct vcpu *v);
+    /* After a failed VM entry: print each of keel's APM 15.5.1 / SDM 26.3
+     * checks that fails for the current state; returns how many did. */
+    unsigned (*explain_entry_failure)(struct vcpu *v);
 
     /* Hooks behind vmm/arch_hooks.h. */
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

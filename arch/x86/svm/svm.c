@@ -29,6 +29,7 @@ struct svm_vcpu {
 static struct svm_vcpu svm_vcpu0;
 static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 static bool has_nrips, has_lbrv;
+static struct svm_host_caps host_caps;     /* for the VMRUN consistency checks */
 
 static inline struct svm_vcpu *svm(struct vcpu *v)
 {
@@ -47,9 +48,14 @@ static bool svm_cpu_init(void)
     cpuid_count(0x8000000A, 0, &r);
     has_nrips = (r.edx >> 3) & 1;
     has_lbrv = (r.edx >> 1) & 1;
+    host_caps.flush_by_asid = (r.edx >> 6) & 1;
     klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
          (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
          has_lbrv ? "yes" : "no");
+    cpuid_count(0x80000001, 0, &r);
+    host_caps.long_mode = (r.edx >> 29) & 1;
+    cpuid_count(0x80000008, 0, &r);
+    host_caps.maxphyaddr = r.eax & 0xff;
     /* XSETBV on the guest's behalf needs CR4.OSXSAVE in keel's own CR4. */
     cpuid_count(1, 0, &r);
     if ((r.ecx >> 26) & 1)
@@ -171,6 +177,12 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
+    }
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "unexplained-guest-state")) {
+        /* CR4.LA57 (bit 12) while the CPU has no 5-level paging: reserved,
+         * but keel's checks do not know the host's CR4 feature bits. */
+        klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
+        g->cr4 |= 1ull << 12;
     }
     /* Start from the architectural XCR0 reset value (x87 only). */
     if (read_cr4() & CR4_OSXSAVE)
@@ -382,6 +394,11 @@ static void svm_dump_state(struct vcpu *v)
     svm_dump_vmcb(svm(v)->vmcb);
 }
 
+static unsigned svm_explain_entry_failure(struct vcpu *v)
+{
+    return svm_explain_vmcb(svm(v)->vmcb, &host_caps);
+}
+
 const struct vendor_ops svm_ops = {
     .name = "svm",
     .cpu_init = svm_cpu_init,
@@ -389,6 +406,7 @@ const struct vendor_ops svm_ops = {
     .vcpu_create = svm_vcpu_create,
     .enter = svm_enter,
     .dump_state = svm_dump_state,
+    .explain_entry_failure = svm_explain_entry_failure,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

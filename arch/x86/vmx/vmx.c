@@ -812,10 +812,12 @@ static void vmx_dump_state(struct vcpu *v)
              vmread(VMCS_GUEST_ES_LIMIT + 2 * i), vmread(VMCS_GUEST_ES_AR + 2 * i));
     klog("vmx:   guest GPRs rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rbp=%lx", v->regs.rax, v->regs.rbx,
          v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi, v->regs.rbp);
-    if ((reason & VMX_EXIT_REASON_ENTRY_FAIL) || (v->exit.raw_code & VMX_RAW_VMFAIL)) {
-        if (!report_checks("guest-state"))
-            klog("vmx: no SDM 26.3.1 check keel knows fails");
-    }
+}
+
+static unsigned vmx_explain_entry_failure(struct vcpu *v)
+{
+    vvcpu(v);
+    return report_checks("guest-state");
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -1024,6 +1026,7 @@ const struct vendor_ops vmx_ops = {
     .vcpu_create = vmx_vcpu_create,
     .enter = vmx_enter,
     .dump_state = vmx_dump_state,
+    .explain_entry_failure = vmx_explain_entry_failure,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,
