@@ -15,6 +15,8 @@ const struct opt_desc keel_options[] = {
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },
     { "cpuid.raw", OPT_FLAG, 0, 0, 0, 0, "print the host's CPUID leaves (AIDA64 dump format, for recording)" },
     { "profiles", OPT_FLAG, 0, 0, 0, 0, "print the guest CPU profiles and what each requires" },
+    { "pmu", OPT_CHOICE, "off", "off|passthrough", 0, 0,
+      "guest PMU: off (no counters; AMD legacy counters read 0) or passthrough (the host's counters)" },
     { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },
     { "msr.filter.default", OPT_CHOICE, "allow", "allow|deny", 0, 0, "filter action where no range matches" },
     { "msr.unknown", OPT_CHOICE, "gp", "gp|ignore|log", 0, 0, "MSRs keel does not know: #GP, ignore, or ignore+log" },

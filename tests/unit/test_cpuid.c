@@ -592,7 +592,7 @@ static void test_hot_path(void **state)
 
     init_ok(amd, "host", NULL, 1);
     assert_int_equal(pol.max_basic, 0x10);
-    assert_int_equal(pol.max_ext, 0x80000021);
+    assert_int_equal(pol.max_ext, 0x80000022);
     policy_cpuid(&pol, 0x11, 0, &r);              /* AMD: zeros */
     assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
     policy_cpuid(&pol, 0x80000022, 0, &r);
