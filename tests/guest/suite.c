@@ -13,6 +13,9 @@
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
  *   suite.elf msrfuzz seed=N count=N
  *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal (issue 6)
+ *   suite.elf pmu                  PMU MSRs/CPUID with pmu=off (runs first, like a test library's start-up)
+ *   suite.elf singlestep           TF over CPUID/RDMSR/WRMSR/hypercall: one #DB with DR6.BS
+ *   suite.elf prefix               CPUID/RDMSR with 1-4 redundant prefixes resume after the instruction
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
  *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
