@@ -3,6 +3,7 @@
  * guest_phys_ptr, so a guest pointer into keel's region or outside RAM
  * ends the walk instead of being followed. */
 #include "vmm/guest_walk.h"
+#include "lib/string.h"
 
 #define PG_CR0_PG (1ull << 31)
 #define PG_CR4_PSE (1ull << 4)
@@ -91,7 +92,13 @@ unsigned guest_read_linear(const struct guest_layout *g, const struct guest_pagi
             chunk = n - done;
         if (!guest_linear_to_phys(g, pg, a, &gpa))
             break;
-        /* Byte by byte within the page: a page may be partly guest RAM. */
+        p = guest_phys_ptr(g, gpa, chunk);
+        if (p) {
+            memcpy(buf + done, p, chunk);
+            done += chunk;
+            continue;
+        }
+        /* Part of the page is not guest RAM: up to its first byte that is not. */
         for (i = 0; i < chunk; i++) {
             p = guest_phys_ptr(g, gpa + i, 1);
             if (!p)

@@ -17,6 +17,7 @@
 #include "vmm/vm.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 #define RFLAGS_TF (1ull << 8)
 #define DR6_B0_B3 0xfull
@@ -40,20 +41,39 @@ static bool op_matches(enum exit_kind k, enum insn_op op)
 }
 
 /* No length from the hardware (SVM without NRIPS): read the instruction
- * at CS:RIP through the guest's own page tables and decode it. Cold: only
- * the CPUs without NRIPS come here, and a failure ends the run. */
+ * at CS:RIP through the guest's own page tables and decode it. Only the
+ * CPUs without NRIPS come here, and a failure ends the run.
+ * With paging off, linear = physical, so the last decoded instruction is
+ * remembered (v->insn_cache) and reused while the same bytes are at the
+ * same address; with paging on every exit walks the tables again, since
+ * keel cannot see the guest change them. */
 static __attribute__((noinline)) bool insn_len_from_guest(struct vcpu *v)
 {
-    struct guest_paging pg = { vcpu_get_state(v, VS_CR0), vcpu_get_state(v, VS_CR3),
-                               vcpu_get_state(v, VS_CR4), vcpu_get_state(v, VS_EFER) };
-    uint64_t rip = vcpu_get_state(v, VS_RIP), cs = vcpu_get_state(v, VS_CS_BASE);
-    bool mode64 = (pg.efer & INSN_EFER_LMA) && (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L);
-    uint64_t la = mode64 ? rip : (uint32_t)(cs + (uint32_t)rip);
+    struct insn_cache *c = &v->insn_cache;
+    struct guest_paging pg = { vcpu_get_state(v, VS_CR0), 0, 0, 0 };
+    uint64_t rip = vcpu_get_state(v, VS_RIP), la;
     uint8_t bytes[INSN_MAX_LEN];
-    unsigned n = guest_read_linear(&vm_layout, &pg, la, bytes, INSN_MAX_LEN);
+    bool mode64 = false;
     struct insn in;
-    enum insn_status st = insn_decode(bytes, n, mode64, &in);
+    enum insn_status st;
+    unsigned n;
 
+    if (pg.cr0 & (1ull << 31)) {
+        pg.cr3 = vcpu_get_state(v, VS_CR3);
+        pg.cr4 = vcpu_get_state(v, VS_CR4);
+        pg.efer = vcpu_get_state(v, VS_EFER);
+        mode64 = (pg.efer & INSN_EFER_LMA) && (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L);
+    }
+    /* 64-bit mode: CS base is 0 (SDM 3.4.4); else linear = CS.base + EIP, 32 bits. */
+    la = mode64 ? rip : (uint32_t)(vcpu_get_state(v, VS_CS_BASE) + (uint32_t)rip);
+    /* Guest RAM stays guest RAM: the pointer checked when cached still holds. */
+    if (!(pg.cr0 & (1ull << 31)) && c->len && c->kind == v->exit.kind && c->la == la &&
+        !memcmp(c->ptr, c->bytes, c->len)) {
+        v->exit.insn_len = c->len;
+        return true;
+    }
+    n = guest_read_linear(&vm_layout, &pg, la, bytes, INSN_MAX_LEN);
+    st = insn_decode(bytes, n, mode64, &in);
     if (st == INSN_OK && !op_matches(v->exit.kind, in.op))
         st = INSN_UNKNOWN;
     if (st != INSN_OK) {
@@ -63,6 +83,13 @@ static __attribute__((noinline)) bool insn_len_from_guest(struct vcpu *v)
         vcpu_stop(v, KEEL_EXIT_FATAL);
         return false;
     }
+    c->len = 0;
+    if (!(pg.cr0 & (1ull << 31)) && (c->ptr = guest_phys_ptr(&vm_layout, la, in.len))) {
+        memcpy(c->bytes, bytes, in.len);
+        c->la = la;
+        c->kind = (uint8_t)v->exit.kind;
+        c->len = in.len;
+    }
     v->exit.insn_len = in.len;
     return true;
 }
@@ -71,9 +98,8 @@ void vcpu_complete_insn(struct vcpu *v)
 {
     if (__builtin_expect(!v->exit.insn_len, 0) && !insn_len_from_guest(v))
         return;
-    vcpu_set_state(v, VS_RIP, vcpu_get_state(v, VS_RIP) + v->exit.insn_len);
-    vcpu_set_state(v, VS_INTR_SHADOW, 0);
-    if (__builtin_expect(vcpu_get_state(v, VS_RFLAGS) & RFLAGS_TF, 0)) {
+    /* RIP past it and the shadow ended: one vendor commit (hot path). */
+    if (__builtin_expect(vcpu_retire_insn(v, v->exit.insn_len) & RFLAGS_TF, 0)) {
         vcpu_set_state(v, VS_DR6, (vcpu_get_state(v, VS_DR6) & ~DR6_B0_B3) | DR6_BS);
         vcpu_inject_exception(v, 1, false, 0);
     }

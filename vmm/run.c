@@ -10,6 +10,11 @@
 
 const struct vendor_ops *vendor;
 
+uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len)
+{
+    return vendor->retire_insn(v, len);
+}
+
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->stats.injected[vector & 31]++;

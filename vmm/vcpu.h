@@ -47,6 +47,15 @@ struct exit_stats {
     uint64_t injected[32];              /* exceptions injected, by vector */
 };
 
+/* The last instruction vmm/insn.c decoded with paging off (SVM without
+ * NRIPS): reused while the same bytes are at the same address. */
+struct insn_cache {
+    uint64_t la;
+    const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
+    uint8_t len, kind;           /* len 0: empty */
+    uint8_t bytes[15];
+};
+
 struct cpu_policy;
 struct msr_vcpu_state;
 
@@ -60,6 +69,7 @@ struct vcpu {
     uint32_t id;
     bool stop;                          /* set by a handler: leave the run loop */
     int stop_code;                      /* exit status reported to the runner */
+    struct insn_cache insn_cache;       /* vmm/insn.c */
 };
 
 #endif

@@ -34,6 +34,7 @@ struct vendor_ops {
     unsigned (*explain_entry_failure)(struct vcpu *v);
 
     /* Hooks behind vmm/arch_hooks.h. */
+    uint64_t (*retire_insn)(struct vcpu *v, uint8_t len);
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
     bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);

@@ -25,6 +25,13 @@ static unsigned nexc, exc_vec, stopped;
 
 uint64_t vcpu_get_state(struct vcpu *v, enum vcpu_state s) { (void)v; return st[s]; }
 bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val) { (void)v; st[s] = val; return true; }
+uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len)
+{
+    (void)v;
+    st[VS_RIP] += len;
+    st[VS_INTR_SHADOW] = 0;
+    return st[VS_RFLAGS];
+}
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     (void)v, (void)has_error, (void)error;
@@ -251,6 +258,56 @@ static void test_complete_decodes_without_length(void **state)
     fake_mem_free();
 }
 
+/* Paging off: the decode is cached, and a change of the bytes is seen. */
+static void test_complete_cache(void **state)
+{
+    (void)state;
+    fake_mem_init(MEM);
+    memset(&vm_layout, 0, sizeof vm_layout);
+    memcpy(fake_mem + 0x2000, "\x66\x2e\x0f\xa2", 4);
+    reset_vcpu(EXIT_CPUID, 0);
+    st[VS_CR0] = 0x11;
+    st[VS_RIP] = 0x2000;
+    vcpu_complete_insn(&vc);
+    assert_int_equal(st[VS_RIP], 0x2004);
+    assert_int_equal(vc.insn_cache.len, 4);
+    /* Same place again: the cached length. */
+    vc.exit.insn_len = 0;
+    st[VS_RIP] = 0x2000;
+    vcpu_complete_insn(&vc);
+    assert_int_equal(st[VS_RIP], 0x2004);
+    /* The guest rewrote its code: "0f a2 90 90" is two bytes long. */
+    memcpy(fake_mem + 0x2000, "\x0f\xa2\x90\x90", 4);
+    vc.exit.insn_len = 0;
+    st[VS_RIP] = 0x2000;
+    vcpu_complete_insn(&vc);
+    assert_int_equal(st[VS_RIP], 0x2002);
+    /* Another exit kind at the same address is decoded, not taken from the cache. */
+    memcpy(fake_mem + 0x2000, "\x0f\x32", 2);
+    vc.exit.kind = EXIT_MSR_READ;
+    vc.exit.insn_len = 0;
+    st[VS_RIP] = 0x2000;
+    vcpu_complete_insn(&vc);
+    assert_false(vc.stop);
+    assert_int_equal(st[VS_RIP], 0x2002);
+    /* Paging on: nothing cached. */
+    put64(0x30000, 0x31000 | 1);
+    put64(0x31000, 0x32000 | 1);
+    put64(0x32000, 0x33000 | 1);
+    put64(0x33000 + 2 * 8, 0x2000 | 1);
+    vc.exit.insn_len = 0;
+    st[VS_CR0] = 0x80000011;
+    st[VS_CR3] = 0x30000;
+    st[VS_CR4] = 1 << 5;
+    st[VS_EFER] = (1 << 8) | (1 << 10);
+    st[VS_CS_FLAGS] = CS_FLAG_L;
+    st[VS_RIP] = 0x2000;
+    vcpu_complete_insn(&vc);
+    assert_int_equal(st[VS_RIP], 0x2002);
+    assert_int_equal(vc.insn_cache.len, 0);
+    fake_mem_free();
+}
+
 static void test_complete_stops_when_unreadable(void **state)
 {
     (void)state;
@@ -286,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_complete_basic),
         cmocka_unit_test(test_complete_single_step),
         cmocka_unit_test(test_complete_decodes_without_length),
+        cmocka_unit_test(test_complete_cache),
         cmocka_unit_test(test_complete_stops_when_unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -297,6 +297,16 @@ static void svm_enter(struct vcpu *v)
     decode(v, s);
 }
 
+/* Completion commit: RIP past the instruction, the interrupt shadow
+ * (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state, APM 15.21.5) ended. */
+static uint64_t svm_retire_insn(struct vcpu *v, uint8_t len)
+{
+    struct vmcb *vm = svm(v)->vmcb;
+    vm->save.rip += len;
+    vm->control.int_state &= ~1ull;
+    return vm->save.rflags;
+}
+
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     struct svm_vcpu *s = svm(v);
@@ -407,6 +417,7 @@ const struct vendor_ops svm_ops = {
     .enter = svm_enter,
     .dump_state = svm_dump_state,
     .explain_entry_failure = svm_explain_entry_failure,
+    .retire_insn = svm_retire_insn,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

@@ -822,6 +822,19 @@ static unsigned vmx_explain_entry_failure(struct vcpu *v)
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
+/* Completion commit: RIP past the instruction, blocking by STI / MOV SS
+ * (interruptibility bits 0-1, SDM 25.4.2) ended. */
+static uint64_t vmx_retire_insn(struct vcpu *v, uint8_t len)
+{
+    uint64_t intr;
+    vvcpu(v);
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
+    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    if (intr & 3)
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+    return vmread(VMCS_GUEST_RFLAGS);
+}
+
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
@@ -1027,6 +1040,7 @@ const struct vendor_ops vmx_ops = {
     .enter = vmx_enter,
     .dump_state = vmx_dump_state,
     .explain_entry_failure = vmx_explain_entry_failure,
+    .retire_insn = vmx_retire_insn,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,
