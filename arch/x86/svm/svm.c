@@ -50,7 +50,7 @@ static bool svm_cpu_init(void)
     has_lbrv = (r.edx >> 1) & 1;
     host_caps.flush_by_asid = (r.edx >> 6) & 1;
     klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
-         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
+         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel decodes instruction lengths at CS:RIP)",
          has_lbrv ? "yes" : "no");
     cpuid_count(0x80000001, 0, &r);
     host_caps.long_mode = (r.edx >> 29) & 1;
