@@ -13,6 +13,11 @@ void run_msrfuzz(uint64_t seed, uint32_t count); /* words: msrfuzz seed=N count=
 /* profile_tests.c */
 void run_profile(const char *name);      /* word: expect-profile=NAME */
 
+/* hw_tests.c */
+void run_vminsn_ud(void);                /* word: vminsn */
+void run_x2apic(void);                   /* word: x2apic (runs last) */
+void run_pae(void);                      /* word: pae */
+
 /* arch_tests.c */
 void run_singlestep(void);               /* word: singlestep */
 void run_prefix(void);                   /* word: prefix */
