@@ -26,6 +26,7 @@ extern volatile uint32_t guest_fixup_eip;   /* 0 = no probe armed */
 extern volatile uint32_t guest_fault_vec;   /* vector of the last fixed-up fault */
 extern volatile uint32_t guest_fault_err;   /* its error code (0 if none) */
 extern volatile uint32_t guest_fault_count; /* faults fixed up so far */
+extern volatile uint32_t guest_fault_eip;   /* EIP the CPU reported for it (fixups clear EFLAGS.TF) */
 const char *vector_name(uint32_t vec);      /* "#GP", "#UD", ... */
 
 /* Install an interrupt gate for vector vec >= 32 (NULL: not present). The
