@@ -159,12 +159,12 @@ const char *acpi_copy_build(const struct acpi_copy_in *in, uint8_t *buf, uint64_
     b.in = in, b.buf = buf, b.gpa = buf_gpa, b.size = buf_size, b.out = out;
     if (buf_gpa + buf_size > 0x100000000ull)
         return "ACPI copy: the buffer must lie below 4 GiB";
-    r = in->read(in->ctx, in->rsdp_pa, 20);
+    r = in->rsdp ? in->rsdp : in->read(in->ctx, in->rsdp_pa, 20);
     if (!r || memcmp(r, "RSD PTR ", 8) || acpi_checksum(r, 20))
         return "ACPI copy: no valid RSDP at the given address";
     if (r[15] >= 2) {
         rlen = 36;
-        r = in->read(in->ctx, in->rsdp_pa, 36);
+        r = in->rsdp ? in->rsdp : in->read(in->ctx, in->rsdp_pa, 36);
         if (!r || rd32(r + 20) < 36 || acpi_checksum(r, 36))
             return "ACPI copy: the RSDP's extended checksum is wrong";
         x = read_table(in, rd64(r + 24), &xlen);

@@ -36,6 +36,9 @@ typedef const uint8_t *(*acpi_read_fn)(void *ctx, uint64_t pa, uint64_t len);
 
 struct acpi_copy_in {
     uint64_t rsdp_pa;                 /* the firmware's RSDP */
+    /* Or its bytes (20, or 36 for revision >= 2) where it is not in
+     * addressable memory, e.g. a multiboot2 ACPI tag's copy; else NULL. */
+    const uint8_t *rsdp;
     acpi_read_fn read;
     void *ctx;
     const struct acpi_hook *hooks;

@@ -46,6 +46,7 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end)
         return host_rsdp;
     __asm__("" : "+r"(buf));
     in.rsdp_pa = host_rsdp;
+    in.rsdp = 0;
     in.read = identity_read;
     in.ctx = 0;
     in.hooks = hooks;

@@ -454,7 +454,7 @@ static void test_acpi_copy(void **s)
 {
     const struct acpi_hook hooks[] = { { "DMAR", acpi_hook_drop, 0 }, { "IVRS", acpi_hook_drop, 0 },
                                        { "APIC", madt_rewrite, 0 } };
-    struct acpi_copy_in in = { FW_BASE, fw_read, 0, hooks, 3 };
+    struct acpi_copy_in in = { FW_BASE, NULL, fw_read, 0, hooks, 3 };
     struct acpi_copy_out out;
     const uint8_t *x, *r, *m;
     uint8_t before[sizeof(fw)];
@@ -495,7 +495,7 @@ static void test_acpi_copy(void **s)
 static void test_acpi_copy_bad(void **s)
 {
     const struct acpi_hook hooks[] = { { "DMAR", acpi_hook_drop, 0 } };
-    struct acpi_copy_in in = { FW_BASE, fw_read, 0, hooks, 1 };
+    struct acpi_copy_in in = { FW_BASE, NULL, fw_read, 0, hooks, 1 };
     struct acpi_copy_out out;
     (void)s;
     /* A bad XSDT checksum: the RSDT alone is used, the RSDP's XSDT is 0. */
@@ -523,6 +523,19 @@ static void test_acpi_copy_bad(void **s)
     assert_int_equal(out.xsdt, 0);
     assert_int_equal(acpi_checksum(cp, 20), 0);
     assert_int_equal(cp[15], 0);
+    /* The RSDP given as bytes (a multiboot2 tag's copy), not an address. */
+    {
+        uint8_t tag_copy[36];
+        fw_build();
+        memcpy(tag_copy, fw, 36);
+        memset(fw, 0, 36);                  /* not at rsdp_pa any more */
+        in.rsdp_pa = 0;
+        in.rsdp = tag_copy;
+        assert_null(acpi_copy_build(&in, cp, CP_GPA, sizeof(cp), &out));
+        assert_int_equal(out.dropped, 1);
+        assert_int_equal(acpi_checksum(cp, 36), 0);
+        assert_int_equal(rd64(cp + 24), out.xsdt);
+    }
 }
 
 int main(void)
