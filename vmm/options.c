@@ -23,6 +23,8 @@ const struct opt_desc keel_options[] = {
     { "msr.virt-mitigation", OPT_FLAG, 0, 0, 0, 0,
       "offer Intel's virtual mitigation MSRs (0x50000000-2) to an Intel guest" },
     { "msr.dump", OPT_FLAG, 0, 0, 0, 0, "print the MSR table as applied to this guest" },
+    { "iommu", OPT_CHOICE, "on", "on|off", 0, 0,
+      "take the IOMMU (VT-d / AMD-Vi) to keep the guest's devices out of keel's memory" },
     { "vendor", OPT_CHOICE, "auto", "auto|svm|vmx", 0, 0, "virtualization backend" },
 };
 const unsigned keel_options_count = sizeof(keel_options) / sizeof(keel_options[0]);
