@@ -3,9 +3,10 @@
  * vmm/ sources keel does (hosted, as the unit tests build them) and calls
  * them in the order vm_run() does, so its output is the boot-time output:
  *
- *   keel-policy --cpu DUMP [--profile NAME] [--cpuid +x,-y] [--msr.filter SPEC]
- *               [--msr.filter.default allow|deny] [--msr.unknown gp|ignore|log]
- *               [--msr.virt-mitigation] [--keel "OPTIONS"]
+ *   keel-policy --cpu DUMP [--profile NAME] [--cpuid +x,-y] [--pmu off|passthrough]
+ *               [--msr.filter SPEC] [--msr.filter.default allow|deny]
+ *               [--msr.unknown gp|ignore|log] [--msr.virt-mitigation]
+ *               [--host-pmu yes|no] [--keel "OPTIONS"]
  *       the "cpuid:" verdicts policy_init prints, cpuid.dump and msr.dump, as
  *       keel prints them at boot with `cpuid.dump msr.dump` and those options.
  *   keel-policy --baseline DUMP DUMP...
@@ -18,7 +19,10 @@
  *
  * DUMP is an AIDA64-style CPUID dump: what keel's `cpuid.raw` prints (a
  * serial log is fine, other lines are skipped) or a file of
- * ../shared/data/cpuid/. Exit status 0, or 2 on bad usage or input. */
+ * ../shared/data/cpuid/. Whether the host has a PMU (pmu=passthrough needs
+ * one) is keel's probe, not CPUID: keel's dump says it ("PMU host: yes|no");
+ * a dump without that line (AIDA64) is taken as a machine with a PMU, and
+ * --host-pmu overrides either. Exit status 0, or 2 on bad usage or input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +58,18 @@ static void stdout_sink(const char *s, unsigned long n)
 
 static void usage(void)
 {
-    fputs("usage: keel-policy --cpu DUMP [--profile NAME] [--cpuid +x,-y] [--msr.filter SPEC]\n"
-          "                   [--msr.filter.default allow|deny] [--msr.unknown gp|ignore|log]\n"
-          "                   [--msr.virt-mitigation] [--keel \"OPTIONS\"]\n"
+    fputs("usage: keel-policy --cpu DUMP [--profile NAME] [--cpuid +x,-y] [--pmu off|passthrough]\n"
+          "                   [--msr.filter SPEC] [--msr.filter.default allow|deny]\n"
+          "                   [--msr.unknown gp|ignore|log] [--msr.virt-mitigation]\n"
+          "                   [--host-pmu yes|no] [--keel \"OPTIONS\"]\n"
           "       keel-policy --baseline DUMP DUMP...\n"
           "       keel-policy --profiles\n",
           stderr);
     exit(2);
 }
+
+/* host_pmu: -1 = as the dump says, else 0/1 (--host-pmu). */
+static int host_pmu_opt = -1;
 
 static bool load_dump(const char *path, struct cpuid_snapshot *s)
 {
@@ -90,6 +98,10 @@ static bool load_dump(const char *path, struct cpuid_snapshot *s)
         if (text[i] == '\r')
             text[i] = ' ';
     ok = cpuid_snapshot_parse(text, s);
+    if (host_pmu_opt >= 0)
+        s->host_pmu = host_pmu_opt;
+    else if (!strstr(text, "PMU host: "))
+        s->host_pmu = true;   /* not recorded by keel: a real machine, which has one */
     free(text);
     if (!ok)
         fprintf(stderr, "keel-policy: '%s' is not a CPUID dump (a malformed CPUID line, or no leaf 0)\n", path);
@@ -116,7 +128,8 @@ static int explain(const char *dump, const char *cmdline)
         policy_print_profiles();
     /* vm_run(): policy, then cpuid.dump ... (the policy-vs-boot cases catch any
      * drift between this sequence and vm_run's) */
-    if (policy_init(&pol, &host, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1))
+    if (policy_init_pmu(&pol, &host, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1,
+                        strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     policy_dump(&pol, &host);
     /* ... then setup_msr_config() and msr.dump. */
@@ -293,6 +306,13 @@ int main(int argc, char **argv)
             usage();
         if (!strcmp(a, "--cpu") && i + 1 < argc) {
             dump = argv[++i];
+            continue;
+        }
+        if (!strcmp(a, "--host-pmu") && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "yes") && strcmp(argv[i], "no"))
+                usage();
+            host_pmu_opt = !strcmp(argv[i], "yes");
             continue;
         }
         if (!strcmp(a, "--keel") && i + 1 < argc) {

@@ -2,7 +2,7 @@
 # scripts/keel-policy must print what keel prints at boot. Boot keel with
 # `cpuid.raw cpuid.dump msr.dump` and OPTIONS, feed the raw dump it printed
 # to keel-policy with the same OPTIONS, and compare: keel-policy's whole
-# output against the boot log's policy lines (the "cpuid:" verdicts,
+# output against the boot log's policy lines (the "cpuid:" and "pmu:" verdicts,
 # cpuid.dump, the fallback/filter warnings and msr.dump, all printed before
 # "entering the guest").
 #   policy-vs-boot.sh "OPTIONS" keel-run-args...
@@ -13,10 +13,11 @@ work=$(mktemp -d build/runs/policy.XXXXXX 2>/dev/null || { mkdir -p build/runs; 
 trap 'rm -rf "$work"' EXIT
 scripts/keel-run --log "$work/boot.log" --keel "cpuid.raw cpuid.dump msr.dump $opts" "$@" >/dev/null 2>"$work/run.err"
 echo "boot: keel-run exit status $? ($(grep -c . "$work/boot.log") log lines)"
-grep -aE '^keel: (CPUID [0-9A-F]{8}:|MSR 0000010A:)' "$work/boot.log" > "$work/cpu.dump"
+grep -aE '^keel: (CPUID [0-9A-F]{8}:|MSR 0000010A:|PMU host:)' "$work/boot.log" > "$work/cpu.dump"
 echo "boot: raw dump of $(grep -c . "$work/cpu.dump") lines"
+grep -a '^keel: PMU host:' "$work/cpu.dump"
 sed '/^keel: entering the guest/q' "$work/boot.log" |
-    grep -aE '^keel: (cpuid[:.]|msr: |warning: (falling back to profile|msr\.filter ignored))' > "$work/boot.policy"
+    grep -aE '^keel: (cpuid[:.]|pmu: |msr: |warning: (falling back to profile|msr\.filter ignored))' > "$work/boot.policy"
 # keel-policy takes keel's options as --name value / --flag.
 args=()
 for o in $opts; do
