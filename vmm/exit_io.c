@@ -8,7 +8,7 @@
 #include "vmm/stats.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "vmm/vm.h"
 
 #define PORT_DEBUG_EXIT 0xf4

@@ -1,7 +1,7 @@
 #include "arch/x86/stop.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "lib/format.h"
 #include <stdarg.h>
 
