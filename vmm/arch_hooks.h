@@ -25,4 +25,7 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
 struct msr_intercepts;
 void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
 
+/* Make guest IN/OUT of this port exit (EXIT_IO) from the next entry on. */
+void vcpu_io_intercept(struct vcpu *v, uint16_t port);
+
 #endif

@@ -5,6 +5,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/vendor.h"
 #include "vmm/stats.h"
+#include "vmm/trace.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -18,6 +19,7 @@ void vcpu_stop(struct vcpu *v, int code)
 {
     v->stop = true;
     v->stop_code = code;
+    v->trace_result = TRACE_STOPPED;
 }
 
 void handle_unhandled(struct vcpu *v)
@@ -26,6 +28,7 @@ void handle_unhandled(struct vcpu *v)
          exit_kind_names[v->exit.kind], v->exit.raw_code, v->exit.raw_info1, v->exit.raw_info2,
          vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
+    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
 }
 
@@ -81,6 +84,7 @@ static void handle_shutdown(struct vcpu *v)
 {
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
+    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
 }
 
@@ -95,6 +99,7 @@ static void handle_invalid_state(struct vcpu *v)
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
          v->exit.raw_info1);
     vendor->dump_state(v);
+    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
 }
 

@@ -200,6 +200,7 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
+    x->rip = s->vmcb->save.rip;
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
 

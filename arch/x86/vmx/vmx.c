@@ -715,6 +715,7 @@ static void vmx_enter(struct vcpu *v)
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
+    x->rip = vmread(VMCS_GUEST_RIP);
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
     x->kind = vmx_exit_kind(reason);
 

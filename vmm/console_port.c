@@ -1,0 +1,141 @@
+/* keel's instance of the shared serial line: the console on the UART keel
+ * prints to, its I/O exits, the poll, and the monitor's context. The line
+ * is one physical device of the machine (not VM state), so it is one
+ * object here. Logic lives in vmm/console.c and vmm/monitor.c. */
+#include "vmm/console_port.h"
+#include "vmm/console.h"
+#include "vmm/monitor.h"
+#include "vmm/arch_hooks.h"
+#include "vmm/vendor.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/uart.h"
+#include "lib/log.h"
+
+/* Polls of a guest that does not listen: every 2^22 TSC ticks, at an exit
+ * keel takes anyway (docs/console.md). */
+#define POLL_TICKS (1ull << 22)
+
+uint64_t console_poll_deadline = ~0ull;
+
+static void hw_out(uint8_t c)
+{
+    serial_out(UART_THR, c);
+}
+
+static void hw_settle(void)
+{
+    unsigned spins = 1u << 20;
+    while (!(serial_in(UART_LSR) & UART_LSR_THRE) && --spins)
+        ;
+}
+
+static const struct console_hw uart_hw = { serial_put, hw_out, serial_get, hw_settle };
+
+static struct console line;
+static struct monitor mon;
+static bool active;
+static uint16_t base;
+static uint8_t guest_lcr;
+
+static void sink(const char *s, unsigned long len)
+{
+    console_keel_write(&line, s, len);
+}
+
+/* Keyboard-controller reset (pulse of the CPU reset line, 8042 command
+ * 0xFE), then the PCI reset control register 0xCF9 (full reset). */
+static void machine_reset(void)
+{
+    serial_drain();
+    outb(0x64, 0xfe);
+    outb(0xcf9, 0x02);
+    outb(0xcf9, 0x06);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct guest_layout *layout,
+                        const struct cpuid_snapshot *host, bool monitor, bool debugcon)
+{
+    unsigned i;
+    base = serial_port();
+    console_init(&line, &uart_hw, monitor);
+    mon = (struct monitor){ vcpus, n, layout, host, &line, base, serial_baud(), debugcon, machine_reset };
+    console_set_exec(&line, monitor_exec, &mon);
+    if (!monitor) {
+        klog("console: port 0x%x passed through to the guest (console.monitor=off)", base);
+        return;
+    }
+    guest_lcr = serial_in(UART_LCR);
+    serial_set_guest_lcr(guest_lcr);
+    for (i = 0; i < n; i++) {
+        vcpu_io_intercept(vcpus[i], base + UART_RBR);
+        vcpu_io_intercept(vcpus[i], base + UART_LCR);
+        vcpu_io_intercept(vcpus[i], base + UART_LSR);
+    }
+    console_reset_sinks();
+    console_add_sink(sink);
+    if (debugcon)
+        console_add_sink(debugcon_write);
+    active = true;
+    console_poll_deadline = rdtsc() + POLL_TICKS;
+    klog("console: port 0x%x shared with the guest (RBR/THR, LCR and LSR exit); Ctrl-A three times opens "
+         "keel's monitor", base);
+}
+
+void console_poll(struct vcpu *v, uint64_t tsc)
+{
+    console_poll_deadline = tsc + POLL_TICKS;
+    if (!active)
+        return;
+    /* Drain only when the guest does not listen (or the monitor has the
+     * input): a listening guest reads the bytes itself, through keel. */
+    if (line.in_monitor || !(serial_in(UART_IER) & UART_IER_RDI))
+        console_pull(&line, v);
+}
+
+bool console_port_io(struct vcpu *v)
+{
+    const struct vm_exit *e = &v->exit;
+    unsigned off = (unsigned)(uint16_t)(e->u.io.port - base);
+    uint8_t val = (uint8_t)v->regs.rax, in = 0;
+    if (!active || off >= 8)
+        return false;
+    if (e->u.io.string || e->u.io.size != 1)
+        return false;
+    switch (off) {
+    case UART_RBR:
+        if (guest_lcr & UART_LCR_DLAB) {
+            if (e->u.io.in)
+                in = serial_in(UART_RBR);
+            else
+                serial_out(UART_RBR, val);
+        } else if (e->u.io.in) {
+            in = console_guest_rbr(&line, v);
+        } else {
+            console_guest_write(&line, val);
+        }
+        break;
+    case UART_LCR:
+        if (e->u.io.in) {
+            in = serial_in(UART_LCR);
+        } else {
+            serial_out(UART_LCR, val);
+            guest_lcr = val;
+            serial_set_guest_lcr(val);
+        }
+        break;
+    case UART_LSR:
+        if (e->u.io.in)
+            in = console_guest_lsr(&line, v, serial_in(UART_LSR));
+        else
+            serial_out(UART_LSR, val);
+        break;
+    default:
+        return false;
+    }
+    if (e->u.io.in)
+        v->regs.rax = (v->regs.rax & ~0xffull) | in;
+    vcpu_advance_rip(v);
+    return true;
+}
