@@ -2,12 +2,14 @@
 # Run one test case file (tests/cases/NAME.case) through scripts/keel-run.
 # A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
 # status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
-# that must not match), optional NEEDS=bochs|linux, TIMEOUT.
+# that must not match), optional NEEDS=bochs|linux, TIMEOUT, and DRIVER (a
+# tests/console script: the run goes through tests/console/drive.py, which
+# types into the serial line and reads it back).
 set -u
 logdir=$1 case=$2
 name=$(basename "$case" .case)
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT=""
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" DRIVER=""
 # shellcheck disable=SC1090
 source "$case"
 start=$(date +%s)
@@ -19,7 +21,11 @@ if [ "$NEEDS" = linux ]; then
 fi
 extra=()
 [ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
-scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+if [ -n "$DRIVER" ]; then
+    python3 tests/console/drive.py "$DRIVER" -- "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+else
+    scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+fi
 got=$?
 why=""
 [ "$got" = "$STATUS" ] || why="exit status $got, expected $STATUS"
