@@ -235,6 +235,12 @@ void console_rx(struct console *c, struct vcpu *v, uint8_t b)
         queue_for_guest(c, b);
         return;
     }
+    if (!c->in_monitor && c->last_cr) {
+        /* The LF of the CR LF that ended `quit` is the monitor's too. */
+        c->last_cr = false;
+        if (b == '\n')
+            return;
+    }
     if (b == CONSOLE_SWITCH_CHAR) {
         if (++c->ctrl_a == 3) {
             c->ctrl_a = 0;
