@@ -296,3 +296,12 @@ uint8_t console_guest_rbr(struct console *c, struct vcpu *v)
     c->rx_count--;
     return b;
 }
+
+void console_finish(struct console *c)
+{
+    close_prompt(c);
+    flush_held_guest(c);
+    break_guest_line(c);
+    flush_held_keel(c);
+    console_settle(c);
+}

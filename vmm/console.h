@@ -77,6 +77,9 @@ uint8_t console_guest_rbr(struct console *c, struct vcpu *v);
 void console_enter_monitor(struct console *c);
 void console_leave_monitor(struct console *c);
 
+/* keel is about to stop: end open lines, write everything held. */
+void console_finish(struct console *c);
+
 /* End of a burst of keel output: let the FIFO empty before the guest runs. */
 void console_settle(struct console *c);
 

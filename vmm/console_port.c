@@ -8,6 +8,8 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/vendor.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/stop.h"
+#include "vmm/trace.h"
 #include "arch/x86/uart.h"
 #include "lib/log.h"
 
@@ -42,6 +44,11 @@ static void sink(const char *s, unsigned long len)
     console_keel_write(&line, s, len);
 }
 
+static void flush(void)
+{
+    console_finish(&line);
+}
+
 /* Keyboard-controller reset (pulse of the CPU reset line, 8042 command
  * 0xFE), then the PCI reset control register 0xCF9 (full reset). */
 static void machine_reset(void)
@@ -54,6 +61,13 @@ static void machine_reset(void)
         __asm__ volatile("cli; hlt");
 }
 
+static void fatal_report(void)
+{
+    unsigned i;
+    for (i = 0; i < mon.nvcpus; i++)
+        trace_print(mon.vcpus[i], 16);
+}
+
 void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct guest_layout *layout,
                         const struct cpuid_snapshot *host, bool monitor, bool debugcon)
 {
@@ -62,6 +76,7 @@ void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct gues
     console_init(&line, &uart_hw, monitor);
     mon = (struct monitor){ vcpus, n, layout, host, &line, base, serial_baud(), debugcon, machine_reset };
     console_set_exec(&line, monitor_exec, &mon);
+    keel_fatal_report = fatal_report;
     if (!monitor) {
         klog("console: port 0x%x passed through to the guest (console.monitor=off)", base);
         return;
@@ -75,6 +90,7 @@ void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct gues
     }
     console_reset_sinks();
     console_add_sink(sink);
+    console_set_flush(flush);
     if (debugcon)
         console_add_sink(debugcon_write);
     active = true;

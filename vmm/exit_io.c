@@ -65,6 +65,7 @@ void handle_io(struct vcpu *v)
          * first, then let the write through so real hardware powers off. */
         stats_print(v);
         klog("guest exit 0 (ACPI sleep/power-off through PM1a_CNT port 0x%x)", e->u.io.port);
+        console_flush();
         klog("exit status 0");
         serial_drain();
         if (e->u.io.size == 2)

@@ -246,6 +246,21 @@ static void test_full_hold_buffer_breaks_the_guest_line(void **state)
     assert_int_equal(count_in(wire(), "keel: a line of keel output that is held while the guest line is open"), 40);
 }
 
+static void test_finish_writes_what_is_held(void **state)
+{
+    (void)state;
+    console_guest_write(&con, 'x');
+    klog("stats line");
+    assert_string_equal(wire(), "x");
+    console_finish(&con);
+    assert_string_equal(wire(), "x\nkeel: stats line\n");
+    type("\x01\x01\x01");
+    console_guest_write(&con, 'y');
+    wire_reset();
+    console_finish(&con);
+    assert_string_equal(wire(), "\ny\n");
+}
+
 static void test_monitor_entry_ends_an_open_guest_line(void **state)
 {
     (void)state;
@@ -557,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup(test_keel_line_waits_for_the_guest_line, setup),
         cmocka_unit_test_setup(test_full_hold_buffer_breaks_the_guest_line, setup),
         cmocka_unit_test_setup(test_monitor_entry_ends_an_open_guest_line, setup),
+        cmocka_unit_test_setup(test_finish_writes_what_is_held, setup),
         cmocka_unit_test_setup(test_guest_output_waits_for_the_prompt, setup),
         cmocka_unit_test_setup(test_async_keel_line_redraws_the_prompt, setup),
         cmocka_unit_test_setup(test_line_editor, setup),
