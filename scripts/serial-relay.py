@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
-"""serial-relay.py UNIX_PATH HOST:PORT LOGFILE
+"""serial-relay.py UNIX_PATH HOST:PORT|EMU_UNIX_PATH LOGFILE
 
-keel-run --serial socket:PATH under Bochs: Bochs' com1 socket-server mode
-speaks TCP and keeps no log, so this relay connects to it, listens on the Unix
-socket PATH for the client (e.g. tests/console/drive.py), copies bytes both
-ways and appends everything Bochs sends to LOGFILE (keel-run's serial log).
-It ends when Bochs closes the connection."""
+keel-run --serial socket:PATH: the emulator's serial port listens (Bochs' com1
+socket-server mode speaks TCP; QEMU's chardev a Unix socket) and keeps no
+reliable log, so this relay connects to it, listens on the Unix socket PATH
+for the client (e.g. tests/console/drive.py), copies bytes both ways and
+appends exactly what the emulator sends to LOGFILE (keel-run's serial log).
+It ends when the emulator closes the connection."""
 import os, select, socket, sys, time
 
 def main():
     path, hostport, logfile = sys.argv[1:4]
-    host, port = hostport.rsplit(":", 1)
     lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lst.bind(path)
     lst.listen(1)
     deadline = time.time() + 120
     while True:
         try:
-            emu = socket.create_connection((host, int(port)))
+            if ":" in hostport:
+                host, port = hostport.rsplit(":", 1)
+                emu = socket.create_connection((host, int(port)))
+            else:
+                emu = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                emu.connect(hostport)
             break
         except OSError:
             if time.time() > deadline:

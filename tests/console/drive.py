@@ -103,6 +103,8 @@ def main():
     while proc.poll() is None:
         read_some()
     s.close()
+    if os.environ.get("DRIVE_TRANSCRIPT"):
+        open(os.environ["DRIVE_TRANSCRIPT"], "w", encoding="latin-1").write(buf)
     return proc.wait()
 
 if __name__ == "__main__":
