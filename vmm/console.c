@@ -32,6 +32,7 @@ void console_init(struct console *c, const struct console_hw *hw, bool monitor_e
     memset(c, 0, sizeof(*c));
     c->hw = hw;
     c->monitor_enabled = monitor_enabled;
+    c->out_watched = true;
 }
 
 void console_set_exec(struct console *c, console_exec_fn fn, void *ctx)
@@ -63,10 +64,11 @@ static void flush_held_guest(struct console *c)
 /* keel ends an open guest line itself (monitor entry, full buffers). */
 static void break_guest_line(struct console *c)
 {
-    if (!c->guest_open)
+    if (!c->guest_open && !c->guest_unknown)
         return;
     wire_str(c, "\n");
     c->guest_open = false;
+    c->guest_unknown = false;   /* until the guest runs unwatched again */
     c->guest_breaks++;
 }
 
@@ -89,7 +91,11 @@ void console_keel_write(struct console *c, const char *s, size_t len)
 {
     if (!len)
         return;
-    if (c->guest_open) {
+    if (c->finished) {
+        wire(c, s, len);
+        return;
+    }
+    if (c->guest_open || c->guest_unknown) {
         if (c->held_keel_len + len <= sizeof(c->held_keel)) {
             memcpy(c->held_keel + c->held_keel_len, s, len);
             c->held_keel_len += (unsigned)len;
@@ -128,7 +134,9 @@ void console_guest_write(struct console *c, uint8_t b)
         return;
     }
     c->hw->out(b);
+    c->guest_wrote = true;
     c->guest_open = b != '\n';
+    c->guest_unknown = false;   /* a byte seen: its line is open unless it was '\n' */
     if (b == '\n' && c->held_keel_len) {
         flush_held_keel(c);
         console_settle(c);
@@ -297,11 +305,30 @@ uint8_t console_guest_rbr(struct console *c, struct vcpu *v)
     return b;
 }
 
+void console_set_watched(struct console *c, bool on)
+{
+    c->out_watched = on;
+    if (!on)
+        c->guest_unknown = true;
+    c->guest_wrote = false;
+}
+
+void console_tick(struct console *c)
+{
+    if (c->held_keel_len && c->guest_unknown && c->out_watched && !c->guest_wrote) {
+        flush_held_keel(c);
+        console_settle(c);
+    }
+    c->guest_wrote = false;
+}
+
 void console_finish(struct console *c)
 {
     close_prompt(c);
     flush_held_guest(c);
-    break_guest_line(c);
+    if (c->guest_open)
+        break_guest_line(c);
     flush_held_keel(c);
+    c->finished = true;
     console_settle(c);
 }

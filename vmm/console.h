@@ -44,6 +44,14 @@ struct console {
     bool guest_open;                /* the guest's last byte was not '\n' */
     bool prompt_open;               /* the monitor's prompt line is on the wire */
     bool keel_open;                 /* keel text without its '\n' yet (kprintf) */
+    /* keel sees guest output only while it intercepts THR (console_set_
+     * watched). Otherwise guest_unknown: a line may be open, so keel text
+     * waits for the guest's next '\n' once watched again, or for a poll
+     * period in which the guest wrote nothing (console_tick). */
+    bool out_watched;
+    bool guest_unknown;
+    bool guest_wrote;               /* a guest byte since the last console_tick */
+    bool finished;                  /* keel is stopping: its text goes straight out */
     char held_keel[CONSOLE_HELD_KEEL];
     unsigned held_keel_len;
     uint8_t held_guest[CONSOLE_HELD_GUEST];
@@ -77,7 +85,14 @@ uint8_t console_guest_rbr(struct console *c, struct vcpu *v);
 void console_enter_monitor(struct console *c);
 void console_leave_monitor(struct console *c);
 
-/* keel is about to stop: end open lines, write everything held. */
+/* The glue intercepts guest output (THR) from now on, or stops doing so. */
+void console_set_watched(struct console *c, bool on);
+/* Once per poll period: keel text held while the guest's line state was
+ * unknown goes out if the guest wrote nothing for the whole period. */
+void console_tick(struct console *c);
+
+/* keel is about to stop: end open lines, write everything held; from now
+ * on keel's text goes straight to the wire. */
 void console_finish(struct console *c);
 
 /* End of a burst of keel output: let the FIFO empty before the guest runs. */

@@ -37,7 +37,27 @@ static struct console line;
 static struct monitor mon;
 static bool active;
 static uint16_t base;
-static uint8_t guest_lcr;
+static uint8_t guest_lcr, guest_ier;
+static bool watching;                   /* RBR/THR and LSR exit right now */
+
+/* RBR/THR and LSR exit only while keel must see the guest's side of the
+ * line: the guest listens (IER.RDI: its reads must go through the
+ * filter), the monitor is open (guest output waits behind the prompt), or
+ * keel holds a line that must not split a guest line (docs/console.md).
+ * Otherwise output costs no exit at all. */
+static void update_intercepts(void)
+{
+    bool want = line.in_monitor || (guest_ier & UART_IER_RDI) || line.held_keel_len;
+    unsigned i;
+    if (want == watching)
+        return;
+    watching = want;
+    for (i = 0; i < mon.nvcpus; i++) {
+        vcpu_io_intercept(mon.vcpus[i], base + UART_RBR, want);
+        vcpu_io_intercept(mon.vcpus[i], base + UART_LSR, want);
+    }
+    console_set_watched(&line, want);
+}
 
 static void sink(const char *s, unsigned long len)
 {
@@ -82,12 +102,17 @@ void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct gues
         return;
     }
     guest_lcr = serial_in(UART_LCR);
+    guest_ier = (guest_lcr & UART_LCR_DLAB) ? 0 : serial_in(UART_IER);
     serial_set_guest_lcr(guest_lcr);
+    klog("console: port 0x%x shared with the guest: IER and LCR exit, RBR/THR and LSR while the guest listens "
+         "or keel's monitor is open (Ctrl-A three times)", base);
     for (i = 0; i < n; i++) {
-        vcpu_io_intercept(vcpus[i], base + UART_RBR);
-        vcpu_io_intercept(vcpus[i], base + UART_LCR);
-        vcpu_io_intercept(vcpus[i], base + UART_LSR);
+        vcpu_io_intercept(vcpus[i], base + UART_IER, true);
+        vcpu_io_intercept(vcpus[i], base + UART_LCR, true);
     }
+    watching = false;
+    console_set_watched(&line, false);
+    update_intercepts();
     console_reset_sinks();
     console_add_sink(sink);
     console_set_flush(flush);
@@ -95,8 +120,6 @@ void console_port_start(struct vcpu *const *vcpus, unsigned n, const struct gues
         console_add_sink(debugcon_write);
     active = true;
     console_poll_deadline = rdtsc() + POLL_TICKS;
-    klog("console: port 0x%x shared with the guest (RBR/THR, LCR and LSR exit); Ctrl-A three times opens "
-         "keel's monitor", base);
 }
 
 void console_poll(struct vcpu *v, uint64_t tsc)
@@ -106,8 +129,12 @@ void console_poll(struct vcpu *v, uint64_t tsc)
         return;
     /* Drain only when the guest does not listen (or the monitor has the
      * input): a listening guest reads the bytes itself, through keel. */
-    if (line.in_monitor || !(serial_in(UART_IER) & UART_IER_RDI))
+    if (line.in_monitor || !(guest_ier & UART_IER_RDI))
         console_pull(&line, v);
+    if (!watching)
+        line.guest_unknown = true;      /* it ran unwatched for a while */
+    console_tick(&line);
+    update_intercepts();
 }
 
 bool console_port_io(struct vcpu *v)
@@ -132,6 +159,19 @@ bool console_port_io(struct vcpu *v)
             console_guest_write(&line, val);
         }
         break;
+    case UART_IER:
+        if (guest_lcr & UART_LCR_DLAB) {       /* DLM */
+            if (e->u.io.in)
+                in = serial_in(UART_IER);
+            else
+                serial_out(UART_IER, val);
+        } else if (e->u.io.in) {
+            in = serial_in(UART_IER);
+        } else {
+            serial_out(UART_IER, val);
+            guest_ier = val;
+        }
+        break;
     case UART_LCR:
         if (e->u.io.in) {
             in = serial_in(UART_LCR);
@@ -153,5 +193,6 @@ bool console_port_io(struct vcpu *v)
     if (e->u.io.in)
         v->regs.rax = (v->regs.rax & ~0xffull) | in;
     vcpu_advance_rip(v);
+    update_intercepts();
     return true;
 }

@@ -39,9 +39,12 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
     vendor->msr_intercepts_changed(v, mi);
 }
 
-void vcpu_io_intercept(struct vcpu *v, uint16_t port)
+void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
 {
-    vendor->io_intercept(v, port);
+    if (on)
+        vendor->io_intercept(v, port);
+    else
+        vendor->io_passthrough(v, port);
 }
 
 int vcpu_run(struct vcpu *v)

@@ -197,12 +197,12 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
 
-    {
+    klog("entering the guest");
+    {   /* last before the first entry: from here on keel's lines share the line */
         static struct vcpu *const vcpus[] = { &vcpu0 };
         console_port_start(vcpus, 1, &vm_layout, &host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
                            opt_flag(&keel_opts, "debugcon"));
     }
-    klog("entering the guest");
     code = vcpu_run(v);
     keel_exit(code);
 }

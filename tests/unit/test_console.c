@@ -259,6 +259,34 @@ static void test_finish_writes_what_is_held(void **state)
     wire_reset();
     console_finish(&con);
     assert_string_equal(wire(), "\ny\n");
+    /* Stopping: keel's last lines are not held any more. */
+    console_guest_write(&con, 'z');
+    klog("exit status 0");
+    assert_non_null(strstr(wire(), "keel: exit status 0\n"));
+}
+
+static void test_unwatched_output_holds_keel_lines_for_a_quiet_period(void **state)
+{
+    (void)state;
+    console_set_watched(&con, false);       /* the guest ran without THR exits */
+    klog("held");
+    assert_string_equal(wire(), "");
+    console_tick(&con);                     /* still unwatched: unknown */
+    assert_string_equal(wire(), "");
+    console_set_watched(&con, true);
+    console_tick(&con);                     /* watched, and a quiet period: out it goes */
+    assert_string_equal(wire(), "keel: held\n");
+    console_set_watched(&con, false);
+    klog("again");
+    console_set_watched(&con, true);
+    console_guest_write(&con, 'p');         /* now the guest's line is known to be open */
+    console_tick(&con);
+    console_tick(&con);
+    assert_string_equal(wire(), "keel: held\np");
+    console_guest_write(&con, '\n');
+    assert_string_equal(wire(), "keel: held\np\nkeel: again\n");
+    klog("after");
+    assert_string_equal(wire(), "keel: held\np\nkeel: again\nkeel: after\n");
 }
 
 static void test_monitor_entry_ends_an_open_guest_line(void **state)
@@ -573,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup(test_full_hold_buffer_breaks_the_guest_line, setup),
         cmocka_unit_test_setup(test_monitor_entry_ends_an_open_guest_line, setup),
         cmocka_unit_test_setup(test_finish_writes_what_is_held, setup),
+        cmocka_unit_test_setup(test_unwatched_output_holds_keel_lines_for_a_quiet_period, setup),
         cmocka_unit_test_setup(test_guest_output_waits_for_the_prompt, setup),
         cmocka_unit_test_setup(test_async_keel_line_redraws_the_prompt, setup),
         cmocka_unit_test_setup(test_line_editor, setup),

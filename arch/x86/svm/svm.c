@@ -101,6 +101,11 @@ static void svm_io_intercept(struct vcpu *v, uint16_t port)
     bitmap_set(svm(v)->iopm, port);
 }
 
+static void svm_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    bitmap_clear(svm(v)->iopm, port);
+}
+
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
     struct svm_vcpu *s = &svm_vcpu0;
@@ -409,4 +414,5 @@ const struct vendor_ops svm_ops = {
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
+    .io_passthrough = svm_io_passthrough,
 };

@@ -234,6 +234,13 @@ static void vmx_io_intercept(struct vcpu *v, uint16_t port)
     map[port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
+static void vmx_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint8_t *map = palloc_ptr(vv->io_bitmap_pa);
+    map[port >> 3] &= (uint8_t)~(1u << (port & 7));
+}
+
 static bool vmx_cpu_init(void)
 {
     struct cpuid_regs r;
@@ -1028,4 +1035,5 @@ const struct vendor_ops vmx_ops = {
     .set_state = vmx_set_state,
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
+    .io_passthrough = vmx_io_passthrough,
 };
