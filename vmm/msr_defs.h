@@ -35,6 +35,10 @@
 #define MSR_PL3_SSP             0x000006a7u
 #define MSR_INT_SSP_TAB         0x000006a8u
 #define MSR_TSC_DEADLINE        0x000006e0u
+/* x2APIC registers (SDM Vol. 3A 11.12.1.2, Table 11-6): 0x800 + MMIO offset / 16. */
+#define MSR_X2APIC_FIRST        0x00000800u
+#define MSR_X2APIC_ICR          0x00000830u
+#define MSR_X2APIC_LAST         0x000008ffu
 #define MSR_XSS                 0x00000da0u
 #define MSR_PV_FIRST            0x40000000u     /* KVM / Hyper-V paravirtual range */
 #define MSR_PV_COUNT            0x100u

@@ -537,6 +537,19 @@ static enum msr_verdict wr_tsc_deadline(struct vcpu *v, const struct msr_desc *d
     return wrmsr_safe(i, val ? val - vcpu_get_state(v, VS_TSC_OFFSET) : 0) ? MSR_OK : MSR_GP;
 }
 
+/* The x2APIC registers: the LAPIC is passed through (its MMIO page is the
+ * guest's), so in x2APIC mode its MSR interface is too. The hardware then
+ * raises the architectural faults itself: #GP for every x2APIC MSR while
+ * IA32_APIC_BASE.EXTD = 0, for writes of read-only registers (ID, VERSION,
+ * PPR, ISR/TMR/IRR, current count), reads of write-only ones (EOI, SELF
+ * IPI) and reserved indices (SDM Vol. 3A 11.12.1.2-11.12.1.3). These
+ * handlers run only when a filter forces an intercept. */
+static enum msr_verdict wr_hw(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v, (void)d;
+    return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
+}
+
 static enum msr_verdict wr_u_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)d;
@@ -672,6 +685,15 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_HW, VS(VS_INT_SSP_TAB), RD(rd_vs), WR(wr_int_ssp_tab) },
     { M(MSR_TSC_DEADLINE, 1, "IA32_TSC_DEADLINE"), F1(TSC_DEADLINE), .icpt = MSR_ICPT_NONE,
       .host = MSR_HOST_GUEST, RD(rd_tsc_deadline), WR(wr_tsc_deadline) },
+    /* x2APIC (see wr_hw). The ICR has a row of its own: a multi-CPU keel
+     * intercepts its writes (INIT/SIPI to an AP it holds) without touching
+     * the other registers' rows. */
+    { M(MSR_X2APIC_FIRST, MSR_X2APIC_ICR - MSR_X2APIC_FIRST, "X2APIC_0x800-0x82f"), F1(X2APIC),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
+    { M(MSR_X2APIC_ICR, 1, "X2APIC_ICR"), F1(X2APIC), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
+      RD(rd_hw), WR(wr_hw) },
+    { M(MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, "X2APIC_0x831-0x8ff"), F1(X2APIC),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
     { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,
       RD(rd_xss), WR(wr_xss) },
     /* No paravirtual MSRs (KVM 0x4b564dxx lives elsewhere; Hyper-V and KVM's

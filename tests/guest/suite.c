@@ -13,6 +13,9 @@
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
  *   suite.elf msrfuzz seed=N count=N
  *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal
+ *   suite.elf vminsn               every SVM/VMX instruction raises #UD (hw_tests.c)
+ *   suite.elf pae                  PAE paging on through a MOV to CR0 keel carries out (hw_tests.c)
+ *   suite.elf x2apic               the LAPIC in x2APIC mode; SKIP without x2APIC (hw_tests.c)
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
  *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
@@ -396,7 +399,8 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved",
+                                         "vminsn", "x2apic", "pae" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -422,7 +426,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("vminsn") || has_arg("x2apic") || has_arg("pae") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -457,6 +461,12 @@ int guest_main(void)
         t_region();
     if (has_arg("cr"))
         t_cr_owned_bits();
+    if (has_arg("vminsn"))
+        run_vminsn_ud();
+    if (has_arg("pae"))
+        run_pae();
+    if (has_arg("x2apic"))
+        run_x2apic();
     if (has_arg("triple-fault"))
         t_triple_fault();
     return 0;

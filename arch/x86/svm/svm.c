@@ -2,6 +2,8 @@
  * neutral record and implements the vcpu hooks; vmm/ decides everything. */
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
+#include "arch/x86/svm/svm_setup.h"
+#include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
 #include "lib/bitmap.h"
 #include "lib/log.h"
@@ -58,8 +60,12 @@ static bool svm_cpu_init(void)
         return false;
     }
     cpuid_count(0x8000000A, 0, &r);
-    has_nrips = (r.edx >> 3) & 1;
-    has_lbrv = (r.edx >> 1) & 1;
+    {
+        struct svm_caps caps;
+        svm_caps_from_cpuid(r.edx, &caps);
+        has_nrips = caps.nrips;
+        has_lbrv = caps.lbrv;
+    }
     klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
          (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
          has_lbrv ? "yes" : "no");
@@ -131,17 +137,12 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     /* Devices belong to the guest: the IOPM starts empty and vmm/ asks
      * for the few ports it traps (svm_io_intercept). */
 
-    c->intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
-                         SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_INIT;
-    /* VMRUN must be intercepted (APM 15.5.1); the other SVM instructions
-     * would work for the guest because its EFER.SVME is set underneath
-     * (required for VMRUN), so they are intercepted and get #UD. */
-    c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
-                         SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-                         SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV | SVM_INTERCEPT2_MONITOR |
-                         SVM_INTERCEPT2_MWAIT;
-    if (!policy_has(v->policy, FEAT_RDTSCP))
-        c->intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+    {
+        uint32_t m1, m2;
+        svm_intercept_words(!policy_has(v->policy, FEAT_RDTSCP), &m1, &m2);
+        c->intercept_misc1 = m1;
+        c->intercept_misc2 = m2;
+    }
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
     c->guest_asid = 1;
@@ -264,6 +265,7 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     case SVM_EXIT_STGI:
     case SVM_EXIT_CLGI:
     case SVM_EXIT_SKINIT:
+    case SVM_EXIT_INVLPGA:
     case SVM_EXIT_MONITOR:
     case SVM_EXIT_MWAIT:
         x->kind = EXIT_VMINSN;
@@ -285,13 +287,32 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->insn_len = insn_len_no_nrips[x->kind];
 }
 
+/* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
+ * soft events need their return address (svm_plan_event). */
+static void reinject(struct svm_vcpu *s, struct vmcb *vm)
+{
+    struct svm_event_plan p;
+    svm_plan_event(s->pending_reinject, vm->save.cr0 & CR0_PE, has_nrips, vm->save.rip,
+                   svm_soft_event_len(s->pending_reinject), &p);
+    vm->control.event_inj = p.event_inj;
+    vm->save.rip = p.rip;
+    if (p.set_next_rip)
+        vm->control.next_rip = p.next_rip;
+    s->pending_reinject = 0;
+}
+
 static void svm_enter(struct vcpu *v)
 {
     struct svm_vcpu *s = svm(v);
     struct vmcb *vm = s->vmcb;
 
-    if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
-        vm->control.event_inj = s->pending_reinject;
+    if (__builtin_expect(s->pending_reinject != 0, 0) && !(vm->control.event_inj & SVM_EVTINJ_VALID))
+        reinject(s, vm);
+    if (__builtin_expect(keel_nmis_pending != 0, 0) && svm_nmi_injectable(vm->control.event_inj, vm->control.int_state)) {
+        /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
+        vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+        keel_nmis_pending--;
+    }
     vm->save.rax = v->regs.rax;
     vm->save.rsp = v->regs.rsp;
     svm_vmrun(&v->regs, s->vmcb_pa, host_vmcb_pa);
@@ -315,8 +336,7 @@ static void svm_advance_rip(struct vcpu *v)
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     struct svm_vcpu *s = svm(v);
-    s->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID |
-                                 (has_error ? SVM_EVTINJ_ERR_VALID | ((uint64_t)error << 32) : 0);
+    s->vmcb->control.event_inj = svm_exception_event(vector, has_error, error, s->vmcb->save.cr0 & CR0_PE);
 }
 
 static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
