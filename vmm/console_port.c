@@ -1,12 +1,12 @@
 /* keel's instance of the shared serial line: the console on the UART keel
  * prints to, its I/O exits, the poll, and the monitor's context. The line
  * is one physical device of the machine (not VM state), so it is one
- * object here. Logic lives in vmm/console.c and vmm/monitor.c. */
+ * object here; the monitor context points at the vCPUs of the one VM keel
+ * runs (console_port_start). Logic lives in vmm/console.c, vmm/monitor*.c. */
 #include "vmm/console_port.h"
 #include "vmm/console.h"
 #include "vmm/monitor.h"
 #include "vmm/arch_hooks.h"
-#include "vmm/vendor.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/stop.h"
 #include "vmm/trace.h"
