@@ -19,7 +19,7 @@ void vcpu_stop(struct vcpu *v, int code)
 {
     v->stop = true;
     v->stop_code = code;
-    v->trace_result = TRACE_STOPPED;
+    trace_set_result(v, TRACE_STOPPED);
 }
 
 void handle_unhandled(struct vcpu *v)
@@ -28,8 +28,8 @@ void handle_unhandled(struct vcpu *v)
          exit_kind_names[v->exit.kind], v->exit.raw_code, v->exit.raw_info1, v->exit.raw_info2,
          vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
-    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 /* INVD would throw away dirty cache lines, keel's included: do WBINVD's
@@ -84,8 +84,8 @@ static void handle_shutdown(struct vcpu *v)
 {
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
-    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 static void handle_init(struct vcpu *v)
@@ -99,8 +99,8 @@ static void handle_invalid_state(struct vcpu *v)
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
          v->exit.raw_info1);
     vendor->dump_state(v);
-    trace_print(v, 16);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {

@@ -37,7 +37,7 @@ void handle_npf(struct vcpu *v)
     else
         klog("guest %s access to unmapped guest-physical address 0x%lx at RIP 0x%lx; stopping the guest", kind,
              gpa, vcpu_get_state(v, VS_RIP));
+    vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
     stats_print(v);
-    vcpu_stop(v, KEEL_EXIT_FATAL);
 }

@@ -20,7 +20,7 @@ void vcpu_advance_rip(struct vcpu *v)
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->stats.injected[vector & 31]++;
-    v->trace_result = (uint8_t)(0x80 | (vector & 31));
+    trace_set_result(v, (uint8_t)(0x80 | (vector & 31)));
     vendor->inject_exception(v, vector, has_error, error);
 }
 
@@ -58,9 +58,8 @@ int vcpu_run(struct vcpu *v)
         msr_after_exit(v);
         t0 = rdtsc();
         k = v->exit.kind;
-        v->trace_result = TRACE_RESUMED;
-        exit_handlers[k](v);
         trace_record(v, k);
+        exit_handlers[k](v);
         /* The shared serial line: one compare against a deadline that is
          * ~0 while the monitor is off (docs/console.md). */
         if (__builtin_expect(t0 >= console_poll_deadline, 0))

@@ -40,7 +40,9 @@ struct exit_stats {
 };
 
 /* The last exits of one vCPU (vmm/trace.h): written by the run loop with a
- * few stores per exit, printed by the monitor's `trace` and on a fatal stop. */
+ * few stores per exit before the handler runs; the hooks that inject or
+ * stop mark the entry's result. Printed by the monitor's `trace` and on a
+ * fatal stop. */
 #define EXIT_TRACE_LEN 64
 _Static_assert((EXIT_TRACE_LEN & (EXIT_TRACE_LEN - 1)) == 0, "the ring index is masked");
 enum trace_result { TRACE_RESUMED = 0, TRACE_STOPPED = 0xff };   /* else 0x80 | vector injected */
@@ -70,7 +72,6 @@ struct vcpu {
     uint32_t id;
     bool stop;                          /* set by a handler: leave the run loop */
     int stop_code;                      /* exit status reported to the runner */
-    uint8_t trace_result;               /* this exit's enum trace_result, set by the hooks */
     struct exit_trace trace;
 };
 

@@ -525,8 +525,9 @@ static void test_stats_regs_trace_cpuid_mem(void **state)
     for (i = 0; i < 70; i++) {
         V->exit = (struct vm_exit){ .kind = EXIT_MSR_READ, .rip = 0x1000 + i, .raw_info1 = 0 };
         V->exit.u.msr.index = 0x10 + i;
-        V->trace_result = i == 69 ? (0x80 | 13) : TRACE_RESUMED;
         trace_record(V, EXIT_MSR_READ);
+        if (i == 69)
+            trace_set_result(V, 0x80 | 13);
     }
     run("trace 0 2");
     assert_true(log_has("keel: trace: vcpu 0, last 2 of 70 exits"));
