@@ -552,6 +552,31 @@ static void test_stats_regs_trace_cpuid_mem(void **state)
     assert_true(log_has("keel: guest exit 0 (monitor: poweroff)"));
 }
 
+static void test_trace_kinds_and_results(void **state)
+{
+    static const struct { enum exit_kind k; uint8_t result; const char *want; } rows[] = {
+        { EXIT_IO, TRACE_RESUMED, "port 0x3f8       resumed" },
+        { EXIT_NPF, TRACE_STOPPED, "gpa 0x3f8        stopped" },
+        { EXIT_EXCEPTION, 0x80 | 6, "vector 248       #UD injected" },
+        { EXIT_CPUID, 0x80 | 14, "vector 14 injected" },
+        { EXIT_HLT, 0x80 | 13, "#GP injected" },
+    };
+    unsigned i;
+    (void)state;
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        V->exit = (struct vm_exit){ .kind = rows[i].k, .rip = 0x10 };
+        V->exit.u.npf.gpa = 0x3f8;
+        trace_record(V, rows[i].k);
+        trace_set_result(V, rows[i].result);
+    }
+    capture_start();
+    trace_print(V, 200);                        /* more than recorded: what there is */
+    assert_true(log_has("keel: trace: vcpu 0, last 5 of 5 exits"));
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (!log_has(rows[i].want))
+            fail_msg("missing '%s' in:\n%s", rows[i].want, logbuf);
+}
+
 static bool rd(const struct guest_layout *g, uint64_t gpa, uint64_t *out)
 {
     (void)g;
@@ -614,6 +639,7 @@ int main(void)
         cmocka_unit_test_setup(test_watch_unknown_msr, setup),
         cmocka_unit_test_setup(test_stats_regs_trace_cpuid_mem, setup),
         cmocka_unit_test_setup(test_gva_walk_modes, setup),
+        cmocka_unit_test_setup(test_trace_kinds_and_results, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
