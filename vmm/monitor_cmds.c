@@ -325,9 +325,11 @@ void cmd_log(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc,
     (void)cur, (void)c, (void)argc, (void)argv;
     klog("log: every keel line (level all) to port 0x%x at %u baud%s; monitor %s", m->port, m->baud,
          m->debugcon ? " and the 0xE9 debug console" : "", k && k->monitor_enabled ? "on" : "off");
-    if (k)
+    if (k) {
+        klog("log: guest output %s", k->out_watched ? "watched (RBR/THR and LSR exit)" : "not watched (no exits)");
         klog("log: keel lines held for an open guest line %lu, guest lines ended by keel %lu, prompt redraws %lu, "
              "received bytes dropped %lu", k->lines_held, k->guest_breaks, k->prompt_redraws, k->rx_dropped);
+    }
 }
 
 void cmd_mem(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)

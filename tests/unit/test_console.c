@@ -542,6 +542,7 @@ static void test_stats_regs_trace_cpuid_mem(void **state)
     assert_true(log_has("keel: mem: 0000000000005120: 00 00 00 0f a2 90 00 00"));
     run("log");
     assert_true(log_has("keel: log: every keel line (level all) to port 0x3f8 at 115200 baud; monitor on"));
+    assert_true(log_has("keel: log: guest output watched (RBR/THR and LSR exit)"));
     run("help");
     assert_true(log_has("msr watch on|off [FIRST[-LAST]]"));
     run("reset");
