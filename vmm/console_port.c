@@ -192,7 +192,7 @@ bool console_port_io(struct vcpu *v)
     }
     if (e->u.io.in)
         v->regs.rax = (v->regs.rax & ~0xffull) | in;
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
     update_intercepts();
     return true;
 }

@@ -22,7 +22,7 @@ void cmd_stats(struct monitor *m, struct vcpu *cur, const struct cmd *c, int arg
         return;
     for (i = s.first; i <= s.last; i++) {
         klog("stats: vcpu %u", i);
-        stats_print(m->vcpus[i]);
+        stats_print_counts(m->vcpus[i]);
         total += m->vcpus[i]->stats.total;
     }
     if (s.first != s.last)

@@ -166,7 +166,7 @@ __attribute__((noinline)) static enum msr_verdict slow_access(struct vcpu *v, co
         r = write ? d->write(v, d, index, val) : d->read(v, d, index, &val);
     if (w)
         watch_log(v, index, write, d->name, val, r == MSR_OK || write, r != MSR_OK ? "#GP"
-                  : (d->icpt & acc) ? "handled" : "passed");
+                  : ((f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt) & acc ? "handled" : "passed");
     if (r == MSR_OK && !write)
         *value = val;
     return r;
@@ -242,7 +242,7 @@ static uint8_t row_filter_flags(const struct msr_filter *f, const struct msr_des
 static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_desc *d, uint32_t index)
 {
     uint8_t f = s->row_flags[d - msr_table];
-    unsigned acc = d->icpt;
+    unsigned acc = (f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt;
     if (!(f & MSR_RF_EXISTS) || ((f & MSR_RF_WATCH) && watched(s, index)))
         return MSR_ACC_RW;
     if (filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
@@ -289,6 +289,8 @@ void msr_policy_changed(struct vcpu *v)
         uint8_t f = row_filter_flags(&s->filter, d);
         if (msr_row_exists(d, v->policy, s->cfg))
             f |= MSR_RF_EXISTS;
+        if (msr_row_icpt(d, v->policy) == MSR_ICPT_RW && d->icpt != MSR_ICPT_RW)
+            f |= MSR_RF_ICPT_RW;
         if (s->watch_on && s->watch_first <= d->first + d->count - 1 && d->first <= s->watch_last)
             f |= MSR_RF_WATCH;
         s->row_flags[i] = f;

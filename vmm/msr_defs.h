@@ -161,4 +161,15 @@
 #define HWCR_MCSTATUSWREN       BIT64(18)
 #define HWCR_TSCFREQSEL         BIT64(24)
 
+/* Performance counters (SDM Vol. 4 Table 2-2; AMD APM Vol. 2 13.2, 13.3). */
+#define MSR_IA32_PMC0               0x000000c1u
+#define MSR_IA32_PERFEVTSEL0        0x00000186u
+#define MSR_IA32_FIXED_CTR0         0x00000309u
+#define MSR_IA32_PERF_CAPABILITIES  0x00000345u
+#define MSR_IA32_FIXED_CTR_CTRL     0x0000038du
+#define MSR_IA32_A_PMC0             0x000004c1u
+#define MSR_AMD_PERF_GLOBAL_STATUS  0xc0000300u
+#define MSR_AMD_PERF_EVTSEL0        0xc0010000u
+#define MSR_AMD_PERF_CTL0           0xc0010200u
+
 #endif

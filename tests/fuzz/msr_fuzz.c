@@ -123,7 +123,7 @@ static unsigned oracle(uint32_t index)
         return MSR_ACC_RW;
     if (st.watch_on && index >= st.watch_first && index <= st.watch_last)
         return MSR_ACC_RW;      /* watched: intercepted both ways (monitor `msr watch`) */
-    acc = msr_desc_icpt(d);
+    acc = msr_row_icpt(d, &pol);
     if (!msr_filter_allows(&st.filter, index, MSR_ACC_R))
         acc |= MSR_ACC_R;
     if (!msr_filter_allows(&st.filter, index, MSR_ACC_W))

@@ -49,6 +49,8 @@ void fake_mem_init(uint64_t size);
 /* Hooks the monitor needs that keel provides elsewhere. */
 const char *exception_name(unsigned vector);
 const char *exception_name(unsigned vector) { return vector == 13 ? "#GP general protection" : "exception"; }
+void vm_end_checks(void);
+void vm_end_checks(void) { klog("end checks"); }
 void vcpu_stop(struct vcpu *v, int code);
 void vcpu_stop(struct vcpu *v, int code) { v->stop = true, v->stop_code = code; }
 const char *const exit_kind_names[EXIT_KIND_COUNT] = {
@@ -499,6 +501,7 @@ static void test_stats_regs_trace_cpuid_mem(void **state)
     run("stats");
     assert_true(log_has("keel: stats: vcpu 0"));
     assert_true(log_has("keel: exit statistics: 5 exits"));
+    assert_false(log_has("end checks"));         /* in the middle of a run */
     run("stats 0");
     assert_true(log_has("keel:   cpuid"));
 
@@ -551,6 +554,7 @@ static void test_stats_regs_trace_cpuid_mem(void **state)
     assert_true(V->stop);
     assert_int_equal(V->stop_code, 0);
     assert_true(log_has("keel: guest exit 0 (monitor: poweroff)"));
+    assert_true(log_has("keel: end checks"));           /* the end of the run */
 }
 
 static void test_trace_kinds_and_results(void **state)

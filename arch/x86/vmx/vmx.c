@@ -918,23 +918,27 @@ static void vmx_dump_state(struct vcpu *v)
              vmread(VMCS_GUEST_ES_LIMIT + 2 * i), vmread(VMCS_GUEST_ES_AR + 2 * i));
     klog("vmx:   guest GPRs rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rbp=%lx", v->regs.rax, v->regs.rbx,
          v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi, v->regs.rbp);
-    if ((reason & VMX_EXIT_REASON_ENTRY_FAIL) || (v->exit.raw_code & VMX_RAW_VMFAIL)) {
-        if (!report_checks("guest-state"))
-            klog("vmx: no SDM 26.3.1 check keel knows fails");
-    }
+}
+
+static unsigned vmx_explain_entry_failure(struct vcpu *v)
+{
+    vvcpu(v);
+    return report_checks("guest-state");
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static void vmx_advance_rip(struct vcpu *v)
+/* Completion commit: RIP past the instruction, blocking by STI / MOV SS
+ * (interruptibility bits 0-1, SDM 25.4.2) ended. */
+static uint64_t vmx_retire_insn(struct vcpu *v, uint8_t len)
 {
     uint64_t intr;
     vvcpu(v);
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->exit.insn_len);
-    /* The instruction completed: STI / MOV SS blocking ends with it. */
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
     intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
     if (intr & 3)
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+    return vmread(VMCS_GUEST_RFLAGS);
 }
 
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -986,6 +990,12 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_SSP: return vmx.cet ? vmread(VMCS_GUEST_SSP) : 0;
     case VS_INT_SSP_TAB: return vmx.cet ? vmread(VMCS_GUEST_INT_SSP_TAB) : 0;
     case VS_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+    case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
+    case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
+    case VS_CS_BASE: return vmread(VMCS_GUEST_CS_BASE);
+    /* Access rights: L = bit 13, D/B = bit 14 (SDM 25.4.1, Table 25-2). */
+    case VS_CS_FLAGS: val = vmread(VMCS_GUEST_CS_AR);
+        return ((val >> 14) & 1 ? CS_FLAG_D : 0) | ((val >> 13) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -1156,6 +1166,14 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
             return false;
         vmwrite(VMCS_GUEST_INT_SSP_TAB, val);
         return true;
+    case VS_DR6: write_dr6(val); return true;
+    case VS_INTR_SHADOW: {
+        /* Bits 0 (STI) and 1 (MOV SS) of the interruptibility state. */
+        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+        if ((intr & 3) != (val & 3))
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, (intr & ~3ull) | (val & 3));
+        return true;
+    }
     default:
         return false;
     }
@@ -1185,7 +1203,8 @@ const struct vendor_ops vmx_ops = {
     .vcpu_create = vmx_vcpu_create,
     .enter = vmx_enter,
     .dump_state = vmx_dump_state,
-    .advance_rip = vmx_advance_rip,
+    .explain_entry_failure = vmx_explain_entry_failure,
+    .retire_insn = vmx_retire_insn,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,

@@ -12,6 +12,7 @@ volatile uint32_t guest_fixup_eip;
 volatile uint32_t guest_fault_vec;
 volatile uint32_t guest_fault_err;
 volatile uint32_t guest_fault_count;
+volatile uint32_t guest_fault_eip;
 
 unsigned n_passed, n_failed;
 
@@ -48,7 +49,9 @@ void exc_handler(struct exc_frame *f);
 void exc_handler(struct exc_frame *f)
 {
     if (guest_fixup_eip) {
+        guest_fault_eip = f->eip;
         f->eip = guest_fixup_eip;
+        f->eflags &= ~0x100u;   /* a probe single-steps one instruction at most: TF off */
         guest_fixup_eip = 0;
         guest_fault_vec = f->vec;
         guest_fault_err = f->err;
