@@ -159,17 +159,13 @@ bool console_port_io(struct vcpu *v)
             console_guest_write(&line, val);
         }
         break;
-    case UART_IER:
-        if (guest_lcr & UART_LCR_DLAB) {       /* DLM */
-            if (e->u.io.in)
-                in = serial_in(UART_IER);
-            else
-                serial_out(UART_IER, val);
-        } else if (e->u.io.in) {
+    case UART_IER:                              /* DLM while DLAB is set */
+        if (e->u.io.in) {
             in = serial_in(UART_IER);
         } else {
             serial_out(UART_IER, val);
-            guest_ier = val;
+            if (!(guest_lcr & UART_LCR_DLAB))
+                guest_ier = val;
         }
         break;
     case UART_LCR:
