@@ -2,9 +2,11 @@
 # Run one test case file (tests/cases/NAME.case) through scripts/keel-run.
 # A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
 # status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
-# that must not match), optional NEEDS=bochs|linux, TIMEOUT, and optional
+# that must not match), optional NEEDS=bochs|linux, TIMEOUT, optional
 # PLATFORMS=(...) (tests/platforms.sh): then it is run as CASE@PLATFORM, once
-# per platform, with PLAT_ARGS and the platform's facts set before it is read.
+# per platform, with PLAT_ARGS and the platform's facts set before it is read,
+# and optional DRIVER (a tests/console script: the run goes through
+# tests/console/drive.py, which types into the serial line and reads it back).
 # A case may instead set SCRIPT=tests/tools/X.sh: the script runs with ARGS
 # (its output is the log) and its exit status is checked against STATUS.
 set -u
@@ -13,7 +15,7 @@ logdir=$1 case=$2 plat=""
 case $case in *@*) plat=${case##*@}; case=${case%@*} ;; esac
 name=$(basename "$case" .case)${plat:+@$plat}
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=() SCRIPT=""
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=() DRIVER="" SCRIPT=""
 if [ -n "$plat" ]; then
     source "$(dirname "$0")/platforms.sh"
     platform "$plat" || { echo "FAIL $name: unknown platform"; echo fail > "$logdir/$name.result"; exit 0; }
@@ -31,6 +33,8 @@ extra=()
 [ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
 if [ -n "$SCRIPT" ]; then
     timeout -k 5 "${TIMEOUT:-600}" bash "$SCRIPT" "${ARGS[@]}" >"$log" 2>&1
+elif [ -n "$DRIVER" ]; then
+    python3 tests/console/drive.py "$DRIVER" -- "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
 else
     scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
 fi
