@@ -13,8 +13,10 @@
 #
 # Breakpoints set here: keel's entry to C (keel_main) and the fatal paths:
 # keel_fatal (bad boot input, out of memory), an exception in keel itself
-# (exception_dispatch, NMIs excepted) and a guest run stopped with 125
-# (vcpu_stop: unhandled exit, triple fault, entry failure).
+# (exception_dispatch, NMIs excepted), the exit handlers that end a guest
+# run with 125 (handle_unhandled, handle_shutdown for a triple fault,
+# handle_invalid_state for an entry failure), and keel_exit with 125, where
+# every fatal stop ends (the other guest stops too: keel-region access, ...).
 #
 # Commands: keel-vcpu, keel-exit, keel-regs, keel-stats, keel-break-exit KIND
 # (help <command> says what each does).
@@ -28,7 +30,10 @@ set disassembly-flavor intel
 break keel_main
 break keel_fatal
 break exception_dispatch if f->vector != 2
-break vcpu_stop if code == 125
+break handle_unhandled
+break handle_shutdown
+break handle_invalid_state
+break keel_exit if code == 125
 
 define keel-vcpu
   print vcpu0
