@@ -55,7 +55,7 @@ static void build_layout(const struct boot_info *bi, const struct placement *pl)
     g->ram_top_below_4g = pl->region_base;
     g->scratch_base = pl->scratch_base;
     g->scratch_end = pl->scratch_end;
-    g->rsdp_phys = acpi_find_rsdp();
+    g->rsdp_phys = acpi_rsdp();
     /* The guest's map: the host's, with keel's region carved out as reserved. */
     for (i = 0; i < bi->nmmap && g->nmap + 3 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
         struct mem_range r = bi->mmap[i];
