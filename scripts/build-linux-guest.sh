@@ -100,6 +100,17 @@ if [ -n "$MSR" ]; then
 else
     say "warning: no msr.ko in $KPKG (built in?); the probe may find no /dev/cpu/0/msr"
 fi
+# efivarfs.ko: /init mounts it under EFI to read variables through the
+# firmware's runtime services (absent = built in, or no EFI support).
+EFIVARFS=$(ls "$X"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko* 2>/dev/null | head -n1 || true)
+case "$EFIVARFS" in
+"")       ;;
+*.ko)     cp "$EFIVARFS" "$R/lib/modules/efivarfs.ko" ;;
+*.ko.xz)  xz -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.zst) zstd -qdc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.gz)  gzip -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*) die "unknown module compression: $EFIVARFS" ;;
+esac
 
 # --- cpio newc + gzip (busybox's cpio: no cpio package needed) -----------------
 (cd "$R" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null) > "$OUT/initrd.cpio.tmp" ||

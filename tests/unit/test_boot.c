@@ -505,6 +505,29 @@ static void test_place_ignores_ram_above_4g(void **state)
     assert_int_equal(pl.region_end, 0xffe0000);
 }
 
+/* Under EFI keel's region avoids boot-services memory (configuration tables
+ * the guest reads live there), though the guest gets it as RAM. */
+static void test_place_avoids_efi_boot_services(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    struct placement pl;
+    uint32_t bs = EFI_BS_DATA, conv = EFI_CONVENTIONAL;
+    uint64_t s1 = 0x100000, p1 = (0xe000000 - 0x100000) >> 12, s2 = 0xe000000, p2 = 0x1fe0;
+    qemu_map(&bi);
+    bi.efi_desc_size = 48;
+    bi.efi_mmap_len = 96;
+    memcpy(bi.efi_mmap, &conv, 4); memcpy(bi.efi_mmap + 8, &s1, 8); memcpy(bi.efi_mmap + 24, &p1, 8);
+    memcpy(bi.efi_mmap + 48, &bs, 4); memcpy(bi.efi_mmap + 56, &s2, 8); memcpy(bi.efi_mmap + 72, &p2, 8);
+    assert_null(place_keel(&bi, 16 << 20, 0x100000, 0x200000, &pl));
+    assert_true(pl.region_end <= 0xe000000);
+    assert_int_equal(pl.region_base, 0xd000000);
+    /* boot services still running: the map already reserves them, nothing extra */
+    bi.efi_bs_active = true;
+    assert_null(place_keel(&bi, 16 << 20, 0x100000, 0x200000, &pl));
+    assert_int_equal(pl.region_end, 0xffe0000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,7 +538,7 @@ int main(void)
         cmocka_unit_test(test_v2_acpi_new_before_old), cmocka_unit_test(test_v2_acpi_malformed),
         cmocka_unit_test(test_v2_efi_mmap),      cmocka_unit_test(test_v2_efi_malformed),
         cmocka_unit_test(test_place_top_of_ram), cmocka_unit_test(test_place_avoids_modules),
-        cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_ignores_ram_above_4g),
+        cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_avoids_efi_boot_services), cmocka_unit_test(test_place_ignores_ram_above_4g),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
