@@ -112,6 +112,13 @@ uint64_t acpi_locate_rsdp(struct boot_info *bi)
     }
     if (!pa && bi->rsdp_len)
         src = "not found where the boot loader's copy came from";
+    if (pa && !bi->rsdp_len) {
+        /* Keep a copy, as a multiboot2 loader would have: guest loaders
+         * hand it on (Multiboot2 ACPI tags) without reading firmware memory. */
+        const uint8_t *r = phys(pa, 36);
+        bi->rsdp_len = r && r[15] >= 2 ? 36 : 20;
+        memcpy(bi->rsdp, (const uint8_t *)(uintptr_t)pa, bi->rsdp_len);
+    }
     bi->rsdp_phys = pa;
     bi->rsdp_source = src;
     rsdp_pa = pa;

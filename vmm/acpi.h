@@ -17,7 +17,8 @@ uint64_t acpi_rsdp(void);
  * 15/14) says which RSDP: keel looks for it where it lives, because the
  * copy in the boot info is in RAM the guest will reuse: through the EFI
  * configuration table (ACPI 2.0 then 1.0 GUID) when booted through EFI,
- * else the BIOS areas. Without a copy, the first RSDP found that way. */
+ * else the BIOS areas. Without a copy, the first RSDP found that way, and
+ * bi->rsdp then gets a copy of it (rsdp_tag stays 0). */
 uint64_t acpi_locate_rsdp(struct boot_info *bi);
 
 /* The BIOS-area scan alone (EBDA, then 0xE0000-0xFFFFF), or 0. */

@@ -11,6 +11,7 @@
  * needed, what was placed before) and then obtained through
  * guest_phys_ptr() before a byte is written. */
 #include "vmm/loader.h"
+#include "vmm/multiboot2_guest.h"
 #include "lib/string.h"
 #include "lib/log.h"
 
@@ -30,6 +31,8 @@ enum guest_format guest_detect(const void *image, uint64_t size)
         return GUEST_FMT_NONE;
     if (linux_is_bzimage(img, size))
         return GUEST_FMT_LINUX;
+    if (multiboot2_find_header(img, size, &off))
+        return GUEST_FMT_MULTIBOOT2;
     if (multiboot_find_header(img, size, &off))
         return GUEST_FMT_MULTIBOOT;
     /* A multiboot magic with a bad checksum is still meant as multiboot:
@@ -39,6 +42,12 @@ enum guest_format guest_detect(const void *image, uint64_t size)
         memcpy(&m, img + i, 4);
         if (m == 0x1BADB002u)
             return GUEST_FMT_MULTIBOOT;
+    }
+    for (i = 0; (uint64_t)i + 16 <= size && i < MB2_SEARCH; i += 8) {
+        uint32_t m;
+        memcpy(&m, img + i, 4);
+        if (m == MB2_HEADER_MAGIC)
+            return GUEST_FMT_MULTIBOOT2;
     }
     return GUEST_FMT_UNKNOWN;
 }
@@ -366,6 +375,8 @@ bool guest_load(const struct boot_info *bi, const struct guest_layout *g, struct
         return linux_guest_load(c, entry);
     case GUEST_FMT_MULTIBOOT:
         return multiboot_guest_load(c, entry);
+    case GUEST_FMT_MULTIBOOT2:
+        return multiboot2_guest_load(c, entry);
     case GUEST_FMT_NONE:
         klog("module 0 (\"%s\") is empty: no guest kernel", bi->mods[0].cmdline);
         return false;

@@ -393,7 +393,7 @@ static bool known_word(const char *w)
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
                                          "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
-                                        "cpuid-iters=", "intercept-msr=" };
+                                        "cpuid-iters=", "intercept-msr=", "boot-info=" };
     for (unsigned i = 0; i < NBASIC; i++)
         if (!strcmp(w, basic_tests[i].word))
             return true;
@@ -419,7 +419,7 @@ int guest_main(void)
 
     bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
-                     arg_value("expect-profile");
+                     arg_value("expect-profile") || arg_value("boot-info");
     bool any_basic = has_arg("basic");
     for (unsigned i = 0; i < NBASIC; i++)
         any_basic |= has_arg(basic_tests[i].word);
@@ -445,6 +445,9 @@ int guest_main(void)
     const char *prof = arg_value("expect-profile");
     if (prof)
         run_profile(prof);
+    const char *bootinfo = arg_value("boot-info");
+    if (bootinfo)
+        run_boot_info(bootinfo);
     /* Last: the fuzzer leaves MSRs in random (accepted) states; the region read ends the run. */
     if (has_arg("msrfuzz"))
         run_msrfuzz(arg_u64("seed", 1), (uint32_t)arg_u64("count", 2000));
