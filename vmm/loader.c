@@ -128,9 +128,39 @@ static uint64_t staged_end(const struct loader_ctx *c, unsigned i)
     return c->staged[i] + ld_align_up(c->size[i], LD_PAGE);
 }
 
-/* The first thing [base, end) collides with (taken or guarded staging). */
-static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
-                                       struct ld_range *tmp)
+/* EFI boot-services code and data are guest RAM (boot services ended
+ * before keel ran), but configuration tables the guest's OS still reads
+ * (memory attributes, ESRT, TPM event log, ...) live there (UEFI 2.10
+ * section 4.6). Placements keel is free to choose (ld_find_up/down) avoid
+ * that memory when they can; fixed ones (a kernel's link address) may use it. */
+static const struct ld_range *bs_conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                          struct ld_range *tmp)
+{
+    const struct boot_info *bi = c->bi;
+    uint32_t off, ds = bi ? bi->efi_desc_size : 0;
+    if (!ds || bi->efi_bs_active)
+        return NULL;
+    for (off = 0; off + ds <= bi->efi_mmap_len; off += ds) {
+        uint32_t type;
+        uint64_t s, pages;
+        memcpy(&type, bi->efi_mmap + off, 4);
+        memcpy(&s, bi->efi_mmap + off + 8, 8);
+        memcpy(&pages, bi->efi_mmap + off + 24, 8);
+        if ((type == EFI_BS_CODE || type == EFI_BS_DATA) && pages < (1ull << 52) &&
+            ld_overlap(base, end, s, s + (pages << 12))) {
+            tmp->base = s;
+            tmp->end = s + (pages << 12);
+            tmp->what = "EFI boot-services memory";
+            return tmp;
+        }
+    }
+    return NULL;
+}
+
+/* The first thing [base, end) collides with (taken or guarded staging;
+ * with soft, also EFI boot-services memory). */
+static const struct ld_range *conflict_ex(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                          struct ld_range *tmp, bool soft)
 {
     unsigned i;
     for (i = 0; i < c->ntaken; i++)
@@ -144,7 +174,13 @@ static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base
             return tmp;
         }
     }
-    return NULL;
+    return soft ? bs_conflict(c, base, end, tmp) : NULL;
+}
+
+static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                       struct ld_range *tmp)
+{
+    return conflict_ex(c, base, end, tmp, false);
 }
 
 bool ld_is_free(const struct loader_ctx *c, uint64_t base, uint64_t len)
@@ -155,8 +191,8 @@ bool ld_is_free(const struct loader_ctx *c, uint64_t base, uint64_t len)
     return conflict(c, base, base + (len ? len : 1), &tmp) == NULL;
 }
 
-bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
-                uint64_t limit, uint64_t *out)
+static bool find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
+                    uint64_t limit, uint64_t *out, bool soft)
 {
     uint64_t a = ld_align_up(from, align);
     struct ld_range tmp;
@@ -183,7 +219,7 @@ bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_
             a = ld_align_up(next, align);
             continue;
         }
-        x = conflict(c, a, a + len, &tmp);
+        x = conflict_ex(c, a, a + len, &tmp, soft);
         if (!x) {
             *out = a;
             return true;
@@ -192,8 +228,14 @@ bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_
     }
 }
 
-bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
-                  uint64_t limit, uint64_t *out)
+bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
+                uint64_t limit, uint64_t *out)
+{
+    return find_up(c, from, len, align, limit, out, true) || find_up(c, from, len, align, limit, out, false);
+}
+
+static bool find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
+                      uint64_t limit, uint64_t *out, bool soft)
 {
     int i;
     struct ld_range tmp;
@@ -207,7 +249,7 @@ bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint
             continue;
         a = ld_align_down(top - len, align);
         while (a >= lo) {
-            const struct ld_range *x = conflict(c, a, a + len, &tmp);
+            const struct ld_range *x = conflict_ex(c, a, a + len, &tmp, soft);
             if (!x) {
                 *out = a;
                 return true;
@@ -218,6 +260,13 @@ bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint
         }
     }
     return false;
+}
+
+bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
+                  uint64_t limit, uint64_t *out)
+{
+    return find_down(c, floor, len, align, limit, out, true) ||
+           find_down(c, floor, len, align, limit, out, false);
 }
 
 bool ld_take(struct loader_ctx *c, uint64_t base, uint64_t len, const char *what)

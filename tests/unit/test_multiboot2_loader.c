@@ -205,6 +205,40 @@ static void test_mb2_efi(void **state)
     assert_true(log_has("ACPI tags old+new, EFI tags yes"));
 }
 
+/* Boot-services memory: the kernel may be linked into it, but the modules
+ * and the info keel places go elsewhere when they can. */
+static void test_mb2_efi_avoids_boot_services(void **state)
+{
+    size_t n;
+    uint64_t t;
+    (void)state;
+    n = elf32(4 * MIB);
+    hdr_begin();
+    hdr_end();
+    add_module(2 * MIB, img, n, "k.elf");
+    add_module(3 * MIB, "MODULE", 6, "m.bin");
+    efi_map();
+    /* [1M, 6M) boot-services data instead of conventional; 6M-128M conventional */
+    put32(bi.efi_mmap + 48, EFI_BS_DATA);
+    put64(bi.efi_mmap + 48 + 24, (5 * MIB) >> 12);
+    put32(bi.efi_mmap + 3 * 48, EFI_CONVENTIONAL);
+    put64(bi.efi_mmap + 3 * 48 + 8, 6 * MIB);
+    put64(bi.efi_mmap + 3 * 48 + 24, (T_RAM - 6 * MIB) >> 12);
+    bi.efi_mmap_len = 4 * 48;
+    assert_true(guest_load(&bi, &gl, &ge));
+    assert_int_equal(fake_mem[4 * MIB], 0xc3);          /* linked into boot-services memory: allowed */
+    t = info_tag(ge.rbx, 3, 0);
+    assert_int_equal(rd32m(t + 8), 6 * MIB);            /* the module skips it */
+    /* boot services still running: the map says reserved, nothing to avoid here */
+    bi.efi_bs_active = true;
+    bi.nmods = 0;
+    add_module(2 * MIB, img, n, "k.elf");
+    add_module(3 * MIB, "MODULE", 6, "m.bin");
+    assert_true(guest_load(&bi, &gl, &ge));
+    t = info_tag(ge.rbx, 3, 0);
+    assert_int_equal(rd32m(t + 8), 4 * MIB + 0x2000);
+}
+
 static void test_mb2_address_tag(void **state)
 {
     (void)state;
@@ -328,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mb2_elf_bios, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_efi, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_mb2_efi_avoids_boot_services, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_address_tag, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_bad_headers, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_bad_tags, env_setup, env_teardown),
