@@ -12,6 +12,7 @@
 #define MB1_INFO_LOADER (1u << 9)
 
 static char errbuf[160];
+static bool mmap_full_warned;   /* one warning per parse, not one per dropped entry */
 
 static void copy_cstr(phys_reader_fn rd, uint64_t addr, char *dst, size_t size)
 {
@@ -33,20 +34,22 @@ static void add_range(struct boot_info *bi, uint64_t base, uint64_t len, uint32_
     if (len == 0)
         return;
     if (bi->nmmap == BOOT_MAX_MMAP) {
-        klog("warning: memory map has more than %d entries; ignoring the rest", BOOT_MAX_MMAP);
+        if (!mmap_full_warned)
+            klog("warning: memory map has more than %d entries; ignoring the rest", BOOT_MAX_MMAP);
+        mmap_full_warned = true;
         return;
     }
     if (type < MEM_AVAILABLE || type > MEM_BAD)
         type = MEM_RESERVED;
+    if (len > ~0ull - base)
+        len = ~0ull - base;              /* clamp: every end stays representable */
     bi->mmap[bi->nmmap].base = base;
     bi->mmap[bi->nmmap].len = len;
     bi->mmap[bi->nmmap].type = type;
     bi->nmmap++;
 }
 
-/* Sort by base; where ranges overlap, the more restrictive type wins for
- * the overlap (available only where nothing else claims the memory). */
-static void normalise_mmap(struct boot_info *bi)
+static void sort_mmap(struct boot_info *bi)
 {
     unsigned i, j;
     for (i = 1; i < bi->nmmap; i++) {
@@ -55,32 +58,49 @@ static void normalise_mmap(struct boot_info *bi)
             bi->mmap[j] = bi->mmap[j - 1];
         bi->mmap[j] = r;
     }
-    for (i = 0; i + 1 < bi->nmmap; i++) {
-        struct mem_range *a = &bi->mmap[i], *b = &bi->mmap[i + 1];
-        uint64_t a_end = a->base + a->len;
-        if (b->base >= a_end)
-            continue;
-        /* Overlap: trim the available one. */
-        if (a->type == MEM_AVAILABLE && b->type != MEM_AVAILABLE) {
-            a->len = b->base - a->base;
-        } else {
-            uint64_t b_end = b->base + b->len;
-            if (b_end <= a_end) {
-                for (j = i + 1; j + 1 < bi->nmmap; j++)
-                    bi->mmap[j] = bi->mmap[j + 1];
-                bi->nmmap--;
-                i--;
+}
+
+static void drop_range(struct boot_info *bi, unsigned i)
+{
+    for (; i + 1 < bi->nmmap; i++)
+        bi->mmap[i] = bi->mmap[i + 1];
+    bi->nmmap--;
+}
+
+/* Sort by base and make the ranges disjoint; where ranges overlap, the more
+ * restrictive type wins the overlap (available only where nothing else
+ * claims the memory). One overlap is resolved per round, then the map is
+ * sorted again (a trimmed range may move); every round shrinks or drops a
+ * range, so this ends, and the guard bounds it regardless. */
+static void normalise_mmap(struct boot_info *bi)
+{
+    unsigned i, guard;
+    for (guard = 0; guard < 16 * BOOT_MAX_MMAP; guard++) {
+        bool again = false;
+        sort_mmap(bi);
+        for (i = 0; i + 1 < bi->nmmap; i++) {
+            struct mem_range *a = &bi->mmap[i], *b = &bi->mmap[i + 1];
+            uint64_t a_end = a->base + a->len, b_end = b->base + b->len;
+            if (b->base >= a_end)
                 continue;
+            if (a->type == MEM_AVAILABLE && b->type != MEM_AVAILABLE) {
+                /* a keeps what lies below b, and above b if b ends inside a */
+                if (b_end < a_end)
+                    add_range(bi, b_end, a_end - b_end, MEM_AVAILABLE);
+                a->len = b->base - a->base;
+                if (a->len == 0)
+                    drop_range(bi, i);
+            } else if (b_end <= a_end) {
+                drop_range(bi, i + 1);
+            } else {
+                b->len = b_end - a_end;
+                b->base = a_end;
             }
-            b->len = b_end - a_end;
-            b->base = a_end;
+            again = true;
+            break;
         }
-        if (a->len == 0) {
-            for (j = i; j + 1 < bi->nmmap; j++)
-                bi->mmap[j] = bi->mmap[j + 1];
-            bi->nmmap--;
-            i = i ? i - 2 : (unsigned)-1;
-        }
+        if (!again)
+            break;
     }
 }
 
@@ -144,7 +164,7 @@ static const char *parse_v1(uint64_t info_phys, phys_reader_fn rd, struct boot_i
             if (!e || e->size < 20)
                 return "multiboot memory map is malformed (entry size < 20)";
             add_range(bi, e->base, e->len, e->type);
-            p += e->size + 4;
+            p += (uint64_t)e->size + 4;   /* 64-bit: size 0xfffffffc must not wrap to 0 */
         }
     }
     if (mi->flags & MB1_INFO_MODS) {
@@ -219,6 +239,17 @@ static void ranges_from_efi(struct boot_info *bi, const uint8_t *map, uint32_t l
         klog("warning: EFI memory map: ignored %u malformed descriptor(s) (unaligned or wrapping)", skipped);
 }
 
+/* A string tag's text: never read past the tag, even when the loader
+ * left out the terminating NUL. */
+static void tag_str(char *dst, size_t size, const uint8_t *src, uint32_t avail)
+{
+    size_t n = strnlen((const char *)src, avail);
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static bool rsdp_ok(const uint8_t *p, uint32_t avail, unsigned *len_out)
 {
     uint8_t sum = 0;
@@ -271,12 +302,10 @@ static const char *parse_v2(uint64_t info_phys, phys_reader_fn rd, struct boot_i
             return "multiboot2 tag is not readable";
         switch (t->type) {
         case 1: /* command line */
-            kstrlcpy(bi->cmdline, (const char *)body + 8,
-                     t->size - 8 < sizeof(bi->cmdline) ? t->size - 8 + 1 : sizeof(bi->cmdline));
+            tag_str(bi->cmdline, sizeof(bi->cmdline), body + 8, t->size - 8);
             break;
         case 2: /* boot loader name */
-            kstrlcpy(bi->loader_name, (const char *)body + 8,
-                     t->size - 8 < sizeof(bi->loader_name) ? t->size - 8 + 1 : sizeof(bi->loader_name));
+            tag_str(bi->loader_name, sizeof(bi->loader_name), body + 8, t->size - 8);
             break;
         case 3: { /* module */
             char str[BOOT_MODSTR_MAX];
@@ -392,8 +421,6 @@ static const char *parse_v2(uint64_t info_phys, phys_reader_fn rd, struct boot_i
             memcpy(&base, mmap6 + off, 8);
             memcpy(&len, mmap6 + off + 8, 8);
             memcpy(&type, mmap6 + off + 16, 4);
-            if (base + len < base)
-                len = ~0ull - base;      /* clamp a wrapping entry */
             add_range(bi, base, len, type);
         }
     }
@@ -404,6 +431,7 @@ const char *mbinfo_parse(uint32_t magic, uint64_t info_phys, phys_reader_fn rd, 
 {
     const char *err;
     memset(bi, 0, sizeof(*bi));
+    mmap_full_warned = false;
     bi->info_phys = info_phys;
     if (magic == MB1_BOOT_MAGIC)
         err = parse_v1(info_phys, rd, bi);

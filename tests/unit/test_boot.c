@@ -441,6 +441,54 @@ static void test_v2_malformed(void **state)
     assert_non_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
 }
 
+/* Found by the mbinfo fuzzer: a v1 mmap entry size of 0xfffffffc must not
+ * wrap the step to 0 (an endless loop); a v2 string tag without a NUL must
+ * not be read past; a range wrapping past 2^64 is clamped; an overlap that
+ * trims a range re-sorts the map, and RAM above a reserved range inside it
+ * is kept. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    unsigned i;
+    build_v1(0x40);
+    put32(0x4000, 0xfffffffc);
+    capture_start();
+    assert_null(mbinfo_parse(MB1_BOOT_MAGIC, 0x1000, reader, &bi));       /* steps past the map: done */
+    assert_int_equal(bi.nmmap, 1);
+    /* v2: the command line tag is the info's last bytes, no NUL, no end tag */
+    memset(phys, 0, sizeof(phys));
+    memset(phys + sizeof(phys) - 16, 'x', 16);
+    put32(sizeof(phys) - 24, 16 + 8 + 0);          /* total_size: header + one tag of 16 */
+    put32(sizeof(phys) - 16, 1);
+    put32(sizeof(phys) - 12, 16);
+    memcpy(phys + sizeof(phys) - 8, "abcdefgh", 8);
+    assert_non_null(strstr(mbinfo_parse(MB2_BOOT_MAGIC, sizeof(phys) - 24, reader, &bi), "no memory map"));
+    assert_string_equal(bi.cmdline, "abcdefgh");           /* 8 bytes, nothing read beyond the tag */
+    /* wrapping and nested ranges (v1) */
+    build_v1(0x40);
+    {
+        static const uint64_t e[4][3] = { { 0x100000, 0x1000000, 1 }, { 0x200000, 0x100000, 2 },
+                                          { 0xfffffffffff00000ull, 0x200000, 2 }, { 0, 0x9fc00, 1 } };
+        for (i = 0; i < 4; i++) {
+            put32(0x4000 + i * 24, 20);
+            put64(0x4004 + i * 24, e[i][0]);
+            put64(0x400c + i * 24, e[i][1]);
+            put32(0x4014 + i * 24, (uint32_t)e[i][2]);
+        }
+    }
+    assert_null(mbinfo_parse(MB1_BOOT_MAGIC, 0x1000, reader, &bi));
+    assert_int_equal(bi.nmmap, 5);
+    for (i = 1; i < bi.nmmap; i++)
+        assert_true(bi.mmap[i - 1].base + bi.mmap[i - 1].len <= bi.mmap[i].base);
+    assert_int_equal(bi.mmap[1].base, 0x100000);
+    assert_int_equal(bi.mmap[1].len, 0x100000);
+    assert_int_equal(bi.mmap[2].type, MEM_RESERVED);
+    assert_int_equal(bi.mmap[3].base, 0x300000);                          /* RAM above the hole kept */
+    assert_int_equal(bi.mmap[3].len, 0xe00000);
+    assert_int_equal(bi.mmap[4].base + bi.mmap[4].len, ~0ull);            /* clamped */
+}
+
 /* Placement: a QEMU-like map, 256 MiB. */
 static void qemu_map(struct boot_info *bi)
 {
@@ -537,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_v2_full),          cmocka_unit_test(test_v2_malformed),
         cmocka_unit_test(test_v2_acpi_new_before_old), cmocka_unit_test(test_v2_acpi_malformed),
         cmocka_unit_test(test_v2_efi_mmap),      cmocka_unit_test(test_v2_efi_malformed),
+        cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_place_top_of_ram), cmocka_unit_test(test_place_avoids_modules),
         cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_avoids_efi_boot_services), cmocka_unit_test(test_place_ignores_ram_above_4g),
     };
