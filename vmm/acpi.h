@@ -27,6 +27,9 @@ uint64_t acpi_find_rsdp(void);
 /* The VendorTable of the EFI configuration table entry with `guid` in the
  * 64-bit EFI system table at systab, or 0. */
 uint64_t efi_config_table(uint64_t systab, const uint8_t guid[16]);
+/* The first table with signature `sig` the RSDT/XSDT lists (checksum
+ * verified), its length in *len; NULL if none. */
+const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len);
 /* The FADT's PM1a control block I/O port; false if none (or in MMIO). */
 bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port);
 

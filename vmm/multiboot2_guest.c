@@ -31,9 +31,24 @@ const uint8_t *multiboot2_find_header(const uint8_t *img, uint64_t size, uint64_
     return NULL;
 }
 
-/* The info tags keel can provide (information request tag, section 3.1.4). */
-static bool can_provide(const struct boot_info *bi, uint32_t type)
+/* The RSDP the guest gets by value: the one it is pointed at (keel's copy
+ * of the root tables, vm.c), else the boot loader's copy. */
+static const uint8_t *guest_rsdp(const struct loader_ctx *c, unsigned *len)
 {
+    if (c->g->rsdp_len >= 20) {
+        *len = c->g->rsdp_len;
+        return c->g->rsdp;
+    }
+    *len = c->bi->rsdp_len;
+    return c->bi->rsdp;
+}
+
+/* The info tags keel can provide (information request tag, section 3.1.4). */
+static bool can_provide(const struct loader_ctx *c, uint32_t type)
+{
+    const struct boot_info *bi = c->bi;
+    unsigned rlen;
+    guest_rsdp(c, &rlen);
     switch (type) {
     case MB2_TAG_CMDLINE:
     case MB2_TAG_LOADER_NAME:
@@ -42,9 +57,9 @@ static bool can_provide(const struct boot_info *bi, uint32_t type)
     case MB2_TAG_MMAP:
         return true;
     case MB2_TAG_ACPI_OLD:
-        return bi->rsdp_len >= 20;
+        return rlen >= 20;
     case MB2_TAG_ACPI_NEW:
-        return bi->rsdp_len >= 36;
+        return rlen >= 36;
     case MB2_TAG_EFI64:
         return bi->efi_systab && bi->efi_systab64;
     case MB2_TAG_EFI_MMAP:
@@ -61,7 +76,7 @@ struct mb2_header_info {
 
 /* Walk the header's tags. Every tag must lie inside header_length; a tag
  * keel cannot honour is an error unless it is marked optional (flags bit 0). */
-static bool parse_header(const struct boot_info *bi, const uint8_t *hdr, uint32_t hlen,
+static bool parse_header(const struct loader_ctx *c, const uint8_t *hdr, uint32_t hlen,
                          struct mb2_header_info *h)
 {
     uint32_t off = 16;
@@ -80,7 +95,7 @@ static bool parse_header(const struct boot_info *bi, const uint8_t *hdr, uint32_
         case MB2_HDR_TAG_INFO_REQ:
             for (i = 8; i + 4 <= size; i += 4) {
                 uint32_t want = rd32(hdr + off + i);
-                if (!can_provide(bi, want) && !optional) {
+                if (!can_provide(c, want) && !optional) {
                     klog("multiboot2 guest: the kernel requires boot information tag %u, which keel cannot give", want);
                     return false;
                 }
@@ -155,8 +170,12 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
 {
     const struct boot_info *bi = c->bi;
     unsigned nmods = c->nmods, i, nmmap = 0;
-    bool efi = can_provide(bi, MB2_TAG_EFI_MMAP);
-    uint64_t size, base, efi_max = efi ? efi_map_carved_max(bi->efi_mmap_len, bi->efi_desc_size) : 0;
+    bool efi = can_provide(c, MB2_TAG_EFI_MMAP);
+    unsigned rlen;
+    const uint8_t *rsdp = guest_rsdp(c, &rlen);
+    struct efi_carve cv[LD_MAX_MAP];
+    unsigned ncv = efi ? efi_carves_from_map(c, cv, LD_MAX_MAP) : 0;
+    uint64_t size, base, efi_max = efi ? efi_map_carved_max(bi->efi_mmap_len, bi->efi_desc_size, ncv) : 0;
     size_t n;
     uint32_t lower, upper;
     uint8_t *p, *q;
@@ -168,9 +187,9 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
            tag_len(sizeof(MB2_LOADER_NAME)) + tag_len(8) + tag_len(8 + (uint64_t)nmmap * 24) + 8;
     for (i = 1; i < nmods; i++)
         size += tag_len(8 + strnlen(bi->mods[i].cmdline, BOOT_MODSTR_MAX - 1) + 1);
-    if (bi->rsdp_len >= 20)
+    if (rlen >= 20)
         size += tag_len(20);
-    if (bi->rsdp_len >= 36)
+    if (rlen >= 36)
         size += tag_len(36);
     if (efi)
         size += tag_len(8) + tag_len(8 + efi_max);
@@ -225,12 +244,12 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
         }
         q += tag_len(8 + (uint64_t)nmmap * 24);
     }
-    if (bi->rsdp_len >= 20) {             /* ACPI old: the RSDP v1 part (section 3.6.12) */
-        memcpy(tag_put(q, MB2_TAG_ACPI_OLD, 20), bi->rsdp, 20);
+    if (rlen >= 20) {                     /* ACPI old: the RSDP v1 part (section 3.6.12) */
+        memcpy(tag_put(q, MB2_TAG_ACPI_OLD, 20), rsdp, 20);
         q += tag_len(20);
     }
-    if (bi->rsdp_len >= 36) {             /* ACPI new: the whole RSDP v2 (section 3.6.13) */
-        memcpy(tag_put(q, MB2_TAG_ACPI_NEW, 36), bi->rsdp, 36);
+    if (rlen >= 36) {                     /* ACPI new: the whole RSDP v2 (section 3.6.13) */
+        memcpy(tag_put(q, MB2_TAG_ACPI_NEW, 36), rsdp, 36);
         q += tag_len(36);
     }
     if (efi) {
@@ -239,8 +258,7 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
         wr64(b, bi->efi_systab);
         q += tag_len(8);
         b = q + 8;
-        got = efi_map_carve(bi->efi_mmap, bi->efi_mmap_len, bi->efi_desc_size, c->g->keel_base, c->g->keel_end,
-                            b + 8, efi_max);
+        got = efi_map_carve_ranges(bi->efi_mmap, bi->efi_mmap_len, bi->efi_desc_size, cv, ncv, b + 8, efi_max);
         if (!got) {
             klog("multiboot2 guest: the EFI memory map could not be rebuilt");
             return false;
@@ -288,7 +306,7 @@ bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
              (unsigned long long)(size - hoff));
         return false;
     }
-    if (!parse_header(c->bi, hdr, hlen, &h))
+    if (!parse_header(c, hdr, hlen, &h))
         return false;
     if (h.have_addr) {
         if (!h.have_entry) {
@@ -315,10 +333,14 @@ bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     entry->rax = MB2_BOOT_MAGIC;
     entry->rbx = info;
     entry->kind = "multiboot2";
-    klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
-         "ACPI tags %s, EFI tags %s, cmdline \"%s\"", kind, (unsigned long long)kbase, (unsigned long long)kend,
-         (unsigned long long)e, (unsigned long long)info, c->nmods - 1,
-         c->bi->rsdp_len >= 36 ? "old+new" : c->bi->rsdp_len ? "old" : "none",
-         can_provide(c->bi, MB2_TAG_EFI_MMAP) ? "yes" : "no", c->bi->mods[0].cmdline);
+    {
+        unsigned rlen;
+        guest_rsdp(c, &rlen);
+        klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
+             "ACPI tags %s, EFI tags %s, cmdline \"%s\"", kind, (unsigned long long)kbase,
+             (unsigned long long)kend, (unsigned long long)e, (unsigned long long)info, c->nmods - 1,
+             rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
+             c->bi->mods[0].cmdline);
+    }
     return true;
 }

@@ -2,6 +2,7 @@
 #include "vmm/msr.h"
 #include "arch/x86/exceptions.h"
 #include "lib/log.h"
+#include "vmm/vm.h"
 
 void stats_print(struct vcpu *v)
 {
@@ -18,4 +19,5 @@ void stats_print(struct vcpu *v)
         if (v->stats.injected[k])
             klog("  injected %-22s %lu", exception_name(k), v->stats.injected[k]);
     msr_print_stats(v);
+    vm_end_checks();
 }

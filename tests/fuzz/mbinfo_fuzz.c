@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)mbinfo_validate(&bi);
         (void)place_keel(&bi, 16u << 20, 0x100000, 0x200000, &pl);
         if (bi.efi_mmap_len) {
-            size_t max = efi_map_carved_max(bi.efi_mmap_len, bi.efi_desc_size);
+            size_t max = efi_map_carved_max(bi.efi_mmap_len, bi.efi_desc_size, 1);
             size_t n = efi_map_carve(bi.efi_mmap, bi.efi_mmap_len, bi.efi_desc_size, 0x1000000, 0x2000000,
                                      carved, max);
             if (n > max || n % bi.efi_desc_size)

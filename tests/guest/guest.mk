@@ -21,6 +21,7 @@ GUEST_LIB_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRC
 # Each kernel: its sources besides the library (lib/mb2.S: the Multiboot2 header).
 GUEST_MB2        := $(GUEST_DIR)/lib/mb2.S
 GUEST_suite_SRCS := $(GUEST_MB2) $(GUEST_DIR)/suite.c $(GUEST_DIR)/msr_tests.c $(GUEST_DIR)/profile_tests.c \
+                    $(GUEST_DIR)/hw_tests.c $(GUEST_DIR)/arch_tests.c $(GUEST_DIR)/dma_tests.c \
                     $(GUEST_DIR)/bootinfo_tests.c
 GUEST_suite-mb1_SRCS := $(filter-out $(GUEST_MB2),$(GUEST_suite_SRCS))
 GUEST_demo_SRCS  := $(GUEST_MB2) $(GUEST_DIR)/demo.c

@@ -84,7 +84,34 @@ static void test_carve_errors(void **state)
     assert_int_equal(efi_map_carve(in, DS, 32, 0x200000, 0x300000, out, sizeof(out)), 0);
     assert_int_equal(efi_map_carve(in, DS, DS, 0, 0, out, DS), DS);
     assert_memory_equal(out, in, DS);
-    assert_int_equal(efi_map_carved_max(10 * DS, DS), 12 * DS);
+    assert_int_equal(efi_map_carved_max(10 * DS, DS, 1), 12 * DS);
+}
+
+/* Several ranges (keel's region reserved, the ACPI copy above it ACPI
+ * reclaim) in one RAM descriptor; a runtime descriptor under a carve range
+ * is never split. */
+static void test_carve_ranges(void **state)
+{
+    (void)state;
+    uint8_t in[2 * DS], out[6 * DS];
+    const struct efi_carve cv[3] = { { 0x1000000, 0x1400000, EFI_RESERVED },
+                                     { 0x1400000, 0x1500000, EFI_ACPI_RECLAIM },
+                                     { 0x4000000, 0x4010000, EFI_RESERVED } };
+    uint32_t t;
+    uint64_t s, p, a;
+    desc(in, 0, EFI_CONVENTIONAL, 0x800000, 0x3800, 0xf);
+    desc(in, 1, EFI_RT_CODE, 0x4000000, 0x10, 0xf | EFI_MEMORY_RUNTIME);
+    assert_int_equal(efi_map_carve_ranges(in, sizeof(in), DS, cv, 3, out, sizeof(out)), 5 * DS);
+    get(out, 0, &t, &s, &p, &a);
+    assert_int_equal(t, EFI_CONVENTIONAL); assert_int_equal(s, 0x800000); assert_int_equal(p, 0x800);
+    get(out, 1, &t, &s, &p, &a);
+    assert_int_equal(t, EFI_RESERVED); assert_int_equal(s, 0x1000000); assert_int_equal(p, 0x400);
+    get(out, 2, &t, &s, &p, &a);
+    assert_int_equal(t, EFI_ACPI_RECLAIM); assert_int_equal(s, 0x1400000); assert_int_equal(p, 0x100);
+    get(out, 3, &t, &s, &p, &a);
+    assert_int_equal(t, EFI_CONVENTIONAL); assert_int_equal(s, 0x1500000); assert_int_equal(p, 0x2b00);
+    assert_memory_equal(out + 4 * DS, in + DS, DS);
+    assert_int_equal(efi_map_carved_max(sizeof(in), DS, 3), 8 * DS);
 }
 
 int main(void)
@@ -93,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_carve_middle),
         cmocka_unit_test(test_carve_span),
         cmocka_unit_test(test_carve_errors),
+        cmocka_unit_test(test_carve_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

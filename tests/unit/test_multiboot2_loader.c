@@ -205,6 +205,28 @@ static void test_mb2_efi(void **state)
     assert_true(log_has("ACPI tags old+new, EFI tags yes"));
 }
 
+/* The RSDP the guest is pointed at (keel's ACPI copy) wins over the boot
+ * loader's copy in the ACPI tags. */
+static void test_mb2_acpi_copy_rsdp(void **state)
+{
+    size_t n;
+    uint64_t t;
+    (void)state;
+    n = elf32(4 * MIB);
+    hdr_begin();
+    hdr_end();
+    add_module(2 * MIB, img, n, "k.elf");
+    rsdp_v2();
+    memcpy(gl.rsdp, bi.rsdp, 36);
+    gl.rsdp[9] = 'K';                                /* OEM ID: keel's copy */
+    gl.rsdp_len = 36;
+    assert_true(guest_load(&bi, &gl, &ge));
+    t = info_tag(ge.rbx, 15, 0);
+    assert_int_equal(fake_mem[t + 8 + 9], 'K');
+    t = info_tag(ge.rbx, 14, 0);
+    assert_int_equal(fake_mem[t + 8 + 9], 'K');
+}
+
 /* Boot-services memory: the kernel may be linked into it, but the modules
  * and the info keel places go elsewhere when they can. */
 static void test_mb2_efi_avoids_boot_services(void **state)
@@ -362,6 +384,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mb2_elf_bios, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_efi, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_mb2_acpi_copy_rsdp, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_efi_avoids_boot_services, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_address_tag, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_mb2_bad_headers, env_setup, env_teardown),

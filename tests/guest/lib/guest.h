@@ -26,7 +26,12 @@ extern volatile uint32_t guest_fixup_eip;   /* 0 = no probe armed */
 extern volatile uint32_t guest_fault_vec;   /* vector of the last fixed-up fault */
 extern volatile uint32_t guest_fault_err;   /* its error code (0 if none) */
 extern volatile uint32_t guest_fault_count; /* faults fixed up so far */
+extern volatile uint32_t guest_fault_eip;   /* EIP the CPU reported for it (fixups clear EFLAGS.TF) */
 const char *vector_name(uint32_t vec);      /* "#GP", "#UD", ... */
+
+/* Install an interrupt gate for vector vec >= 32 (NULL: not present). The
+ * handler is an assembly stub ending in IRET. */
+void idt_set_gate(uint8_t vec, void (*handler)(void));
 
 /* Arm a fixup around ONE asm template: "insn" runs with the fixup armed;
  * whether it faults or not, execution continues after it and the macro's
@@ -110,6 +115,7 @@ extern const struct feat F_FPU, F_TSC, F_MSR, F_PAE, F_CX8, F_APIC, F_SEP, F_MTR
 #define HC_MSR_COUNT 2
 #define HC_CPUID_EXITS 3
 #define HC_REGION 4
+#define HC_DMA_CHECK 5     /* EBX = 0 -> EAX = keel's DMA canary page; EBX = it -> EAX = its hash; EBX = DMA faults */
 #define HC_PING_REPLY 0x6b65656cu
 /* Returns the vector raised by the instruction (0 = none); a and b get EAX/EBX. */
 int hypercall(uint32_t fn, uint32_t bx_in, uint32_t *a, uint32_t *b);
