@@ -5,6 +5,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/vm.h"
 #include "vmm/stats.h"
+#include "vmm/trace.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 #include "vmm/npt.h"
@@ -62,6 +63,7 @@ void handle_npf(struct vcpu *v)
     else
         klog("guest %s access to unmapped guest-physical address 0x%lx at RIP 0x%lx; stopping the guest", kind,
              gpa, vcpu_get_state(v, VS_RIP));
-    stats_print(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
+    stats_print(v);
 }

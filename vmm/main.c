@@ -10,7 +10,7 @@
 #include "boot/placement.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "lib/string.h"
 #include "vmm/acpi.h"
 #include "vmm/options.h"

@@ -4,7 +4,7 @@
 #include "lib/log.h"
 #include "vmm/vm.h"
 
-void stats_print(struct vcpu *v)
+void stats_print_counts(struct vcpu *v)
 {
     unsigned k;
     klog("exit statistics: %lu exits", v->stats.total);
@@ -19,5 +19,10 @@ void stats_print(struct vcpu *v)
         if (v->stats.injected[k])
             klog("  injected %-22s %lu", exception_name(k), v->stats.injected[k]);
     msr_print_stats(v);
+}
+
+void stats_print(struct vcpu *v)
+{
+    stats_print_counts(v);
     vm_end_checks();
 }

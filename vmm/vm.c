@@ -12,6 +12,7 @@
 #include "vmm/run.h"
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
+#include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/virt_detect.h"
@@ -258,6 +259,11 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         msr_dump(v);
 
     klog("entering the guest");
+    {   /* last before the first entry: from here on keel's lines share the line */
+        static struct vcpu *const vcpus[] = { &vcpu0 };
+        console_port_start(vcpus, 1, &vm_layout, &host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
+                           opt_flag(&keel_opts, "debugcon"));
+    }
     code = vcpu_run(v);
     keel_exit(code);
 }

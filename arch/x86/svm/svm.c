@@ -100,6 +100,11 @@ static void svm_io_intercept(struct vcpu *v, uint16_t port)
     bitmap_set(svm(v)->iopm, port);
 }
 
+static void svm_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    bitmap_clear(svm(v)->iopm, port);
+}
+
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
     struct svm_vcpu *s = &svm_vcpu0;
@@ -200,6 +205,7 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
+    x->rip = s->vmcb->save.rip;
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
 
@@ -443,4 +449,5 @@ const struct vendor_ops svm_ops = {
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
+    .io_passthrough = svm_io_passthrough,
 };

@@ -287,6 +287,13 @@ static void vmx_io_intercept(struct vcpu *v, uint16_t port)
     map[port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
+static void vmx_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint8_t *map = palloc_ptr(vv->io_bitmap_pa);
+    map[port >> 3] &= (uint8_t)~(1u << (port & 7));
+}
+
 static bool vmx_cpu_init(void)
 {
     struct cpuid_regs r;
@@ -817,6 +824,7 @@ static void vmx_enter(struct vcpu *v)
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
+    x->rip = vmread(VMCS_GUEST_RIP);
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
     x->kind = vmx_exit_kind(reason);
 
@@ -1202,4 +1210,5 @@ const struct vendor_ops vmx_ops = {
     .set_state = vmx_set_state,
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
+    .io_passthrough = vmx_io_passthrough,
 };
