@@ -30,6 +30,7 @@ exit_table() { # column, label, keel-run args...
     say "== instructions per operation: $label"
     say "$(printf '%-22s %s' operation instructions)"
     while read -r _ name val; do
+        val=${val%$'\r'}   # the serial log has CR LF line ends
         say "$(printf '%-22s %s' "$name" "$val")"
         fig[$col:$name]=$val
     done < <(grep -a '^BENCH ' "$log")
@@ -56,7 +57,7 @@ timeout -k 5 600 qemu-system-x86_64 -accel tcg -cpu max -m 256 -machine pc,smm=o
     -kernel build/linux/vmlinuz -initrd build/linux/initrd.gz -append "$append" \
     -serial stdio -display none -monitor none -no-reboot </dev/null 2>/dev/null | tr -d '\r' > "$bare"
 scripts/keel-run --emu qemu --cpu max --icount --timeout 600 build/linux/vmlinuz $append \
-    --module build/linux/initrd.gz > "$keel" 2>&1
+    --module build/linux/initrd.gz 2>&1 | tr -d '\r' > "$keel"
 tb=$(init_time "$bare") tk=$(init_time "$keel")
 say ""
 say "== Linux boot to /init, QEMU TCG -cpu max -icount shift=7 (guest clock = instructions x 128 ns)"
