@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "vmm/cpu_policy.h"
+#include "arch/x86/x86_defs.h"
 
 /* ---- host snapshot ------------------------------------------------------ */
 
@@ -160,7 +161,5 @@ void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host);
 struct vcpu;
 void handle_cpuid(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
-
-#define CR4_PKE_BIT (1ull << 22)
 
 #endif

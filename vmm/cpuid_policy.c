@@ -7,14 +7,6 @@
 #include "lib/string.h"
 #include "lib/format.h"
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_AVX512 (7ull << 5)     /* opmask, ZMM_Hi256, Hi16_ZMM */
-#define XCR0_PKRU (1ull << 9)
-#define XCR0_AMX (3ull << 17)       /* XTILECFG, XTILEDATA */
-#define XSS_CET_U (1ull << 11)
-#define XSS_CET_S (1ull << 12)
 #define XSAVE_LEGACY_SIZE 576u      /* 512-byte legacy area + 64-byte header */
 
 /* Leaf 0x80000001 EDX bits that mirror leaf 1 EDX on AMD (APM Vol. 3,
@@ -91,7 +83,7 @@ void cpuid_apply_dyn(const struct cpu_policy *p, unsigned k, uint32_t subleaf,
             r->ecx |= 1u << 27;
         break;
     case DYN_LEAF7:
-        if (subleaf == 0 && (d->cr4 & CR4_PKE_BIT) && policy_has(p, FEAT_PKU))
+        if (subleaf == 0 && (d->cr4 & CR4_PKE) && policy_has(p, FEAT_PKU))
             r->ecx |= 1u << 4;
         break;
     case DYN_TOPO:

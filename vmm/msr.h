@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vmm/vcpu.h"
+#include "vmm/cpu_policy.h"
 
 struct vcpu;
 
@@ -240,6 +241,10 @@ unsigned msr_desc_icpt(const struct msr_desc *d);
 struct cpu_policy;
 unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p);
 char msr_desc_host_class(const struct msr_desc *d);
+/* IA32_SPEC_CTRL bits a CPU with these features (vmm/cpu_features.def
+ * indices) implements: for the guest its policy's features, for the host
+ * (msr_config.host_spec_ctrl_supported) the host features the policy saw. */
+uint64_t msr_spec_ctrl_bits(enum cpu_vendor vendor, const uint64_t feat[FEAT_WORDS]);
 /* Whether a guest with these caps/config has the MSR at index. */
 bool msr_exists(const struct vcpu *v, uint32_t index);
 /* What the generated bitmap must say for index (MSR_ACC_* bits = intercept). */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "vmm/msr.h"
-#include "vmm/msr_defs.h"
+#include "arch/x86/x86_defs.h"
 #include "vmm/vcpu.h"
 #include "vmm/cpu_policy.h"
 

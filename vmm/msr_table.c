@@ -172,38 +172,46 @@ static enum msr_verdict rd_feature_control(struct vcpu *v, const struct msr_desc
  * vendor: Intel CPUID.7.0:EDX[26,27,31] and CPUID.7.2:EDX[0..4] (SDM Vol. 4
  * Table 2-2); AMD CPUID 0x80000008:EBX[14,15,24,28] (AMD "Indirect Branch
  * Control Extension", "Speculative Store Bypass Disable", "Predictive Store
- * Forwarding"). */
-static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
+ * Forwarding"). The same decode gives the guest's bits (from its policy)
+ * and the host's (from the host features the policy saw): one place. */
+uint64_t msr_spec_ctrl_bits(enum cpu_vendor vendor, const uint64_t feat[FEAT_WORDS])
 {
+#define FEAT_IN(f) ((feat[(f) / 64] >> ((f) % 64)) & 1)
     uint64_t a = 0;
-    if (p->vendor == VENDOR_AMD) {
-        if (policy_has(p, FEAT_AMD_IBRS))
+    if (vendor == VENDOR_AMD) {
+        if (FEAT_IN(FEAT_AMD_IBRS))
             a |= SPEC_CTRL_IBRS;
-        if (policy_has(p, FEAT_AMD_STIBP))
+        if (FEAT_IN(FEAT_AMD_STIBP))
             a |= SPEC_CTRL_STIBP;
-        if (policy_has(p, FEAT_AMD_SSBD))
+        if (FEAT_IN(FEAT_AMD_SSBD))
             a |= SPEC_CTRL_SSBD;
-        if (policy_has(p, FEAT_AMD_PSFD))
+        if (FEAT_IN(FEAT_AMD_PSFD))
             a |= SPEC_CTRL_PSFD;
         return a;
     }
-    if (policy_has(p, FEAT_SPEC_CTRL))
+    if (FEAT_IN(FEAT_SPEC_CTRL))
         a |= SPEC_CTRL_IBRS;
-    if (policy_has(p, FEAT_STIBP))
+    if (FEAT_IN(FEAT_STIBP))
         a |= SPEC_CTRL_STIBP;
-    if (policy_has(p, FEAT_SSBD))
+    if (FEAT_IN(FEAT_SSBD))
         a |= SPEC_CTRL_SSBD;
-    if (policy_has(p, FEAT_IPRED_CTRL))
+    if (FEAT_IN(FEAT_IPRED_CTRL))
         a |= SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S;
-    if (policy_has(p, FEAT_RRSBA_CTRL))
+    if (FEAT_IN(FEAT_RRSBA_CTRL))
         a |= SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S;
-    if (policy_has(p, FEAT_PSFD))
+    if (FEAT_IN(FEAT_PSFD))
         a |= SPEC_CTRL_PSFD;
-    if (policy_has(p, FEAT_DDPD_U))
+    if (FEAT_IN(FEAT_DDPD_U))
         a |= SPEC_CTRL_DDPD_U;
-    if (policy_has(p, FEAT_BHI_CTRL))
+    if (FEAT_IN(FEAT_BHI_CTRL))
         a |= SPEC_CTRL_BHI_DIS_S;
     return a;
+#undef FEAT_IN
+}
+
+static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
+{
+    return msr_spec_ctrl_bits(p->vendor, p->feat);
 }
 
 static bool spec_ctrl_exists(const struct cpu_policy *p)
@@ -424,18 +432,18 @@ static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, ui
  * CPUID.80000001H:EDX.[20] || CPUID.80000001H:EDX.[29]"; AMD: SYSCALL). */
 static enum msr_verdict wr_efer(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
-    uint64_t allowed = EFER_SCE_BIT | EFER_LMA_BIT, old;
+    uint64_t allowed = EFER_SCE | EFER_LMA, old;
     (void)i;
     if (HAS(v, LM))
-        allowed |= EFER_LME_BIT;
+        allowed |= EFER_LME;
     if (HAS(v, NX))
-        allowed |= EFER_NXE_BIT;
+        allowed |= EFER_NXE;
     if (val & ~allowed)
         return MSR_GP;
     old = vs_get(v, d);
-    if (((val ^ old) & EFER_LME_BIT) && (vcpu_get_state(v, VS_CR0) & CR0_PG_BIT))
+    if (((val ^ old) & EFER_LME) && (vcpu_get_state(v, VS_CR0) & CR0_PG))
         return MSR_GP;
-    val = (val & ~EFER_LMA_BIT) | (old & EFER_LMA_BIT);
+    val = (val & ~EFER_LMA) | (old & EFER_LMA);
     return vs_commit(v, d, val);
 }
 

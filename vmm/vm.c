@@ -82,39 +82,6 @@ static void build_layout(const struct boot_info *bi, const struct placement *pl,
     }
 }
 
-/* IA32_SPEC_CTRL bits the host implements, from its CPUID (Intel SDM
- * Vol 4 table 2-2 / "Speculative Execution Side Channel Mitigations";
- * AMD 0x80000008 EBX). */
-static uint64_t host_spec_ctrl_bits(void)
-{
-    struct cpuid_regs r7, r72, e8;
-    uint64_t b = 0;
-    cpuid_count(0, 0, &r7);
-    if (r7.eax >= 7) {
-        cpuid_count(7, 0, &r7);
-        cpuid_count(7, 2, &r72);
-        if (r7.edx & (1u << 26)) b |= 1ull << 0;     /* IBRS */
-        if (r7.edx & (1u << 27)) b |= 1ull << 1;     /* STIBP */
-        if (r7.edx & (1u << 31)) b |= 1ull << 2;     /* SSBD */
-        {   /* subleaf 2 reads as zeros where it does not exist */
-            if (r72.edx & (1u << 0)) b |= 1ull << 7;                 /* PSFD */
-            if (r72.edx & (1u << 1)) b |= (1ull << 3) | (1ull << 4); /* IPRED_DIS_U/S */
-            if (r72.edx & (1u << 2)) b |= (1ull << 5) | (1ull << 6); /* RRSBA_DIS_U/S */
-            if (r72.edx & (1u << 3)) b |= 1ull << 8;                 /* DDPD_U */
-            if (r72.edx & (1u << 4)) b |= 1ull << 10;                /* BHI_DIS_S */
-        }
-    }
-    cpuid_count(0x80000000, 0, &e8);
-    if (e8.eax >= 0x80000008) {
-        cpuid_count(0x80000008, 0, &e8);
-        if (e8.ebx & (1u << 14)) b |= 1ull << 0;
-        if (e8.ebx & (1u << 15)) b |= 1ull << 1;
-        if (e8.ebx & (1u << 24)) b |= 1ull << 2;
-        if (e8.ebx & (1u << 28)) b |= 1ull << 7;
-    }
-    return b;
-}
-
 static void setup_msr_config(void)
 {
     char err[160];
@@ -128,11 +95,12 @@ static void setup_msr_config(void)
         msr_cfg.unknown = MSR_UNKNOWN_GP;
     msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
     msr_cfg.host_spec_ctrl = msr_cfg.host_has_spec_ctrl ? v : 0;
-    msr_cfg.host_spec_ctrl_supported = msr_cfg.host_has_spec_ctrl ? host_spec_ctrl_bits() : 0;
+    msr_cfg.host_spec_ctrl_supported = msr_cfg.host_has_spec_ctrl
+                                     ? msr_spec_ctrl_bits(guest_policy.vendor, guest_policy.host_feat) : 0;
     msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
     msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
     msr_cfg.host_tsc_aux = msr_cfg.host_has_tsc_aux ? v : 0;
-    msr_cfg.apic_base = rdmsr_safe(MSR_IA32_APIC_BASE, &v) ? v : 0xfee00900;
+    msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */

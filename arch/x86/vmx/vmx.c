@@ -20,10 +20,6 @@
 #include "vmm/vendor.h"
 #include "vmm/vm.h"
 
-#define FC_LOCK (1ull << 0)
-#define FC_VMX_OUTSIDE_SMX (1ull << 2)
-#define CR4_PCIDE (1ull << 17)
-#define RFLAGS_CF (1ull << 0)
 #define VPID_GUEST 1
 #define HOST_FRAME_TOP 62   /* [62] regs pointer, [63] caller's RSP; below: exit-stub stack */
 
@@ -189,7 +185,7 @@ static struct vmx_vcpu *vvcpu(struct vcpu *v)
 
 static void read_mtrrs(void)
 {
-    uint64_t cap = rdmsr(MSR_IA32_MTRRCAP), fixed[11];
+    uint64_t cap = rdmsr(MSR_MTRRCAP), fixed[11];
     unsigned i;
     struct cpuid_regs r;
     cpuid_count(1, 0, &r);
@@ -197,22 +193,22 @@ static void read_mtrrs(void)
         vmx.mtrr.def_type = (1ull << 11) | MT_WB;
         return;
     }
-    vmx.mtrr.def_type = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
+    vmx.mtrr.def_type = rdmsr(MSR_MTRR_DEF_TYPE);
     vmx.mtrr.fixed_supported = (cap >> 8) & 1;
     if (vmx.mtrr.fixed_supported) {
-        fixed[0] = rdmsr(MSR_IA32_MTRR_FIX64K_00000);
-        fixed[1] = rdmsr(MSR_IA32_MTRR_FIX16K_80000);
-        fixed[2] = rdmsr(MSR_IA32_MTRR_FIX16K_A0000);
+        fixed[0] = rdmsr(MSR_MTRR_FIX64K_00000);
+        fixed[1] = rdmsr(MSR_MTRR_FIX16K_80000);
+        fixed[2] = rdmsr(MSR_MTRR_FIX16K_A0000);
         for (i = 0; i < 8; i++)
-            fixed[3 + i] = rdmsr(MSR_IA32_MTRR_FIX4K_C0000 + i);
+            fixed[3 + i] = rdmsr(MSR_MTRR_FIX4K_C0000 + i);
         vmx_mtrr_set_fixed(&vmx.mtrr, fixed);
     }
     vmx.mtrr.nvar = cap & 0xff;
     if (vmx.mtrr.nvar > VMX_MTRR_VAR_MAX)
         vmx.mtrr.nvar = VMX_MTRR_VAR_MAX;
     for (i = 0; i < vmx.mtrr.nvar; i++) {
-        vmx.mtrr.var_base[i] = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
-        vmx.mtrr.var_mask[i] = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1);
+        vmx.mtrr.var_base[i] = rdmsr(MSR_MTRR_PHYSBASE0 + 2 * i);
+        vmx.mtrr.var_mask[i] = rdmsr(MSR_MTRR_PHYSBASE0 + 2 * i + 1);
     }
 }
 
@@ -307,38 +303,38 @@ static bool vmx_cpu_init(void)
         return false;
     }
     /* SDM Vol. 3 24.7 "Enabling and Entering VMX Operation". */
-    if (!rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc)) {
+    if (!rdmsr_safe(MSR_FEATURE_CONTROL, &fc)) {
         klog("vmx: IA32_FEATURE_CONTROL (0x3a) is not readable");
         return false;
     }
-    if (!(fc & FC_LOCK)) {
-        fc |= FC_LOCK | FC_VMX_OUTSIDE_SMX;
-        if (!wrmsr_safe(MSR_IA32_FEATURE_CONTROL, fc)) {
+    if (!(fc & FEATURE_CONTROL_LOCKED)) {
+        fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+        if (!wrmsr_safe(MSR_FEATURE_CONTROL, fc)) {
             klog("vmx: cannot lock IA32_FEATURE_CONTROL with VMX enabled");
             return false;
         }
-    } else if (!(fc & FC_VMX_OUTSIDE_SMX)) {
+    } else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
         klog("vmx: disabled by firmware: IA32_FEATURE_CONTROL = 0x%lx is locked with VMX-outside-SMX "
              "(bit 2) clear; enable VT-x in the firmware setup",
              fc);
         return false;
     }
 
-    vmx.basic = rdmsr(MSR_IA32_VMX_BASIC);
-    vmx.misc = rdmsr(MSR_IA32_VMX_MISC);
-    vmx.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
-    vmx.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-    vmx.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
-    vmx.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    vmx.basic = rdmsr(MSR_VMX_BASIC);
+    vmx.misc = rdmsr(MSR_VMX_MISC);
+    vmx.cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+    vmx.cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+    vmx.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+    vmx.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
     true_ctls = vmx.basic & VMX_BASIC_TRUE_CTLS;
-    vmx.cap[VMX_CTL_PIN] = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
-    vmx.cap[VMX_CTL_PROC] = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
-    vmx.cap[VMX_CTL_EXIT] = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
-    vmx.cap[VMX_CTL_ENTRY] = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
+    vmx.cap[VMX_CTL_PIN] = rdmsr(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS);
+    vmx.cap[VMX_CTL_PROC] = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS);
+    vmx.cap[VMX_CTL_EXIT] = rdmsr(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS);
+    vmx.cap[VMX_CTL_ENTRY] = rdmsr(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS);
     if (vmx.cap[VMX_CTL_PROC] >> 63)
-        vmx.cap[VMX_CTL_PROC2] = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+        vmx.cap[VMX_CTL_PROC2] = rdmsr(MSR_VMX_PROCBASED_CTLS2);
     if (vmx.cap[VMX_CTL_PROC2] >> 32 & (PROC2_EPT | PROC2_VPID))
-        vmx.ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+        vmx.ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
     klog("vmx: caps basic=%lx pin=%lx proc=%lx proc2=%lx exit=%lx entry=%lx", vmx.basic, vmx.cap[VMX_CTL_PIN],
          vmx.cap[VMX_CTL_PROC], vmx.cap[VMX_CTL_PROC2], vmx.cap[VMX_CTL_EXIT], vmx.cap[VMX_CTL_ENTRY]);
     klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
@@ -432,7 +428,7 @@ static bool vmx_cpu_init(void)
     vmx.host_cr3 = read_cr3();
     vmx.host_cr4 = read_cr4();
     vmx.host_efer = rdmsr(MSR_EFER);
-    vmx.host_pat = rdmsr(MSR_IA32_PAT);
+    vmx.host_pat = rdmsr(MSR_PAT);
     /* Bits keel owns: CR0 bits VMX needs set (NE; PE/PG are the guest's
      * under unrestricted guest), CR4 bits VMX needs (VMXE). Guests read the
      * shadow; a write that changes an owned bit exits (EXIT_CR_ACCESS). */
@@ -972,7 +968,7 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_CR4: return visible_cr(vmread(VMCS_GUEST_CR4), vmread(VMCS_CR4_SHADOW), vmx.cr4_mask);
     case VS_XCR0: return vv->xcr0;
     case VS_EFER: return (vmx.entry & ENTRY_LOAD_EFER) ? vmread(VMCS_GUEST_EFER) : rdmsr(MSR_EFER);
-    case VS_PAT: return (vmx.entry & ENTRY_LOAD_PAT) ? vmread(VMCS_GUEST_PAT) : rdmsr(MSR_IA32_PAT);
+    case VS_PAT: return (vmx.entry & ENTRY_LOAD_PAT) ? vmread(VMCS_GUEST_PAT) : rdmsr(MSR_PAT);
     case VS_DEBUGCTL: return vmread(VMCS_GUEST_DEBUGCTL);
     case VS_SYSENTER_CS: return vmread(VMCS_GUEST_SYSENTER_CS);
     case VS_SYSENTER_ESP: return vmread(VMCS_GUEST_SYSENTER_ESP);
@@ -1022,7 +1018,7 @@ static void sync_long_mode(void)
  * false = the MOV #GPs (reserved bits in a present PDPTE, or CR3 not in
  * guest RAM). *need = false when the new state is not PAE paging. */
 #define CR0_PDPTE_BITS (CR0_PG | CR0_CD | CR0_NW)
-#define CR4_PDPTE_BITS ((1ull << 4) | CR4_PAE | (1ull << 7) | (1ull << 20))     /* PSE PAE PGE SMEP */
+#define CR4_PDPTE_BITS (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP)
 static bool read_pdptes(uint64_t cr0, uint64_t cr3, uint64_t cr4, bool lma, bool relevant, uint64_t pd[4],
                         bool *need)
 {

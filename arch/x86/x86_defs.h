@@ -1,23 +1,103 @@
-/* MSR indices and bit definitions used by the MSR engine (local to vmm/msr*;
- * names follow the Intel SDM Vol. 4 "Model-Specific Registers" and the AMD
- * APM Vol. 2 Appendix A "MSR Cross-Reference"). */
-#ifndef KEEL_VMM_MSR_DEFS_H
-#define KEEL_VMM_MSR_DEFS_H
+/* x86 architectural constants: control-register, EFER, RFLAGS, DR6 and XCR0
+ * bits, MSR indices and MSR bit fields. Constants only (no code, no includes),
+ * so keel, the hosted unit tests, the fuzzers and tools/ all use this one
+ * definition. Names follow the Intel SDM (Vol. 3A 2.5 "Control Registers",
+ * Vol. 4 "Model-Specific Registers") and the AMD APM Vol. 2 (3.1 "System
+ * Registers", Appendix A "MSR Cross-Reference"); where a vendor's name
+ * differs the comment says so. */
+#ifndef KEEL_ARCH_X86_DEFS_H
+#define KEEL_ARCH_X86_DEFS_H
 
 #define BIT64(n) (1ull << (n))
 
+/* ---- CR0 (SDM 2.5, APM 3.1.1) ------------------------------------------ */
+#define CR0_PE  BIT64(0)
+#define CR0_MP  BIT64(1)
+#define CR0_EM  BIT64(2)
+#define CR0_TS  BIT64(3)
+#define CR0_ET  BIT64(4)
+#define CR0_NE  BIT64(5)
+#define CR0_WP  BIT64(16)
+#define CR0_AM  BIT64(18)
+#define CR0_NW  BIT64(29)
+#define CR0_CD  BIT64(30)
+#define CR0_PG  BIT64(31)
+
+/* ---- CR4 (SDM 2.5, APM 3.1.3) ------------------------------------------ */
+#define CR4_VME        BIT64(0)
+#define CR4_PVI        BIT64(1)
+#define CR4_TSD        BIT64(2)
+#define CR4_DE         BIT64(3)
+#define CR4_PSE        BIT64(4)
+#define CR4_PAE        BIT64(5)
+#define CR4_MCE        BIT64(6)
+#define CR4_PGE        BIT64(7)
+#define CR4_PCE        BIT64(8)
+#define CR4_OSFXSR     BIT64(9)
+#define CR4_OSXMMEXCPT BIT64(10)
+#define CR4_UMIP       BIT64(11)
+#define CR4_LA57       BIT64(12)
+#define CR4_VMXE       BIT64(13)   /* Intel only; reserved on AMD */
+#define CR4_SMXE       BIT64(14)   /* Intel only; reserved on AMD */
+#define CR4_FSGSBASE   BIT64(16)
+#define CR4_PCIDE      BIT64(17)
+#define CR4_OSXSAVE    BIT64(18)
+#define CR4_KL         BIT64(19)
+#define CR4_SMEP       BIT64(20)
+#define CR4_SMAP       BIT64(21)
+#define CR4_PKE        BIT64(22)
+#define CR4_CET        BIT64(23)
+#define CR4_PKS        BIT64(24)
+
+/* ---- EFER (SDM Vol. 4 Table 2-2, APM 3.1.7) ----------------------------- */
+#define EFER_SCE    BIT64(0)
+#define EFER_LME    BIT64(8)
+#define EFER_LMA    BIT64(10)
+#define EFER_NXE    BIT64(11)
+#define EFER_SVME   BIT64(12)      /* AMD */
+#define EFER_LMSLE  BIT64(13)      /* AMD */
+#define EFER_FFXSR  BIT64(14)      /* AMD */
+#define EFER_TCE    BIT64(15)      /* AMD */
+
+/* ---- RFLAGS (SDM Vol. 1 3.4.3, APM 3.1.6) ------------------------------- */
+#define RFLAGS_CF   BIT64(0)
+#define RFLAGS_TF   BIT64(8)
+#define RFLAGS_IF   BIT64(9)
+#define RFLAGS_VM   BIT64(17)
+/* Bits 1 (always 1), 3, 5, 15 and 63:22 are reserved. */
+#define RFLAGS_RESERVED (0xffffffffffc00000ull | BIT64(15) | BIT64(5) | BIT64(3))
+
+/* ---- DR6 (SDM Vol. 3B 18.2.3) ------------------------------------------ */
+#define DR6_B0_B3   0xfull
+#define DR6_BS      BIT64(14)
+
+/* ---- XCR0 / IA32_XSS state components (SDM Vol. 1 13.1) ----------------- */
+#define XCR0_X87    BIT64(0)
+#define XCR0_SSE    BIT64(1)
+#define XCR0_AVX    BIT64(2)
+#define XCR0_BNDREGS BIT64(3)
+#define XCR0_BNDCSR BIT64(4)
+#define XCR0_AVX512 (7ull << 5)     /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XCR0_PKRU   BIT64(9)
+#define XCR0_AMX    (3ull << 17)    /* XTILECFG, XTILEDATA */
+#define XSS_CET_U   BIT64(11)
+#define XSS_CET_S   BIT64(12)
+
+/* ---- MSR indices -------------------------------------------------------- */
 #define MSR_TSC                 0x00000010u
 #define MSR_APIC_BASE           0x0000001bu
 #define MSR_FEATURE_CONTROL     0x0000003au
 #define MSR_TSC_ADJUST          0x0000003bu
 #define MSR_SPEC_CTRL           0x00000048u
 #define MSR_PRED_CMD            0x00000049u
+#define MSR_IA32_PMC0           0x000000c1u
 #define MSR_MTRRCAP             0x000000feu
 #define MSR_ARCH_CAPABILITIES   0x0000010au
 #define MSR_FLUSH_CMD           0x0000010bu
 #define MSR_SYSENTER_CS         0x00000174u
 #define MSR_SYSENTER_ESP        0x00000175u
 #define MSR_SYSENTER_EIP        0x00000176u
+#define MSR_IA32_PERFEVTSEL0    0x00000186u
 #define MSR_MISC_ENABLE         0x000001a0u
 #define MSR_DEBUGCTL            0x000001d9u
 #define MSR_MTRR_PHYSBASE0      0x00000200u     /* ..0x20f: base/mask pairs */
@@ -27,8 +107,29 @@
 #define MSR_MTRR_FIX4K_C0000    0x00000268u     /* ..0x26f */
 #define MSR_PAT                 0x00000277u
 #define MSR_MTRR_DEF_TYPE       0x000002ffu
-#define MSR_VMX_BASIC           0x00000480u     /* ..0x491 VMX capability MSRs */
-#define MSR_VMX_LAST            0x00000491u
+#define MSR_IA32_FIXED_CTR0     0x00000309u
+#define MSR_IA32_PERF_CAPABILITIES 0x00000345u
+#define MSR_IA32_FIXED_CTR_CTRL 0x0000038du
+#define MSR_IA32_A_PMC0         0x000004c1u
+/* VMX capability MSRs (SDM Appendix A), 0x480..0x491. */
+#define MSR_VMX_BASIC           0x00000480u
+#define MSR_VMX_PINBASED_CTLS   0x00000481u
+#define MSR_VMX_PROCBASED_CTLS  0x00000482u
+#define MSR_VMX_EXIT_CTLS       0x00000483u
+#define MSR_VMX_ENTRY_CTLS      0x00000484u
+#define MSR_VMX_MISC            0x00000485u
+#define MSR_VMX_CR0_FIXED0      0x00000486u
+#define MSR_VMX_CR0_FIXED1      0x00000487u
+#define MSR_VMX_CR4_FIXED0      0x00000488u
+#define MSR_VMX_CR4_FIXED1      0x00000489u
+#define MSR_VMX_VMCS_ENUM       0x0000048au
+#define MSR_VMX_PROCBASED_CTLS2 0x0000048bu
+#define MSR_VMX_EPT_VPID_CAP    0x0000048cu
+#define MSR_VMX_TRUE_PINBASED_CTLS  0x0000048du
+#define MSR_VMX_TRUE_PROCBASED_CTLS 0x0000048eu
+#define MSR_VMX_TRUE_EXIT_CTLS  0x0000048fu
+#define MSR_VMX_TRUE_ENTRY_CTLS 0x00000490u
+#define MSR_VMX_LAST            0x00000491u     /* IA32_VMX_VMFUNC */
 #define MSR_U_CET               0x000006a0u
 #define MSR_S_CET               0x000006a2u
 #define MSR_PL0_SSP             0x000006a4u
@@ -45,32 +146,24 @@
 #define MSR_VIRTUAL_ENUMERATION 0x50000000u
 #define MSR_VIRTUAL_MITIGATION_ENUM 0x50000001u
 #define MSR_VIRTUAL_MITIGATION_CTRL 0x50000002u
-#ifndef MSR_EFER /* also in arch/x86/cpu.h */
-#define MSR_EFER 0xc0000080
-#endif
+#define MSR_EFER                0xc0000080u
 #define MSR_STAR                0xc0000081u
 #define MSR_LSTAR               0xc0000082u
 #define MSR_CSTAR               0xc0000083u
 #define MSR_SFMASK              0xc0000084u
-#ifndef MSR_FS_BASE /* also in arch/x86/cpu.h */
-#define MSR_FS_BASE 0xc0000100
-#endif
-#ifndef MSR_GS_BASE /* also in arch/x86/cpu.h */
-#define MSR_GS_BASE 0xc0000101
-#endif
-#ifndef MSR_KERNEL_GS_BASE /* also in arch/x86/cpu.h */
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#endif
+#define MSR_FS_BASE             0xc0000100u
+#define MSR_GS_BASE             0xc0000101u
+#define MSR_KERNEL_GS_BASE      0xc0000102u
 #define MSR_TSC_AUX             0xc0000103u
+#define MSR_AMD_PERF_GLOBAL_STATUS 0xc0000300u
+#define MSR_AMD_PERF_EVTSEL0    0xc0010000u
 #define MSR_SYSCFG              0xc0010010u
 #define MSR_HWCR                0xc0010015u
-#ifndef MSR_VM_CR /* also in arch/x86/cpu.h */
-#define MSR_VM_CR 0xc0010114
-#endif
-#ifndef MSR_VM_HSAVE_PA /* also in arch/x86/cpu.h */
-#define MSR_VM_HSAVE_PA 0xc0010117
-#endif
+#define MSR_VM_CR               0xc0010114u
+#define MSR_VM_HSAVE_PA         0xc0010117u
+#define MSR_AMD_PERF_CTL0       0xc0010200u
 
+/* ---- MSR bit fields ----------------------------------------------------- */
 /* IA32_APIC_BASE: SDM Vol. 3A 11.4.4 (Figure 11-5) and 11.12.1 (x2APIC). */
 #define APIC_BASE_BSP           BIT64(8)
 #define APIC_BASE_EXTD          BIT64(10)
@@ -78,6 +171,8 @@
 
 /* IA32_FEATURE_CONTROL: SDM Vol. 3C 24.7 "Enabling and Entering VMX Operation". */
 #define FEATURE_CONTROL_LOCKED  BIT64(0)
+#define FEATURE_CONTROL_VMX_IN_SMX BIT64(1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT64(2)
 
 /* IA32_SPEC_CTRL: SDM Vol. 4 Table 2-2; Intel "Speculative Execution Side
  * Channel Mitigations"; AMD "Indirect Branch Control Extension". */
@@ -131,14 +226,6 @@
 #define MTRR_DEF_TYPE_E         BIT64(11)
 #define MTRR_PHYSMASK_VALID     BIT64(11)
 
-/* EFER: SDM Vol. 4 Table 2-2 / AMD APM Vol. 2 3.1.7. */
-#define EFER_SCE_BIT            BIT64(0)
-#define EFER_LME_BIT            BIT64(8)
-#define EFER_LMA_BIT            BIT64(10)
-#define EFER_NXE_BIT            BIT64(11)
-#define EFER_SVME_BIT           BIT64(12)
-#define CR0_PG_BIT              BIT64(31)
-
 /* CET: SDM Vol. 1 17.3 / Vol. 4 Table 2-2 (IA32_U_CET, IA32_S_CET). */
 #define CET_SH_STK_EN           BIT64(0)
 #define CET_WR_SHSTK_EN         BIT64(1)
@@ -160,16 +247,5 @@
 /* AMD HWCR: APM Vol. 2 Appendix A / BKDG (McStatusWrEn, TscFreqSel). */
 #define HWCR_MCSTATUSWREN       BIT64(18)
 #define HWCR_TSCFREQSEL         BIT64(24)
-
-/* Performance counters (SDM Vol. 4 Table 2-2; AMD APM Vol. 2 13.2, 13.3). */
-#define MSR_IA32_PMC0               0x000000c1u
-#define MSR_IA32_PERFEVTSEL0        0x00000186u
-#define MSR_IA32_FIXED_CTR0         0x00000309u
-#define MSR_IA32_PERF_CAPABILITIES  0x00000345u
-#define MSR_IA32_FIXED_CTR_CTRL     0x0000038du
-#define MSR_IA32_A_PMC0             0x000004c1u
-#define MSR_AMD_PERF_GLOBAL_STATUS  0xc0000300u
-#define MSR_AMD_PERF_EVTSEL0        0xc0010000u
-#define MSR_AMD_PERF_CTL0           0xc0010200u
 
 #endif
