@@ -1,5 +1,6 @@
 /* CPUID and XSETBV exits. Hot path: CPUID is an array lookup plus, for the
  * few leaves with guest-state-dependent bits, one or two state reads. */
+#include <stddef.h>
 #include "vmm/cpuid.h"
 #include "vmm/vcpu.h"
 #include "vmm/arch_hooks.h"
@@ -23,7 +24,8 @@ static __attribute__((noinline)) void cpuid_exit_dyn(struct vcpu *v, unsigned k,
     cpuid_apply_dyn(v->policy, k, sub, &d, r);
 }
 
-void handle_cpuid(struct vcpu *v)
+/* Every leaf but the flat, static basic and extended ones. */
+static __attribute__((noinline)) void cpuid_exit_full(struct vcpu *v)
 {
     struct cpuid_regs r;
     uint32_t sub = (uint32_t)v->regs.rcx;
@@ -35,6 +37,45 @@ void handle_cpuid(struct vcpu *v)
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;
     v->regs.rdx = r.edx;
+    vcpu_advance_rip(v);
+}
+
+_Static_assert(offsetof(struct cpuid_slot, dyn) == offsetof(struct cpuid_slot, kind) + 1 && SLOT_FLAT == 0 &&
+                   DYN_NONE == 0, "handle_cpuid tests kind and dyn together");
+
+/* Hot path: a leaf without subleaves and without guest-state-dependent
+ * bits (most of them) is four loads from the table policy_init built; the
+ * rest take policy_cpuid_lookup + cpuid_apply_dyn. */
+void handle_cpuid(struct vcpu *v)
+{
+    const struct cpu_policy *p = v->policy;
+    uint32_t leaf = (uint32_t)v->regs.rax;
+    const struct cpuid_slot *s;
+    const struct cpuid_regs *r;
+    uint16_t kind_dyn;
+
+    if (leaf <= p->max_basic)
+        s = &p->basic[leaf];
+    else if (leaf - CPUID_EXT_BASE <= p->max_ext - CPUID_EXT_BASE)
+        s = &p->ext[leaf - CPUID_EXT_BASE];
+    else
+        s = NULL;
+    if (!s) {
+        cpuid_exit_full(v);
+        return;
+    }
+    /* kind and dyn are adjacent bytes, SLOT_FLAT and DYN_NONE both 0: one compare. */
+    __builtin_memcpy(&kind_dyn, &s->kind, 2);
+    if (__builtin_expect(kind_dyn != 0, 0)) {
+        cpuid_exit_full(v);
+        return;
+    }
+    r = &p->regs[s->first];
+    /* CPUID writes the 32-bit registers: the upper halves become 0. */
+    v->regs.rax = r->eax;
+    v->regs.rbx = r->ebx;
+    v->regs.rcx = r->ecx;
+    v->regs.rdx = r->edx;
     vcpu_advance_rip(v);
 }
 

@@ -39,12 +39,18 @@ extern const char *const exit_kind_names[EXIT_KIND_COUNT];
 
 enum npf_access { NPF_READ = 1, NPF_WRITE = 2, NPF_EXEC = 4 };
 
+/* Decode fills what the kind needs and no more (the exit path's budget):
+ * kind always; raw_code/raw_info1/raw_info2 for every kind except the hot
+ * instruction exits (CPUID, RDMSR/WRMSR, VMMCALL/VMCALL), which no handler
+ * reports. */
 struct vm_exit {
     enum exit_kind kind;
     uint64_t raw_code;       /* vendor exit code / basic exit reason */
     uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
     uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
-    uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS: vendor computes it) */
+    uint8_t insn_len;        /* vendor-private: how the vendor completes the instruction */
+    bool advance;            /* set by vcpu_advance_rip(): the vendor moves RIP past the
+                              * instruction on its next entry and clears this */
     union {
         struct { uint32_t index; } msr;
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;

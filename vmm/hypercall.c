@@ -4,6 +4,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"
 #include "vmm/vm.h"
+#include "vmm/run.h"
 
 enum {
     HC_PING = 0,            /* -> RAX = 0x6b65656c ("keel") */
@@ -21,7 +22,7 @@ void handle_hypercall(struct vcpu *v)
         r->rax = 0x6b65656c;
         break;
     case HC_EXITS:
-        r->rax = v->stats.total;
+        r->rax = exit_stats_total(v);
         break;
     case HC_MSR_COUNTS:
         msr_get_counts(v, (uint32_t)r->rbx, &r->rax, &r->rbx);

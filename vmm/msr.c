@@ -110,7 +110,9 @@ static inline bool filter_denies(const struct msr_vcpu_state *s, uint8_t f, uint
 
 /* ---- exit path ------------------------------------------------------------ */
 
-enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+/* The exit path's slow halves: indexes outside the three direct ranges,
+ * unknown MSRs, rows the filter touches or the guest lacks. */
+static __attribute__((noinline)) enum msr_verdict read_slow(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
@@ -129,7 +131,7 @@ enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
     return d->read(v, d, index, value);
 }
 
-enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
@@ -146,6 +148,43 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
     return d->write(v, d, index, value);
+}
+
+/* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */
+static inline size_t row_id1_direct(uint32_t index)
+{
+    if (index < MSR_RANGE_SIZE)
+        return row_of[0][index];
+    if (index - 0xc0000000u < MSR_RANGE_SIZE)
+        return row_of[1][index - 0xc0000000u];
+    if (index - 0xc0010000u < MSR_RANGE_SIZE)
+        return row_of[2][index - 0xc0010000u];
+    return 0;
+}
+
+/* Hot path: a direct-range row that exists and that no filter range
+ * touches is a byte load, a flags test, a count and a tail call to the
+ * row's handler; everything else goes to the slow half, which counts. */
+enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t id = row_id1_direct(index);
+    if (__builtin_expect(!id || (s->row_flags[id - 1] & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED)) !=
+                                    MSR_RF_EXISTS, 0))
+        return read_slow(v, index, value);
+    s->reads[--id]++;
+    return msr_table[id].read(v, &msr_table[id], index, value);
+}
+
+enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t id = row_id1_direct(index);
+    if (__builtin_expect(!id || (s->row_flags[id - 1] & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED)) !=
+                                    MSR_RF_EXISTS, 0))
+        return write_slow(v, index, value);
+    s->writes[--id]++;
+    return msr_table[id].write(v, &msr_table[id], index, value);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -331,7 +370,10 @@ static void slow_before_entry(struct vcpu *v)
         load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, aux);
     }
     /* Nothing to switch from now on while the guest runs with keel's
-     * SPEC_CTRL and its TSC_AUX is already live. */
+     * SPEC_CTRL and its TSC_AUX is already live. The fast passes so far
+     * skipped the old skip_entry/skip_exit each: fold them in first. */
+    s->restores_skipped = msr_restores_skipped(s);
+    s->fast_entries = s->fast_exits = 0;
     s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
     s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
     s->fast = (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
@@ -449,5 +491,5 @@ void msr_print_stats(struct vcpu *v)
          (unsigned long long)s->unknown_writes, unknown_str(s->unknown));
     klog("msr:   filter denials %llu", (unsigned long long)s->filter_denials);
     klog("msr:   host-state restores performed %llu skipped %llu", (unsigned long long)s->restores_performed,
-         (unsigned long long)s->restores_skipped);
+         (unsigned long long)msr_restores_skipped(s));
 }

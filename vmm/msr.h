@@ -127,6 +127,7 @@ struct msr_vcpu_state {
      * how many restores each fast entry/exit skips, for the statistics. */
     bool fast;
     uint8_t skip_entry, skip_exit;
+    uint64_t fast_entries, fast_exits;  /* fast passes since skip_* were last set */
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;
@@ -173,12 +174,13 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * MSR when nothing changed. */
 void msr_before_entry_slow(struct vcpu *v);
 void msr_after_exit_slow(struct vcpu *v);
-/* Hot path: a flag test while nothing needs switching (see `fast`). */
+/* Hot path: a flag test and a count while nothing needs switching (see
+ * `fast`); what the fast passes skipped is worked out when it is read. */
 static inline void msr_before_entry(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     if (__builtin_expect(s->fast, 1))
-        s->restores_skipped += s->skip_entry;
+        s->fast_entries++;
     else
         msr_before_entry_slow(v);
 }
@@ -186,9 +188,14 @@ static inline void msr_after_exit(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     if (__builtin_expect(s->fast, 1))
-        s->restores_skipped += s->skip_exit;
+        s->fast_exits++;
     else
         msr_after_exit_slow(v);
+}
+/* Restores skipped so far (the statistic): counted ones plus fast passes. */
+static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
+{
+    return s->restores_skipped + s->fast_entries * s->skip_entry + s->fast_exits * s->skip_exit;
 }
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else

@@ -7,8 +7,10 @@
 
 /* Guest general-purpose registers that the VMRUN/VMLAUNCH assembly saves
  * and restores. Order is ABI with the svm/vmx entry assembly: do not reorder.
- * RAX and RSP: on SVM they live in the VMCB, on VMX RSP lives in the VMCS;
- * vendor code keeps regs.rax/rsp in sync around each exit. */
+ * RAX: on SVM it lives in the VMCB; vendor code keeps regs.rax in sync
+ * around each exit. RSP stays in the VMCB/VMCS (no handler on the hot path
+ * needs it): read and write it with vcpu_get_state/vcpu_set_state(VS_RSP);
+ * regs.rsp is only the initial value handed to vcpu_create. */
 struct guest_regs {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t rsp;
@@ -32,11 +34,17 @@ enum vcpu_state {
     VS_COUNT
 };
 
+/* Exit statistics. Counting is one increment per exit; cycles are sampled
+ * (the first exit and then every STATS_SAMPLE-th exit, whatever its kind,
+ * is timed with two RDTSCs around its handler) so the hot path reads no
+ * TSC: it decrements sample_in and tests for zero. */
+#define STATS_SAMPLE 61         /* prime: no lock-step with periodic guest loops */
 struct exit_stats {
     uint64_t count[EXIT_KIND_COUNT];
-    uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles spent in keel per kind */
-    uint64_t total;
+    uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles in the handlers of the sampled exits */
+    uint64_t sampled[EXIT_KIND_COUNT];  /* exits timed */
     uint64_t injected[32];              /* exceptions injected, by vector */
+    uint32_t sample_in;                 /* exits until the next timed one */
 };
 
 struct cpu_policy;

@@ -12,8 +12,11 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/run.h"
 
-void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+/* svm_entry.S: called from svm_run's inline asm only (see there). */
+void svm_world_switch(void);
+uint64_t svm_host_vmcb_pa;      /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 
 #define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
 #define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
@@ -23,11 +26,13 @@ struct svm_vcpu {
     uint64_t vmcb_pa;
     uint8_t *msrpm;
     uint8_t *iopm;
-    uint64_t pending_reinject;  /* EXITINTINFO of an event cut short by the exit */
+    /* How the exit's instruction is completed (x->insn_len): with NRIPS 0,
+     * meaning "RIP = nRIP"; without, the unprefixed length. */
+    const uint8_t *insn_len;    /* per kind, for the decode's slow path */
+    uint8_t len2, len3;         /* CPUID/RDMSR/WRMSR, VMMCALL: the hot path's */
 };
 
 static struct svm_vcpu svm_vcpu0;
-static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 static bool has_nrips, has_lbrv;
 
 /* Instruction lengths for the exits keel completes, for CPUs without NRIPS
@@ -42,6 +47,7 @@ static const uint8_t insn_len_no_nrips[EXIT_KIND_COUNT] = {
     [EXIT_WBINVD] = 2,      /* 0F 09 */
     [EXIT_HLT] = 1,         /* F4 */
 };
+static const uint8_t insn_len_nrips[EXIT_KIND_COUNT];   /* all 0: use nRIP */
 
 static inline struct svm_vcpu *svm(struct vcpu *v)
 {
@@ -69,8 +75,8 @@ static bool svm_cpu_init(void)
         write_cr4(read_cr4() | CR4_OSXSAVE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave);
-    host_vmcb_pa = host;
-    __asm__ volatile("vmsave %0" ::"a"(host_vmcb_pa) : "memory");
+    svm_host_vmcb_pa = host;
+    __asm__ volatile("vmsave %0" ::"a"(svm_host_vmcb_pa) : "memory");
     return true;
 }
 
@@ -118,6 +124,9 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     s->msrpm = palloc_ptr(msrpm);
     s->iopm = palloc_ptr(iopm);
     v->vendor = s;
+    s->insn_len = has_nrips ? insn_len_nrips : insn_len_no_nrips;
+    s->len2 = s->insn_len[EXIT_CPUID];
+    s->len3 = s->insn_len[EXIT_HYPERCALL];
     c = &vm->control;
     g = &vm->save;
 
@@ -179,7 +188,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     v->regs.rsi = e->rsi;
     v->regs.rdi = e->rdi;
     v->regs.rbp = e->rbp;
-    v->regs.rsp = e->rsp;
 
     if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
@@ -191,7 +199,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     return true;
 }
 
-static void decode(struct vcpu *v, struct svm_vcpu *s)
+/* Every exit but the hot three (svm_run): all of the record. */
+static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcpu *s)
 {
     struct vmcb_control *c = &s->vmcb->control;
     struct vm_exit *x = &v->exit;
@@ -200,8 +209,12 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
-    /* An event whose delivery the exit interrupted is delivered again. */
-    s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
+    /* An event whose delivery the exit interrupted is delivered again on
+     * the next VMRUN, unless a handler injects something else (its
+     * vcpu_inject_exception overwrites EVENTINJ). EXITINTINFO has EVENTINJ's
+     * layout (APM 15.7.2). VMRUN consumes EVENTINJ, so it is clear here. */
+    if (c->exitintinfo & SVM_EVTINJ_VALID)
+        s->vmcb->control.event_inj = c->exitintinfo;
 
     switch (code) {
     case SVM_EXIT_CPUID:
@@ -276,34 +289,82 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         }
         break;
     }
-    x->insn_len = insn_len_no_nrips[x->kind];
+    x->insn_len = s->insn_len[x->kind];
 }
 
-static void svm_enter(struct vcpu *v)
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind, the MSR
+ * index and the completion length; nothing else of the VMCB is read.
+ * EXITINTINFO is not read for them: an instruction intercept is taken while
+ * the instruction executes, never while an event is being delivered, so it
+ * cannot be valid then (APM Vol 2 15.7.2). */
+static inline void decode(struct vcpu *v, struct svm_vcpu *s, uint64_t code)
 {
-    struct svm_vcpu *s = svm(v);
-    struct vmcb *vm = s->vmcb;
+    const struct vmcb_control *c = &s->vmcb->control;
+    struct vm_exit *x = &v->exit;
 
-    if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
-        vm->control.event_inj = s->pending_reinject;
-    vm->save.rax = v->regs.rax;
-    vm->save.rsp = v->regs.rsp;
-    svm_vmrun(&v->regs, s->vmcb_pa, host_vmcb_pa);
-    v->regs.rax = vm->save.rax;
-    v->regs.rsp = vm->save.rsp;
-    vm->control.tlb_control = 0;
-    decode(v, s);
+    if (code == SVM_EXIT_CPUID) {
+        x->kind = EXIT_CPUID;
+        x->insn_len = s->len2;
+    } else if (code == SVM_EXIT_MSR) {
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + (c->exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        x->u.msr.index = (uint32_t)v->regs.rcx;
+        x->insn_len = s->len2;
+    } else if (code == SVM_EXIT_VMMCALL) {
+        x->kind = EXIT_HYPERCALL;
+        x->insn_len = s->len3;
+    } else {
+        decode_slow(v, s);
+    }
 }
+_Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
-static void svm_advance_rip(struct vcpu *v)
+/* The run loop. Per exit: complete the last instruction (RIP = nRIP, or
+ * RIP + length without NRIPS; IOIO's length comes from EXITINFO2 either
+ * way), switch MSRs, world switch, decode,
+ * vcpu_dispatch. The world switch is a CALL from inline asm that names every
+ * register but RBP/RSP as clobbered (svm_entry.S): keel's callee-saved
+ * registers are saved once here, at the start of the run.
+ *
+ * Why keel's VMLOAD stays on every exit, before any handler: after #VMEXIT
+ * the guest's TR, FS/GS, KERNEL_GS_BASE and SYSCALL/SYSENTER MSRs are still
+ * loaded. GIF is 0 (APM 15.17), so INTR, NMI, SMI and INIT are held; but a
+ * #DF raised by a fault in keel itself is not an interrupt GIF holds, and
+ * keel cannot show that every CPU holds #MC with GIF = 0. Either would be
+ * delivered through the guest's TSS, on an IST stack the guest chose.
+ * Skipping VMSAVE + two VMLOADs for the hot exits would save 3 of their
+ * instructions; not worth that risk. */
+static void svm_run(struct vcpu *v)
 {
-    struct svm_vcpu *s = svm(v);
-    /* nRIP is valid for instruction intercepts when NRIPS exists (APM 15.7.1);
-     * IOIO uses EXITINFO2 (decoded into insn_len) either way. */
-    if (has_nrips && v->exit.kind != EXIT_IO)
-        s->vmcb->save.rip = s->vmcb->control.next_rip;
-    else
-        s->vmcb->save.rip += v->exit.insn_len;
+    do {
+        struct svm_vcpu *s = svm(v);
+        struct vmcb *vm = s->vmcb;
+        struct vm_exit *x = &v->exit;
+        uint64_t code;
+
+        if (x->advance) {
+            x->advance = false;
+            vm->save.rip = x->insn_len ? vm->save.rip + x->insn_len : vm->control.next_rip;
+        }
+        msr_before_entry(v);
+        vm->save.rax = v->regs.rax;
+        {
+            register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+            register uint64_t rax __asm__("rax") = s->vmcb_pa;
+            __asm__ volatile("call svm_world_switch"
+                             : "+D"(rdi), "+a"(rax)
+                             :
+                             : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                               "r15", "memory", "cc");
+            v = rdi;
+        }
+        s = svm(v);
+        vm = s->vmcb;
+        code = vm->control.exitcode;
+        v->regs.rax = vm->save.rax;
+        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
+        decode(v, s, code);
+        msr_after_exit(v);
+    } while (vcpu_dispatch(v));
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -318,7 +379,7 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     struct vmcb *vm = svm(v)->vmcb;
     switch (st) {
     case VS_RIP: return vm->save.rip;
-    case VS_RSP: return v->regs.rsp;
+    case VS_RSP: return vm->save.rsp;
     case VS_RFLAGS: return vm->save.rflags;
     case VS_CR0: return vm->save.cr0;
     case VS_CR2: return vm->save.cr2;
@@ -352,7 +413,7 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     struct vmcb *vm = svm(v)->vmcb;
     switch (st) {
     case VS_RIP: vm->save.rip = val; return true;
-    case VS_RSP: v->regs.rsp = val; return true;
+    case VS_RSP: vm->save.rsp = val; return true;
     case VS_RFLAGS: vm->save.rflags = val; return true;
     case VS_CR0: vm->save.cr0 = val; return true;
     case VS_CR2: vm->save.cr2 = val; return true;
@@ -400,9 +461,8 @@ const struct vendor_ops svm_ops = {
     .cpu_init = svm_cpu_init,
     .npt = &svm_npt,
     .vcpu_create = svm_vcpu_create,
-    .enter = svm_enter,
+    .run = svm_run,
     .dump_state = svm_dump_state,
-    .advance_rip = svm_advance_rip,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

@@ -1,25 +1,25 @@
-/* void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa)
+/* svm_world_switch: VMLOAD, VMRUN, VMSAVE, VMLOAD around the guest's GPRs.
+ *
+ * Called by svm_run's loop (svm.c) through an inline-asm CALL that names
+ * every register but RBP/RSP as clobbered, so the compiler saves keel's
+ * callee-saved registers once per run rather than this code once per exit.
+ * In: RDI = struct guest_regs *, RAX = guest VMCB physical address.
+ * Out: RDI = the same struct guest_regs *; every other GPR clobbered.
  *
  * VMRUN switches RAX/RSP/RIP/RFLAGS, segment state and control registers
  * but not the other GPRs, and not FS/GS/TR/LDTR hidden state, KERNEL_GS_BASE,
  * STAR/LSTAR/CSTAR/SFMASK or SYSENTER_* (APM Vol 2 15.5). keel's exception
  * path relies on its own TR (IST stacks for #DF/NMI/#MC), so that state is
  * swapped with VMLOAD/VMSAVE around every VMRUN: guest copy in the guest
- * VMCB, keel's copy in a host VMCB saved once at start-up.
+ * VMCB, keel's copy in the host VMCB (svm_host_vmcb_pa) saved once at start.
+ * Guest RAX is in the VMCB (svm.c copies it); RSP stays there.
  * Offsets into struct guest_regs (vmm/vcpu.h): rax 0, rbx 8, rcx 16, rdx 24,
- * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112, rsp 120. */
+ * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112. */
 .text
-.globl svm_vmrun
-svm_vmrun:
+.globl svm_world_switch
+svm_world_switch:
     pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    pushq %rdi                  /* regs */
-    pushq %rdx                  /* host VMCB */
-    movq %rsi, %rax             /* guest VMCB: VMRUN/VMLOAD/VMSAVE take it in RAX */
+    pushq %rdi                  /* regs, swapped with guest RDI after the exit */
     movq 8(%rdi), %rbx
     movq 16(%rdi), %rcx
     movq 24(%rdi), %rdx
@@ -38,8 +38,7 @@ svm_vmrun:
     vmrun %rax
     vmsave %rax
     /* Guest GPRs are live; host RSP/RAX are back (RAX = guest VMCB pa). */
-    pushq %rdi
-    movq 16(%rsp), %rdi         /* regs */
+    xchgq %rdi, (%rsp)          /* RDI = regs, guest RDI on the stack */
     movq %rbx, 8(%rdi)
     movq %rcx, 16(%rdi)
     movq %rdx, 24(%rdi)
@@ -55,14 +54,8 @@ svm_vmrun:
     movq %r15, 112(%rdi)
     popq %rbx
     movq %rbx, 40(%rdi)
-    popq %rax                   /* host VMCB */
+    movq svm_host_vmcb_pa, %rax
     vmload %rax
-    addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
     popq %rbp
     ret
 .section .note.GNU-stack,"",@progbits

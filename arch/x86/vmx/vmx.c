@@ -18,6 +18,7 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/run.h"
 
 #define FC_LOCK (1ull << 0)
 #define FC_VMX_OUTSIDE_SMX (1ull << 2)
@@ -40,7 +41,6 @@ struct vmx_vcpu {
     uint8_t *msr_bitmap;        /* 4 KiB, physical = identity pointer */
     uint64_t io_bitmap_pa;      /* 8 KiB: bitmap A (ports 0-0x7fff), then B */
     uint64_t eptp;
-    uint64_t vmcs_rsp;          /* guest RSP as last written to / read from the VMCS */
     uint64_t xcr0;              /* guest XCR0 (software copy; left loaded in hardware) */
     uint32_t proc2;
     bool launched;
@@ -58,11 +58,12 @@ static struct {
     uint64_t cr0_mask, cr4_mask;        /* guest/host masks: bits keel owns */
     struct vmx_mtrr mtrr;
     bool cet;                           /* load CET state on entry and exit */
+    bool fix_lma;                       /* no IA32_VMX_MISC "store LMA": keep the control by hand */
     struct vmx_vcpu *current;           /* the VMCS loaded with VMPTRLD */
 } vmx;
 
-/* vmx_entry.S */
-int vmx_run(struct guest_regs *regs, uint64_t launched);
+/* vmx_entry.S: vmx_world_switch is called from vmx_run_loop's inline asm only. */
+void vmx_world_switch(void);
 extern char vmx_exit_point[];
 
 /* ---- VMX instructions ------------------------------------------------------ */
@@ -308,6 +309,7 @@ static bool vmx_cpu_init(void)
         vmx.exit |= EXIT_LOAD_CET_STATE;
         vmx.entry |= ENTRY_LOAD_CET_STATE;
     }
+    vmx.fix_lma = !(vmx.misc & VMX_MISC_STORE_LMA) && (vmx.entry & ENTRY_LOAD_EFER);
     if (!(vmx.ept_vpid & EPT_CAP_WALK4)) {
         klog("vmx: EPT without 4-level page walks (IA32_VMX_EPT_VPID_CAP bit 6 = 0)");
         ok = false;
@@ -414,7 +416,7 @@ static void setup_host_state(void)
     vw(VMCS_HOST_SYSENTER_ESP, 0);
     vw(VMCS_HOST_SYSENTER_EIP, 0);
     vw(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
-    vw(VMCS_HOST_RSP, 0);       /* written by vmx_run before each entry */
+    vw(VMCS_HOST_RSP, 0);       /* written by vmx_world_switch before each entry */
     if (vmx.exit & EXIT_LOAD_EFER)
         vw(VMCS_HOST_EFER, vmx.host_efer);
     if (vmx.exit & EXIT_LOAD_PAT)
@@ -469,7 +471,6 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
     vw(VMCS_GUEST_RFLAGS, 0x2);
     vw(VMCS_GUEST_RIP, e->rip);
     vw(VMCS_GUEST_RSP, e->rsp);
-    vv->vmcs_rsp = e->rsp;
     vw(VMCS_GUEST_PENDING_DBG, 0);
     vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vw(VMCS_GUEST_ACTIVITY, 0);
@@ -497,7 +498,6 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
     v->regs.rsi = e->rsi;
     v->regs.rdi = e->rdi;
     v->regs.rbp = e->rbp;
-    v->regs.rsp = e->rsp;
 }
 
 static uint32_t proc2_for(const struct cpu_policy *p)
@@ -685,34 +685,15 @@ static void reflect_nmi(void)
     keel_nmis_pending--;
 }
 
-static void vmx_enter(struct vcpu *v)
+/* Every exit but the hot four: the whole record. */
+static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reason)
 {
-    struct vmx_vcpu *vv = vvcpu(v);
+    struct vmx_vcpu *vv = v->vendor;
     struct vm_exit *x = &v->exit;
-    uint32_t reason, idt;
-    int r;
-
-    if (v->regs.rsp != vv->vmcs_rsp) {
-        vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
-        vv->vmcs_rsp = v->regs.rsp;
-    }
-    if (__builtin_expect(keel_nmis_pending, 0))
-        reflect_nmi();
-    if (!vv->checked) {
-        /* Once, before the first VMLAUNCH: name what the CPU would reject. */
-        vv->checked = true;
-        report_checks("pre-entry");
-    }
-    r = vmx_run(&v->regs, vv->launched);
-    if (r) {
-        vmfail(v, r, vv->launched);
-        return;
-    }
-    reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-    vv->launched |= !(reason & VMX_EXIT_REASON_ENTRY_FAIL);
-    v->regs.rsp = vv->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+    uint32_t idt;
 
     x->raw_code = reason;
+    vv->launched |= !(reason & VMX_EXIT_REASON_ENTRY_FAIL);
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
@@ -751,14 +732,101 @@ static void vmx_enter(struct vcpu *v)
     default:
         break;
     }
-    /* CPUs that do not store EFER.LMA into the "IA-32e mode guest" control
-     * on exit (IA32_VMX_MISC bit 5 = 0): keep it in step by hand. */
-    if (!(vmx.misc & VMX_MISC_STORE_LMA) && (vmx.entry & ENTRY_LOAD_EFER)) {
-        uint64_t ec = vmread(VMCS_ENTRY_CTLS);
-        bool lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
-        if (!!(ec & ENTRY_IA32E_MODE_GUEST) != lma)
-            vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+/* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind and the
+ * MSR index: one VMREAD. The IDT-vectoring field is not read for them: an
+ * exit caused by executing an instruction does not happen during event
+ * delivery, so it cannot be valid (SDM 27.2.4). A full exit reason equal to
+ * the basic one also means bit 31 (VM-entry failure) is clear. */
+static inline void decode(struct vcpu *v)
+{
+    struct vm_exit *x = &v->exit;
+    uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+
+    if (reason == VMX_EXIT_CPUID) {
+        x->kind = EXIT_CPUID;
+    } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
+        x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
+        x->u.msr.index = (uint32_t)v->regs.rcx;
+    } else if (reason == VMX_EXIT_VMCALL) {
+        x->kind = EXIT_HYPERCALL;
+    } else {
+        decode_slow(v, reason);
+        return;
     }
+    ((struct vmx_vcpu *)v->vendor)->launched = true;
+}
+
+/* vcpu_advance_rip, applied before the entry: RIP += the exit's
+ * instruction length; the instruction completed, so STI / MOV SS blocking
+ * ends with it (SDM 26.3.1.5 wants no stale blocking either). */
+static inline void complete_insn(void)
+{
+    uint64_t intr;
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    if (__builtin_expect(intr & 3, 0))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+}
+
+/* CPUs that do not store EFER.LMA into the "IA-32e mode guest" control
+ * on exit (IA32_VMX_MISC bit 5 = 0): keep it in step by hand. */
+static __attribute__((noinline)) void fix_lma(void)
+{
+    uint64_t ec = vmread(VMCS_ENTRY_CTLS);
+    bool lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
+    if (!!(ec & ENTRY_IA32E_MODE_GUEST) != lma)
+        vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+static __attribute__((noinline)) void first_entry(struct vmx_vcpu *vv)
+{
+    /* Once, before the first VMLAUNCH: name what the CPU would reject. */
+    vv->checked = true;
+    report_checks("pre-entry");
+}
+
+/* The run loop: complete, reflect NMIs, switch MSRs, world switch (a CALL
+ * from inline asm naming every register but RBP/RSP as clobbered, so
+ * keel's callee-saved registers are saved once per run), decode,
+ * vcpu_dispatch. */
+static void vmx_run_loop(struct vcpu *v)
+{
+    struct vmx_vcpu *vv = vvcpu(v);
+    do {
+        int r;
+        if (v->exit.advance) {
+            v->exit.advance = false;
+            complete_insn();
+        }
+        if (__builtin_expect(keel_nmis_pending, 0))
+            reflect_nmi();
+        if (__builtin_expect(!vv->checked, 0))
+            first_entry(vv);
+        msr_before_entry(v);
+        {
+            register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+            register uint64_t rsi __asm__("rsi") = vv->launched;
+            register uint64_t rax __asm__("rax");
+            __asm__ volatile("call vmx_world_switch"
+                             : "+D"(rdi), "+S"(rsi), "=a"(rax)
+                             :
+                             : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+                               "memory", "cc");
+            v = rdi;
+            r = (int)rax;
+        }
+        vv = v->vendor;
+        if (__builtin_expect(r != 0, 0)) {
+            vmfail(v, r, vv->launched);
+        } else {
+            decode(v);
+            if (__builtin_expect(vmx.fix_lma, 0))
+                fix_lma();
+        }
+        msr_after_exit(v);
+    } while (vcpu_dispatch(v));
 }
 
 /* ---- dump_state ------------------------------------------------------------------------ */
@@ -820,17 +888,6 @@ static void vmx_dump_state(struct vcpu *v)
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static void vmx_advance_rip(struct vcpu *v)
-{
-    uint64_t intr;
-    vvcpu(v);
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->exit.insn_len);
-    /* The instruction completed: STI / MOV SS blocking ends with it. */
-    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & 3)
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
-}
-
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
@@ -854,7 +911,7 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     uint64_t val = 0;
     switch (s) {
     case VS_RIP: return vmread(VMCS_GUEST_RIP);
-    case VS_RSP: return v->regs.rsp;
+    case VS_RSP: return vmread(VMCS_GUEST_RSP);
     case VS_RFLAGS: return vmread(VMCS_GUEST_RFLAGS);
     case VS_CR0: return visible_cr(vmread(VMCS_GUEST_CR0), vmread(VMCS_CR0_SHADOW), vmx.cr0_mask);
     case VS_CR2: return read_cr2();
@@ -917,7 +974,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     struct vmx_vcpu *vv = vvcpu(v);
     switch (s) {
     case VS_RIP: vmwrite(VMCS_GUEST_RIP, val); return true;
-    case VS_RSP: v->regs.rsp = val; return true;    /* written to the VMCS on entry */
+    case VS_RSP: vmwrite(VMCS_GUEST_RSP, val); return true;
     case VS_RFLAGS: vmwrite(VMCS_GUEST_RFLAGS, val | 2); return true;
     case VS_CR0:
         /* MOV to CR0 #GP conditions (SDM Vol. 2 MOV-Move to/from Control
@@ -1019,9 +1076,8 @@ const struct vendor_ops vmx_ops = {
     .cpu_init = vmx_cpu_init,
     .npt = &vmx_npt_format,
     .vcpu_create = vmx_vcpu_create,
-    .enter = vmx_enter,
+    .run = vmx_run_loop,
     .dump_state = vmx_dump_state,
-    .advance_rip = vmx_advance_rip,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,

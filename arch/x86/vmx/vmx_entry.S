@@ -1,9 +1,13 @@
-/* VMLAUNCH / VMRESUME and the VM-exit landing point (SDM Vol. 3 26, 27).
+/* vmx_world_switch: VMLAUNCH / VMRESUME and the VM-exit landing point
+ * (SDM Vol. 3 26, 27).
  *
- * int vmx_run(struct guest_regs *regs, uint64_t launched)
- *   Loads every guest GPR but RSP from *regs (RSP is in the VMCS), enters
- *   the guest, and on VM exit stores them back. Returns 0 after a VM exit,
- *   1 on VMfailInvalid, 2 on VMfailValid (VM-instruction error field).
+ * Called by vmx_run_loop (vmx.c) through an inline-asm CALL that names every
+ * register but RBP/RSP as clobbered, so keel's callee-saved registers are
+ * saved once per run, not once per exit.
+ * In: RDI = struct guest_regs *, RSI = launched (0: VMLAUNCH, else VMRESUME).
+ * Out: RDI = the same struct guest_regs *; EAX = 0 after a VM exit, 1 on
+ * VMfailInvalid, 2 on VMfailValid (VM-instruction error field); every other
+ * GPR clobbered. Loads and stores every guest GPR but RSP (in the VMCS).
  * struct guest_regs layout is ABI (vmm/vcpu.h): rax rbx rcx rdx rsi rdi rbp
  * r8..r15 rsp, 8 bytes each. */
 #define VMCS_HOST_RSP 0x6c14
@@ -25,16 +29,10 @@
 #define R_R15 112
 
     .text
-    .globl vmx_run
-    .type vmx_run, @function
-vmx_run:
+    .globl vmx_world_switch
+    .type vmx_world_switch, @function
+vmx_world_switch:
     push %rbp
-    mov %rsp, %rbp
-    push %rbx
-    push %r12
-    push %r13
-    push %r14
-    push %r15
     push %rdi                       /* regs: found at (%rsp) after the exit */
     mov $VMCS_HOST_RSP, %eax
     vmwrite %rsp, %rax              /* the exit lands with this RSP */
@@ -63,38 +61,32 @@ vmx_run:
     jc 3f
     mov $2, %eax
 3:  pop %rdi
-    jmp vmx_run_out
-    .size vmx_run, . - vmx_run
+    pop %rbp
+    ret
+    .size vmx_world_switch, . - vmx_world_switch
 
     .globl vmx_exit_point
     .type vmx_exit_point, @function
 vmx_exit_point:
-    push %rax                       /* guest RAX; (8)%rsp = regs */
-    mov 8(%rsp), %rax
-    mov %rbx, R_RBX(%rax)
-    mov %rcx, R_RCX(%rax)
-    mov %rdx, R_RDX(%rax)
-    mov %rsi, R_RSI(%rax)
-    mov %rdi, R_RDI(%rax)
-    mov %rbp, R_RBP(%rax)
-    mov %r8, R_R8(%rax)
-    mov %r9, R_R9(%rax)
-    mov %r10, R_R10(%rax)
-    mov %r11, R_R11(%rax)
-    mov %r12, R_R12(%rax)
-    mov %r13, R_R13(%rax)
-    mov %r14, R_R14(%rax)
-    mov %r15, R_R15(%rax)
-    pop %rbx
-    mov %rbx, R_RAX(%rax)
-    pop %rdi
+    xchg %rdi, (%rsp)               /* RDI = regs, guest RDI on the stack */
+    mov %rax, R_RAX(%rdi)
+    mov %rbx, R_RBX(%rdi)
+    mov %rcx, R_RCX(%rdi)
+    mov %rdx, R_RDX(%rdi)
+    mov %rsi, R_RSI(%rdi)
+    mov %rbp, R_RBP(%rdi)
+    mov %r8, R_R8(%rdi)
+    mov %r9, R_R9(%rdi)
+    mov %r10, R_R10(%rdi)
+    mov %r11, R_R11(%rdi)
+    mov %r12, R_R12(%rdi)
+    mov %r13, R_R13(%rdi)
+    mov %r14, R_R14(%rdi)
+    mov %r15, R_R15(%rdi)
+    pop %rax
+    mov %rax, R_RDI(%rdi)
     xor %eax, %eax
-vmx_run_out:
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbx
     pop %rbp
     ret
     .size vmx_exit_point, . - vmx_exit_point
+.section .note.GNU-stack,"",@progbits
