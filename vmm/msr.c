@@ -10,10 +10,19 @@
 
 static struct msr_cpu_cache boot_cpu_cache;
 
-/* Direct index for the three bitmap ranges: row id + 1 (0 = not in the
- * table). Derived from the const table only (never from policy), built by
- * the first msr_vcpu_init(); identical for every vCPU. 24 KiB. */
-static uint8_t row_of[MSR_RANGE_COUNT][MSR_RANGE_SIZE];
+/* Direct index for the start of the three bitmap ranges: row id + 1 (0 =
+ * not in the table). Derived from the const table only (never from
+ * policy), built by the first msr_vcpu_init(); identical for every vCPU.
+ * Each window covers the part of its range where the table has rows
+ * (highest today: IA32_XSS 0xda0, SFMASK..TSC_AUX 0xc0000103, VM_HSAVE_PA
+ * 0xc0010117), 4.5 KiB instead of 24 KiB of keel's image; a row beyond a
+ * window (the x2APIC block, ...) is found by msr_lookup on the slow path. */
+#define ROW_WIN0 0x1000u
+#define ROW_WIN1 0x200u
+#define ROW_WIN2 0x200u
+static const uint32_t row_win[MSR_RANGE_COUNT] = { ROW_WIN0, ROW_WIN1, ROW_WIN2 };
+static uint8_t row_of0[ROW_WIN0], row_of1[ROW_WIN1], row_of2[ROW_WIN2];
+static uint8_t *const row_of[MSR_RANGE_COUNT] = { row_of0, row_of1, row_of2 };
 static bool row_of_built;
 _Static_assert(MSR_MAX_ROWS < 255, "row_of holds row id + 1 in a byte");
 
@@ -25,7 +34,7 @@ static void build_row_of(void)
         for (r = 0; r < MSR_RANGE_COUNT; r++)
             for (k = 0; k < msr_table[i].count; k++) {
                 uint32_t off = msr_table[i].first + k - msr_range_base[r];
-                if (off < MSR_RANGE_SIZE)
+                if (off < row_win[r])
                     row_of[r][off] = (uint8_t)(i + 1);
             }
     row_of_built = true;
@@ -35,12 +44,12 @@ static void build_row_of(void)
 static inline size_t row_id1(uint32_t index)
 {
     const struct msr_desc *d;
-    if (index < MSR_RANGE_SIZE)
-        return row_of[0][index];
-    if (index - 0xc0000000u < MSR_RANGE_SIZE)
-        return row_of[1][index - 0xc0000000u];
-    if (index - 0xc0010000u < MSR_RANGE_SIZE)
-        return row_of[2][index - 0xc0010000u];
+    if (index < ROW_WIN0)
+        return row_of0[index];
+    if (index - 0xc0000000u < ROW_WIN1)
+        return row_of1[index - 0xc0000000u];
+    if (index - 0xc0010000u < ROW_WIN2)
+        return row_of2[index - 0xc0010000u];
     d = msr_lookup(index);
     return d ? (size_t)(d - msr_table) + 1 : 0;
 }
@@ -153,12 +162,12 @@ static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uin
 /* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */
 static inline size_t row_id1_direct(uint32_t index)
 {
-    if (index < MSR_RANGE_SIZE)
-        return row_of[0][index];
-    if (index - 0xc0000000u < MSR_RANGE_SIZE)
-        return row_of[1][index - 0xc0000000u];
-    if (index - 0xc0010000u < MSR_RANGE_SIZE)
-        return row_of[2][index - 0xc0010000u];
+    if (index < ROW_WIN0)
+        return row_of0[index];
+    if (index - 0xc0000000u < ROW_WIN1)
+        return row_of1[index - 0xc0000000u];
+    if (index - 0xc0010000u < ROW_WIN2)
+        return row_of2[index - 0xc0010000u];
     return 0;
 }
 
