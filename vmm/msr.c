@@ -5,6 +5,7 @@
  * loops over the table; logging happens only on the deny/unknown paths. */
 #include "vmm/msr_impl.h"
 #include "vmm/arch_hooks.h"
+#include "vmm/exit_handlers.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -172,20 +173,28 @@ static inline size_t row_id1_direct(uint32_t index)
 }
 
 /* Hot path: a direct-range row that exists and that no filter range
- * touches is a byte load, a flags test, a count and a tail call to the
- * row's handler; everything else goes to the slow half, which counts. */
-enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+ * touches is a byte load, a flags test, a count and the row's handler;
+ * everything else goes to the slow half, which counts. */
+static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1_direct(index);
+    const struct msr_desc *d;
     if (__builtin_expect(!id || (s->row_flags[id - 1] & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED)) !=
                                     MSR_RF_EXISTS, 0))
         return read_slow(v, index, value);
-    s->reads[--id]++;
-    return msr_table[id].read(v, &msr_table[id], index, value);
+    d = &msr_table[--id];
+    s->reads[id]++;
+    /* The commonest read handler (a virtual value in a slot), without the
+     * indirect call. */
+    if (d->read == msr_rd_slot) {
+        *value = s->val[d->slot + (index - d->first)];
+        return MSR_OK;
+    }
+    return d->read(v, d, index, value);
 }
 
-enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+static inline enum msr_verdict write_fast(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1_direct(index);
@@ -194,6 +203,42 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
         return write_slow(v, index, value);
     s->writes[--id]++;
     return msr_table[id].write(v, &msr_table[id], index, value);
+}
+
+enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    return read_fast(v, index, value);
+}
+
+enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    return write_fast(v, index, value);
+}
+
+/* The RDMSR/WRMSR exits (vmm/exit_handlers.h), here so the lookup is
+ * inlined into them. A read that faults leaves RAX/RDX untouched (SDM
+ * RDMSR "Operation"); RDMSR/WRMSR use EDX:EAX, the upper halves of RAX and
+ * RDX are written 0 / ignored. */
+void handle_rdmsr(struct vcpu *v)
+{
+    uint64_t val;
+    if (__builtin_expect(read_fast(v, v->exit.u.msr.index, &val) != MSR_OK, 0)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    v->regs.rax = (uint32_t)val;
+    v->regs.rdx = val >> 32;
+    vcpu_advance_rip(v);
+}
+
+void handle_wrmsr(struct vcpu *v)
+{
+    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
+    if (__builtin_expect(write_fast(v, v->exit.u.msr.index, val) != MSR_OK, 0)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    vcpu_advance_rip(v);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)

@@ -34,8 +34,9 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
 }
 
 /* The sampled exit: the handler timed with two TSC reads. */
-void vcpu_dispatch_sampled(struct vcpu *v, enum exit_kind k)
+void vcpu_dispatch_sampled(struct vcpu *v)
 {
+    enum exit_kind k = v->exit.kind;
     uint64_t t0;
     v->stats.sample_in = STATS_SAMPLE;
     t0 = rdtsc();

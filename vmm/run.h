@@ -6,7 +6,7 @@
 /* Run the vcpu until a handler stops it; returns the stop code. */
 int vcpu_run(struct vcpu *v);
 
-void vcpu_dispatch_sampled(struct vcpu *v, enum exit_kind k);
+void vcpu_dispatch_sampled(struct vcpu *v);
 
 /* One exit, vendor-neutral (the vendor's run loop calls this after its
  * decode): count it, run exit_handlers[kind]; the sampled exits go through
@@ -22,7 +22,7 @@ static inline bool vcpu_dispatch(struct vcpu *v)
     exit_handlers[k](v);
     goto out;
 sample:
-    vcpu_dispatch_sampled(v, k);
+    vcpu_dispatch_sampled(v);
 out:
     return __builtin_expect(v->stop == 0, 1);
 }

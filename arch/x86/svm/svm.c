@@ -26,10 +26,7 @@ struct svm_vcpu {
     uint64_t vmcb_pa;
     uint8_t *msrpm;
     uint8_t *iopm;
-    /* How the exit's instruction is completed (x->insn_len): with NRIPS 0,
-     * meaning "RIP = nRIP"; without, the unprefixed length. */
-    const uint8_t *insn_len;    /* per kind, for the decode's slow path */
-    uint8_t len2, len3;         /* CPUID/RDMSR/WRMSR, VMMCALL: the hot path's */
+    const uint8_t *insn_len;    /* per kind, without NRIPS (decode_slow) */
 };
 
 static struct svm_vcpu svm_vcpu0;
@@ -125,8 +122,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     s->iopm = palloc_ptr(iopm);
     v->vendor = s;
     s->insn_len = has_nrips ? insn_len_nrips : insn_len_no_nrips;
-    s->len2 = s->insn_len[EXIT_CPUID];
-    s->len3 = s->insn_len[EXIT_HYPERCALL];
     c = &vm->control;
     g = &vm->save;
 
@@ -232,8 +227,12 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         x->u.io.string = (i >> 2) & 1;
         x->u.io.rep = (i >> 3) & 1;
         x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
-        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
+        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
+         * NRIPS loop completes through nRIP, so it gets the same value
+         * (VMRUN reads nRIP only to inject software interrupts, APM 15.20,
+         * which keel never does). */
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
+        c->next_rip = c->exitinfo2;
         return;
     }
     case SVM_EXIT_NPF:
@@ -297,33 +296,40 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
  * EXITINTINFO is not read for them: an instruction intercept is taken while
  * the instruction executes, never while an event is being delivered, so it
  * cannot be valid then (APM Vol 2 15.7.2). */
-static inline void decode(struct vcpu *v, struct svm_vcpu *s, uint64_t code)
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s, uint64_t code,
+                                                        const bool nrips)
 {
     const struct vmcb_control *c = &s->vmcb->control;
     struct vm_exit *x = &v->exit;
 
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-        x->insn_len = s->len2;
+        if (!nrips)
+            x->insn_len = 2;        /* 0F A2 */
     } else if (code == SVM_EXIT_MSR) {
         x->kind = (enum exit_kind)(EXIT_MSR_READ + (c->exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
         x->u.msr.index = (uint32_t)v->regs.rcx;
-        x->insn_len = s->len2;
+        if (!nrips)
+            x->insn_len = 2;        /* 0F 32 / 0F 30 */
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
-        x->insn_len = s->len3;
+        if (!nrips)
+            x->insn_len = 3;        /* 0F 01 D9 */
     } else {
         decode_slow(v, s);
     }
 }
 _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
-/* The run loop. Per exit: complete the last instruction (RIP = nRIP, or
- * RIP + length without NRIPS; IOIO's length comes from EXITINFO2 either
- * way), switch MSRs, world switch, decode,
- * vcpu_dispatch. The world switch is a CALL from inline asm that names every
- * register but RBP/RSP as clobbered (svm_entry.S): keel's callee-saved
- * registers are saved once here, at the start of the run.
+/* The run loop. Per exit: complete the last instruction, switch MSRs,
+ * world switch, decode, vcpu_dispatch. It is built twice, for CPUs with
+ * NRIPS (RIP = nRIP, APM 15.7.1; IOIO's decode puts EXITINFO2 there) and
+ * without (RIP += the unprefixed length the decode chose), so neither pays
+ * a test for the other. The world switch is a CALL from inline asm that
+ * names every register but RSP as clobbered (svm_entry.S): keel's
+ * callee-saved registers are saved once here, at the start of the run, and
+ * the loop keeps no frame pointer (the exception dump's backtrace only
+ * follows frames on keel's stacks, so it stops cleanly here).
  *
  * Why keel's VMLOAD stays on every exit, before any handler: after #VMEXIT
  * the guest's TR, FS/GS, KERNEL_GS_BASE and SYSCALL/SYSENTER MSRs are still
@@ -333,17 +339,19 @@ _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kin
  * delivered through the guest's TSS, on an IST stack the guest chose.
  * Skipping VMSAVE + two VMLOADs for the hot exits would save 3 of their
  * instructions; not worth that risk. */
-static void svm_run(struct vcpu *v)
+static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
     do {
         struct svm_vcpu *s = svm(v);
         struct vmcb *vm = s->vmcb;
-        struct vm_exit *x = &v->exit;
         uint64_t code;
 
-        if (x->advance) {
-            x->advance = false;
-            vm->save.rip = x->insn_len ? vm->save.rip + x->insn_len : vm->control.next_rip;
+        if (v->exit.advance) {
+            v->exit.advance = false;
+            if (nrips)
+                vm->save.rip = vm->control.next_rip;
+            else
+                vm->save.rip += v->exit.insn_len;
         }
         msr_before_entry(v);
         vm->save.rax = v->regs.rax;
@@ -353,8 +361,8 @@ static void svm_run(struct vcpu *v)
             __asm__ volatile("call svm_world_switch"
                              : "+D"(rdi), "+a"(rax)
                              :
-                             : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
-                               "r15", "memory", "cc");
+                             : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
+                               "r14", "r15", "memory", "cc");
             v = rdi;
         }
         s = svm(v);
@@ -362,9 +370,21 @@ static void svm_run(struct vcpu *v)
         code = vm->control.exitcode;
         v->regs.rax = vm->save.rax;
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-        decode(v, s, code);
+        decode(v, s, code, nrips);
         msr_after_exit(v);
     } while (vcpu_dispatch(v));
+}
+
+#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+static LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
+static LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
+
+static void svm_run(struct vcpu *v)
+{
+    if (has_nrips)
+        svm_loop_nrips(v);
+    else
+        svm_loop_lengths(v);
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)

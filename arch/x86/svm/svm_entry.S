@@ -1,7 +1,7 @@
 /* svm_world_switch: VMLOAD, VMRUN, VMSAVE, VMLOAD around the guest's GPRs.
  *
  * Called by svm_run's loop (svm.c) through an inline-asm CALL that names
- * every register but RBP/RSP as clobbered, so the compiler saves keel's
+ * every register but RSP as clobbered, so the compiler saves keel's
  * callee-saved registers once per run rather than this code once per exit.
  * In: RDI = struct guest_regs *, RAX = guest VMCB physical address.
  * Out: RDI = the same struct guest_regs *; every other GPR clobbered.
@@ -18,7 +18,6 @@
 .text
 .globl svm_world_switch
 svm_world_switch:
-    pushq %rbp
     pushq %rdi                  /* regs, swapped with guest RDI after the exit */
     movq 8(%rdi), %rbx
     movq 16(%rdi), %rcx
@@ -56,6 +55,5 @@ svm_world_switch:
     movq %rbx, 40(%rdi)
     movq svm_host_vmcb_pa, %rax
     vmload %rax
-    popq %rbp
     ret
 .section .note.GNU-stack,"",@progbits
