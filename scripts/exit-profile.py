@@ -5,14 +5,17 @@ Input: a QEMU `-singlestep -d exec,nochain -dfilter <keel's range>` trace
 (one "Trace" line per keel instruction executed) and keel.elf. The trace is
 cut at every VMRUN: the instructions from one VMRUN to the next are one
 exit's path through keel. Each exit is named by the handler it ran, and each
-instruction is charged to a step by the function (or, inside the world-switch
-assembly, the mnemonic) it belongs to. Output: a table of instructions per
-exit and step for every exit kind, averaged over all exits of that kind (the
-path is deterministic, so every exit of a kind costs the same)."""
+instruction is charged to a step by the innermost (inlined) function its
+address belongs to (addr2line -i), or by its mnemonic for the world switch.
+Output: instructions per exit and step for every exit kind, averaged over
+the exits of that kind (the path is deterministic: every exit of a kind
+costs the same). Usage: exit-profile.py TRACE ELF [KIND] (KIND adds a
+per-function breakdown)."""
 import bisect, re, subprocess, sys
 from collections import defaultdict
 
 trace, elf = sys.argv[1], sys.argv[2]
+want = sys.argv[3] if len(sys.argv) > 3 else None
 
 syms = []
 for line in subprocess.run(["nm", "-n", elf], capture_output=True, text=True).stdout.splitlines():
@@ -31,77 +34,78 @@ def sym(pc):
     i = bisect.bisect_right(addrs, pc) - 1
     return syms[i][1] if i >= 0 else "?"
 
-# Which step each function's instructions belong to (first match wins).
-STEPS = [
-    ("world switch", lambda f, m: m in ("vmrun", "vmload", "vmsave", "clgi", "stgi")),
-    ("GPR save/restore", lambda f, m: f in ("svm_vmrun", "svm_world_switch")),
-    ("decode (vendor)", lambda f, m: f in ("svm_enter", "decode", "svm_decode", "svm_exit_decode")),
-    ("completion", lambda f, m: "advance_rip" in f or f in ("svm_complete", "svm_prepare_entry")),
-    ("dispatch + stats", lambda f, m: f in ("vcpu_run", "svm_run", "exit_dispatch")),
-    ("handler", lambda f, m: True),
-]
-HANDLERS = {"handle_cpuid": "cpuid", "handle_rdmsr": "rdmsr", "handle_wrmsr": "wrmsr",
-            "handle_hypercall": "hypercall", "handle_io": "io", "handle_npf": "npf"}
-
 pat = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
-cur = defaultdict(int)
-kind = None
-tot = defaultdict(lambda: defaultdict(int))
-nexits = defaultdict(int)
-started = False
-cache = {}
+pcs = []
 for line in open(trace, errors="replace"):
     m = pat.match(line)
-    if not m:
-        continue
-    pc = int(m.group(1), 16)
-    c = cache.get(pc)
-    if c is None:
-        f, mn = sym(pc), mnem.get(pc, "?")
-        step = next(s for s, t in STEPS if t(f, mn))
-        c = cache[pc] = (f, mn, step)
-    f, mn, step = c
-    if f in HANDLERS:
-        kind = HANDLERS[f]
-    cur[step] += 1
-    if mn == "vmrun":
+    if m:
+        pcs.append(int(m.group(1), 16))
+
+# Innermost function of every address (inlined ones included).
+uniq = sorted(set(pcs))
+# addr2line -i prints 2 lines per frame and a variable number of frames:
+# a sentinel address (0) after each one splits them.
+inner = {}
+out = subprocess.run(["addr2line", "-f", "-i", "-e", elf],
+                     input="".join("%x\n0\n" % a for a in uniq), capture_output=True, text=True).stdout.splitlines()
+i = 0
+for a in uniq:
+    inner[a] = out[i] if out[i] != "??" else sym(a)
+    i += 2
+    while i < len(out) and not (out[i] == "??" and out[i + 1].startswith("??")):
+        i += 2
+    i += 2      # the sentinel's "?? / ??:0"
+
+STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "completion", "MSR switch",
+         "dispatch + stats", "handler"]
+def step(pc):
+    f, m = inner[pc], mnem.get(pc, "?")
+    if m in ("vmrun", "vmload", "vmsave", "clgi", "stgi", "vmlaunch", "vmresume"):
+        return "world switch"
+    if sym(pc) in ("svm_world_switch", "vmx_world_switch", "vmx_exit_point"):
+        return "GPR save/restore"
+    if f in ("decode", "decode_slow"):
+        return "decode"
+    if f in ("complete", "complete_insn"):
+        return "completion"
+    if f in ("msr_before_entry", "msr_after_exit"):
+        return "MSR switch"
+    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled"):
+        return "dispatch + stats"
+    if f in ("svm_pass", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
+             "vmx_run_loop", "svm"):
+        return "entry/exit glue"
+    return "handler"
+
+HANDLERS = {"handle_cpuid": "cpuid", "handle_rdmsr": "rdmsr", "handle_wrmsr": "wrmsr",
+            "handle_hypercall": "hypercall", "handle_io": "io", "handle_npf": "npf"}
+tot = defaultdict(lambda: defaultdict(int))
+per = defaultdict(int)
+nexits = defaultdict(int)
+cur, curf, kind, started = defaultdict(int), defaultdict(int), None, False
+for pc in pcs:
+    s = sym(pc)
+    if s in HANDLERS:
+        kind = HANDLERS[s]
+    cur[step(pc)] += 1
+    curf[inner[pc]] += 1
+    if mnem.get(pc) == "vmrun":
         if started and kind:
-            for s, n in cur.items():
-                tot[kind][s] += n
+            for k, n in cur.items():
+                tot[kind][k] += n
+            if kind == want:
+                for k, n in curf.items():
+                    per[k] += n
             nexits[kind] += 1
         started = True
-        cur = defaultdict(int)
-        kind = None
+        cur, curf, kind = defaultdict(int), defaultdict(int), None
 
-order = [s for s, _ in STEPS]
-print("%-10s %6s " % ("exit", "count") + " ".join("%17s" % s for s in order) + " %6s" % "total")
+print("| exit | " + " | ".join(STEPS) + " | total |")
+print("|---|" + "---:|" * (len(STEPS) + 1))
 for k in sorted(nexits):
-    n = nexits[k]
-    row = [tot[k][s] / n for s in order]
-    print("%-10s %6d " % (k, n) + " ".join("%17.1f" % x for x in row) + " %6.1f" % sum(row))
-
-if len(sys.argv) > 3:   # per-function detail for one kind: exit-profile.py TRACE ELF KIND
-    want = sys.argv[3]
-    per = defaultdict(int)
-    n = 0
-    kind = None
-    cur = defaultdict(int)
-    started = False
-    for line in open(trace, errors="replace"):
-        m = pat.match(line)
-        if not m:
-            continue
-        f, mn, step = cache[int(m.group(1), 16)]
-        if f in HANDLERS:
-            kind = HANDLERS[f]
-        cur[f] += 1
-        if mn == "vmrun":
-            if started and kind == want:
-                for s, c in cur.items():
-                    per[s] += c
-                n += 1
-            started = True
-            cur = defaultdict(int)
-            kind = None
+    row = [tot[k][s] / nexits[k] for s in STEPS]
+    print("| %s | " % k + " | ".join("%.0f" % x for x in row) + " | %.0f |" % sum(row))
+if want and nexits[want]:
+    print("\n%s, by (inlined) function:" % want)
     for f, c in sorted(per.items(), key=lambda x: -x[1]):
-        print("  %-28s %6.1f" % (f, c / n))
+        print("  %-28s %6.1f" % (f, c / nexits[want]))

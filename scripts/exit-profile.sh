@@ -9,11 +9,11 @@ set -eu
 cd "$(dirname "$0")/.."
 make -s all guests >/dev/null
 mkdir -p build/prof
-rm -f build/prof/trace.txt
+[ -n "${KEEP_TRACE:-}" ] || rm -f build/prof/trace.txt
 timeout -k 5 300 qemu-system-x86_64 -singlestep -accel tcg -cpu max -m 256 -machine pc,smm=off \
     -serial file:build/prof/serial.txt -display none -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/keel32.elf \
     -initrd "build/guest/bench.elf tsc-per-insn=128 iters=20" \
     -d exec,nochain -dfilter 0xffffffff80000000..0xffffffffffffffff -D build/prof/trace.txt </dev/null || true
 python3 scripts/exit-profile.py build/prof/trace.txt build/keel.elf "$@"
-rm -f build/prof/trace.txt
+[ -n "${KEEP_TRACE:-}" ] || rm -f build/prof/trace.txt

@@ -52,7 +52,7 @@ struct vm_exit {
     bool advance;            /* set by vcpu_advance_rip(): the vendor moves RIP past the
                               * instruction on its next entry and clears this */
     union {
-        struct { uint32_t index; } msr;
+        /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
         struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
         struct { uint8_t vector; bool has_error; uint32_t error; } exc;

@@ -163,7 +163,7 @@ static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uin
 /* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */
 static inline size_t row_id1_direct(uint32_t index)
 {
-    if (index < ROW_WIN0)
+    if (__builtin_expect(index < ROW_WIN0, 1))     /* the architectural MSRs: laid out first */
         return row_of0[index];
     if (index - 0xc0000000u < ROW_WIN1)
         return row_of1[index - 0xc0000000u];
@@ -180,8 +180,7 @@ static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1_direct(index);
     const struct msr_desc *d;
-    if (__builtin_expect(!id || (s->row_flags[id - 1] & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED)) !=
-                                    MSR_RF_EXISTS, 0))
+    if (__builtin_expect(!id || !(s->row_flags[id - 1] & MSR_RF_FAST_R), 0))
         return read_slow(v, index, value);
     d = &msr_table[--id];
     s->reads[id]++;
@@ -197,12 +196,11 @@ static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_
 static inline enum msr_verdict write_fast(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
-    size_t id = row_id1_direct(index);
-    if (__builtin_expect(!id || (s->row_flags[id - 1] & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED)) !=
-                                    MSR_RF_EXISTS, 0))
+    size_t id1 = row_id1_direct(index);     /* row + 1: "- 1" folds into the addressing */
+    if (__builtin_expect(!id1 || !(s->row_flags[id1 - 1] & MSR_RF_FAST_W), 0))
         return write_slow(v, index, value);
-    s->writes[--id]++;
-    return msr_table[id].write(v, &msr_table[id], index, value);
+    s->writes[id1 - 1]++;
+    return msr_table[id1 - 1].write(v, &msr_table[id1 - 1], index, value);
 }
 
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -219,22 +217,50 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
  * inlined into them. A read that faults leaves RAX/RDX untouched (SDM
  * RDMSR "Operation"); RDMSR/WRMSR use EDX:EAX, the upper halves of RAX and
  * RDX are written 0 / ignored. */
-void handle_rdmsr(struct vcpu *v)
+static void rdmsr_complete(struct vcpu *v, uint64_t val)
 {
-    uint64_t val;
-    if (__builtin_expect(read_fast(v, v->exit.u.msr.index, &val) != MSR_OK, 0)) {
-        vcpu_inject_gp(v);
-        return;
-    }
     v->regs.rax = (uint32_t)val;
     v->regs.rdx = val >> 32;
     vcpu_advance_rip(v);
 }
 
-void handle_wrmsr(struct vcpu *v)
+/* Every RDMSR but a slot row's: out of line, so handle_rdmsr's hot path
+ * needs no stack frame. d = NULL: not a plain direct-range row. */
+static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct msr_desc *d, uint32_t index)
+{
+    uint64_t val;
+    if ((d ? d->read(v, d, index, &val) : read_slow(v, index, &val)) != MSR_OK) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    rdmsr_complete(v, val);
+}
+
+void handle_rdmsr(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
+    size_t id = row_id1_direct(index);
+    const struct msr_desc *d;
+    if (__builtin_expect(!id || !(s->row_flags[id - 1] & MSR_RF_FAST_R), 0)) {
+        rdmsr_other(v, NULL, index);
+        return;
+    }
+    d = &msr_table[--id];
+    s->reads[id]++;
+    if (__builtin_expect(d->read != msr_rd_slot, 0)) {
+        rdmsr_other(v, d, index);
+        return;
+    }
+    rdmsr_complete(v, s->val[d->slot + (index - d->first)]);
+}
+
+/* No frame pointer: the one call here is the row's handler, and a
+ * backtrace through it stops at the exception's RIP line instead. */
+__attribute__((optimize("omit-frame-pointer"))) void handle_wrmsr(struct vcpu *v)
 {
     uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
-    if (__builtin_expect(write_fast(v, v->exit.u.msr.index, val) != MSR_OK, 0)) {
+    if (__builtin_expect(write_fast(v, (uint32_t)v->regs.rcx, val) != MSR_OK, 0)) {
         vcpu_inject_gp(v);
         return;
     }
@@ -322,6 +348,10 @@ void msr_policy_changed(struct vcpu *v)
         uint8_t f = row_filter_flags(&s->filter, d);
         if (msr_row_exists(d, v->policy, s->cfg))
             f |= MSR_RF_EXISTS;
+        if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED)) == MSR_RF_EXISTS)
+            f |= MSR_RF_FAST_R;
+        if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED)) == MSR_RF_EXISTS)
+            f |= MSR_RF_FAST_W;
         s->row_flags[i] = f;
     }
     generate_bitmaps(s);
@@ -427,7 +457,7 @@ static void slow_before_entry(struct vcpu *v)
      * SPEC_CTRL and its TSC_AUX is already live. The fast passes so far
      * skipped the old skip_entry/skip_exit each: fold them in first. */
     s->restores_skipped = msr_restores_skipped(s);
-    s->fast_entries = s->fast_exits = 0;
+    s->fast_exits = 0;
     s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
     s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
     s->fast = (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&

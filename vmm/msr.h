@@ -127,7 +127,7 @@ struct msr_vcpu_state {
      * how many restores each fast entry/exit skips, for the statistics. */
     bool fast;
     uint8_t skip_entry, skip_exit;
-    uint64_t fast_entries, fast_exits;  /* fast passes since skip_* were last set */
+    uint64_t fast_exits;                /* fast passes since skip_* were last set */
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;
@@ -140,6 +140,10 @@ struct msr_vcpu_state {
 #define MSR_RF_DENY_R 0x02      /* the filter denies every read of the row */
 #define MSR_RF_DENY_W 0x04
 #define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
+/* Derived, for the exit path's single test: exists, and no filter range
+ * denies or splits it. */
+#define MSR_RF_FAST_R 0x10
+#define MSR_RF_FAST_W 0x20
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -174,14 +178,13 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * MSR when nothing changed. */
 void msr_before_entry_slow(struct vcpu *v);
 void msr_after_exit_slow(struct vcpu *v);
-/* Hot path: a flag test and a count while nothing needs switching (see
- * `fast`); what the fast passes skipped is worked out when it is read. */
+/* Hot path: a flag test while nothing needs switching (see `fast`), and
+ * one count per exit: what the fast passes skipped is worked out when it is
+ * read (fast exits x the entry and exit skips; exact to within the pass in
+ * progress when fast is turned on or off). */
 static inline void msr_before_entry(struct vcpu *v)
 {
-    struct msr_vcpu_state *s = v->msr;
-    if (__builtin_expect(s->fast, 1))
-        s->fast_entries++;
-    else
+    if (__builtin_expect(!v->msr->fast, 0))
         msr_before_entry_slow(v);
 }
 static inline void msr_after_exit(struct vcpu *v)
@@ -195,7 +198,7 @@ static inline void msr_after_exit(struct vcpu *v)
 /* Restores skipped so far (the statistic): counted ones plus fast passes. */
 static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
 {
-    return s->restores_skipped + s->fast_entries * s->skip_entry + s->fast_exits * s->skip_exit;
+    return s->restores_skipped + s->fast_exits * (uint64_t)(s->skip_entry + s->skip_exit);
 }
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else

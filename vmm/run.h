@@ -9,12 +9,11 @@ int vcpu_run(struct vcpu *v);
 void vcpu_dispatch_sampled(struct vcpu *v);
 
 /* One exit, vendor-neutral (the vendor's run loop calls this after its
- * decode): count it, run exit_handlers[kind]; the sampled exits go through
+ * decode, with the kind it decoded: v->exit.kind): count it, run exit_handlers[kind]; the sampled exits go through
  * vcpu_dispatch_sampled to be timed (vmm/vcpu.h). Returns false when a
  * handler stopped the vcpu. */
-static inline bool vcpu_dispatch(struct vcpu *v)
+static inline bool vcpu_dispatch_kind(struct vcpu *v, enum exit_kind k)
 {
-    enum exit_kind k = v->exit.kind;
     v->stats.count[k]++;
     /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and
      * stores separately). */
@@ -25,6 +24,12 @@ sample:
     vcpu_dispatch_sampled(v);
 out:
     return __builtin_expect(v->stop == 0, 1);
+}
+
+/* The same, for a loop that does not have the kind at hand. */
+static inline bool vcpu_dispatch(struct vcpu *v)
+{
+    return vcpu_dispatch_kind(v, v->exit.kind);
 }
 
 /* Exits so far, all kinds. */

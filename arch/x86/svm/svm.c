@@ -217,7 +217,6 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         break;
     case SVM_EXIT_MSR:
         x->kind = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
-        x->u.msr.index = (uint32_t)v->regs.rcx;
         break;
     case SVM_EXIT_IOIO: {
         uint64_t i = c->exitinfo1;
@@ -291,24 +290,23 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->insn_len = s->insn_len[x->kind];
 }
 
-/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind, the MSR
- * index and the completion length; nothing else of the VMCB is read.
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
+ * completion length; nothing else of the VMCB is read.
  * EXITINTINFO is not read for them: an instruction intercept is taken while
  * the instruction executes, never while an event is being delivered, so it
  * cannot be valid then (APM Vol 2 15.7.2). */
-static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s, uint64_t code,
-                                                        const bool nrips)
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
+                                                        const struct vmcb *vm, const bool nrips)
 {
-    const struct vmcb_control *c = &s->vmcb->control;
     struct vm_exit *x = &v->exit;
+    uint64_t code = vm->control.exitcode;
 
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
         if (!nrips)
             x->insn_len = 2;        /* 0F A2 */
     } else if (code == SVM_EXIT_MSR) {
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + (c->exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
-        x->u.msr.index = (uint32_t)v->regs.rcx;
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + (vm->control.exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
         if (!nrips)
             x->insn_len = 2;        /* 0F 32 / 0F 30 */
     } else if (code == SVM_EXIT_VMMCALL) {
@@ -339,40 +337,54 @@ _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kin
  * delivered through the guest's TSS, on an IST stack the guest chose.
  * Skipping VMSAVE + two VMLOADs for the hot exits would save 3 of their
  * instructions; not worth that risk. */
+/* One pass: complete, switch MSRs, world switch, decode. The first pass of
+ * a run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL
+ * to clear (vcpu_create asks the first VMRUN to flush). */
+static inline __attribute__((always_inline)) void complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
+{
+    if (v->exit.advance) {
+        v->exit.advance = false;
+        if (nrips)
+            vm->save.rip = vm->control.next_rip;
+        else
+            vm->save.rip += v->exit.insn_len;
+    }
+}
+
+static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *v, const bool nrips,
+                                                                   const bool first)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *vm = s->vmcb;
+
+    complete(v, vm, nrips);
+    msr_before_entry(v);
+    vm->save.rax = v->regs.rax;
+    {
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rax __asm__("rax") = s->vmcb_pa;
+        __asm__ volatile("call svm_world_switch"
+                         : "+D"(rdi), "+a"(rax)
+                         :
+                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                           "r15", "memory", "cc");
+        v = rdi;
+    }
+    s = svm(v);
+    vm = s->vmcb;
+    v->regs.rax = vm->save.rax;
+    decode(v, s, vm, nrips);
+    if (first)
+        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
+    msr_after_exit(v);
+    return v;
+}
+
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
-    do {
-        struct svm_vcpu *s = svm(v);
-        struct vmcb *vm = s->vmcb;
-        uint64_t code;
-
-        if (v->exit.advance) {
-            v->exit.advance = false;
-            if (nrips)
-                vm->save.rip = vm->control.next_rip;
-            else
-                vm->save.rip += v->exit.insn_len;
-        }
-        msr_before_entry(v);
-        vm->save.rax = v->regs.rax;
-        {
-            register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-            register uint64_t rax __asm__("rax") = s->vmcb_pa;
-            __asm__ volatile("call svm_world_switch"
-                             : "+D"(rdi), "+a"(rax)
-                             :
-                             : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
-                               "r14", "r15", "memory", "cc");
-            v = rdi;
-        }
-        s = svm(v);
-        vm = s->vmcb;
-        code = vm->control.exitcode;
-        v->regs.rax = vm->save.rax;
-        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-        decode(v, s, code, nrips);
-        msr_after_exit(v);
-    } while (vcpu_dispatch(v));
+    v = svm_pass(v, nrips, true);
+    while (vcpu_dispatch(v))
+        v = svm_pass(v, nrips, false);
 }
 
 #define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))

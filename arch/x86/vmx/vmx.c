@@ -43,8 +43,6 @@ struct vmx_vcpu {
     uint64_t eptp;
     uint64_t xcr0;              /* guest XCR0 (software copy; left loaded in hardware) */
     uint32_t proc2;
-    bool launched;
-    bool checked;               /* pre-entry check done */
 };
 
 static struct {
@@ -688,12 +686,10 @@ static void reflect_nmi(void)
 /* Every exit but the hot four: the whole record. */
 static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reason)
 {
-    struct vmx_vcpu *vv = v->vendor;
     struct vm_exit *x = &v->exit;
     uint32_t idt;
 
     x->raw_code = reason;
-    vv->launched |= !(reason & VMX_EXIT_REASON_ENTRY_FAIL);
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
@@ -711,10 +707,6 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reaso
 
     vmx_decode_qual(x, x->raw_info1);
     switch (x->kind) {
-    case EXIT_MSR_READ:
-    case EXIT_MSR_WRITE:
-        x->u.msr.index = (uint32_t)v->regs.rcx;
-        break;
     case EXIT_NPF:
     case EXIT_NPT_MISCONFIG:
         x->u.npf.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
@@ -734,8 +726,8 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reaso
     }
 }
 
-/* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind and the
- * MSR index: one VMREAD. The IDT-vectoring field is not read for them: an
+/* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind: one
+ * VMREAD. The IDT-vectoring field is not read for them: an
  * exit caused by executing an instruction does not happen during event
  * delivery, so it cannot be valid (SDM 27.2.4). A full exit reason equal to
  * the basic one also means bit 31 (VM-entry failure) is clear. */
@@ -748,14 +740,11 @@ static inline void decode(struct vcpu *v)
         x->kind = EXIT_CPUID;
     } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
         x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
-        x->u.msr.index = (uint32_t)v->regs.rcx;
     } else if (reason == VMX_EXIT_VMCALL) {
         x->kind = EXIT_HYPERCALL;
     } else {
         decode_slow(v, reason);
-        return;
     }
-    ((struct vmx_vcpu *)v->vendor)->launched = true;
 }
 
 /* vcpu_advance_rip, applied before the entry: RIP += the exit's
@@ -780,53 +769,58 @@ static __attribute__((noinline)) void fix_lma(void)
         vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
 }
 
-static __attribute__((noinline)) void first_entry(struct vmx_vcpu *vv)
+/* One pass: complete, reflect NMIs, switch MSRs, world switch (a CALL from
+ * inline asm naming every register but RSP as clobbered, so keel's
+ * callee-saved registers are saved once per run), decode. The first pass
+ * of a run (first = true) is peeled off: it runs the pre-entry checks and
+ * VMLAUNCH; every later pass is a VMRESUME (an entry that fails ends the
+ * run, so there is no relaunch). */
+static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *v, const bool first)
 {
-    /* Once, before the first VMLAUNCH: name what the CPU would reject. */
-    vv->checked = true;
-    report_checks("pre-entry");
+    int r;
+
+    if (v->exit.advance) {
+        v->exit.advance = false;
+        complete_insn();
+    }
+    if (__builtin_expect(keel_nmis_pending, 0))
+        reflect_nmi();
+    if (first) {
+        /* Once, before the first VMLAUNCH: name what the CPU would reject. */
+        report_checks("pre-entry");
+    }
+    msr_before_entry(v);
+    {
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rsi __asm__("rsi") = !first;  /* VMLAUNCH once, then VMRESUME */
+        register uint64_t rax __asm__("rax");
+        __asm__ volatile("call vmx_world_switch"
+                         : "+D"(rdi), "+S"(rsi), "=a"(rax)
+                         :
+                         : "rbx", "rcx", "rdx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+                           "memory", "cc");
+        v = rdi;
+        r = (int)rax;
+    }
+    if (__builtin_expect(r != 0, 0)) {
+        vmfail(v, r, !first);
+    } else {
+        decode(v);
+        if (__builtin_expect(vmx.fix_lma, 0))
+            fix_lma();
+    }
+    msr_after_exit(v);
+    return v;
 }
 
-/* The run loop: complete, reflect NMIs, switch MSRs, world switch (a CALL
- * from inline asm naming every register but RBP/RSP as clobbered, so
- * keel's callee-saved registers are saved once per run), decode,
- * vcpu_dispatch. */
-static void vmx_run_loop(struct vcpu *v)
+/* The run loop (no frame pointer: the exception dump's backtrace stops
+ * cleanly here). */
+static __attribute__((noinline, optimize("omit-frame-pointer"))) void vmx_run_loop(struct vcpu *v)
 {
-    struct vmx_vcpu *vv = vvcpu(v);
-    do {
-        int r;
-        if (v->exit.advance) {
-            v->exit.advance = false;
-            complete_insn();
-        }
-        if (__builtin_expect(keel_nmis_pending, 0))
-            reflect_nmi();
-        if (__builtin_expect(!vv->checked, 0))
-            first_entry(vv);
-        msr_before_entry(v);
-        {
-            register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-            register uint64_t rsi __asm__("rsi") = vv->launched;
-            register uint64_t rax __asm__("rax");
-            __asm__ volatile("call vmx_world_switch"
-                             : "+D"(rdi), "+S"(rsi), "=a"(rax)
-                             :
-                             : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-                               "memory", "cc");
-            v = rdi;
-            r = (int)rax;
-        }
-        vv = v->vendor;
-        if (__builtin_expect(r != 0, 0)) {
-            vmfail(v, r, vv->launched);
-        } else {
-            decode(v);
-            if (__builtin_expect(vmx.fix_lma, 0))
-                fix_lma();
-        }
-        msr_after_exit(v);
-    } while (vcpu_dispatch(v));
+    vvcpu(v);           /* this vCPU's VMCS is current */
+    v = vmx_pass(v, true);
+    while (vcpu_dispatch(v))
+        v = vmx_pass(v, false);
 }
 
 /* ---- dump_state ------------------------------------------------------------------------ */

@@ -2,7 +2,7 @@
  * (SDM Vol. 3 26, 27).
  *
  * Called by vmx_run_loop (vmx.c) through an inline-asm CALL that names every
- * register but RBP/RSP as clobbered, so keel's callee-saved registers are
+ * register but RSP as clobbered, so keel's callee-saved registers are
  * saved once per run, not once per exit.
  * In: RDI = struct guest_regs *, RSI = launched (0: VMLAUNCH, else VMRESUME).
  * Out: RDI = the same struct guest_regs *; EAX = 0 after a VM exit, 1 on
@@ -32,7 +32,6 @@
     .globl vmx_world_switch
     .type vmx_world_switch, @function
 vmx_world_switch:
-    push %rbp
     push %rdi                       /* regs: found at (%rsp) after the exit */
     mov $VMCS_HOST_RSP, %eax
     vmwrite %rsp, %rax              /* the exit lands with this RSP */
@@ -61,7 +60,6 @@ vmx_world_switch:
     jc 3f
     mov $2, %eax
 3:  pop %rdi
-    pop %rbp
     ret
     .size vmx_world_switch, . - vmx_world_switch
 
@@ -86,7 +84,6 @@ vmx_exit_point:
     pop %rax
     mov %rax, R_RDI(%rdi)
     xor %eax, %eax
-    pop %rbp
     ret
     .size vmx_exit_point, . - vmx_exit_point
 .section .note.GNU-stack,"",@progbits
