@@ -172,6 +172,13 @@ static inline size_t row_id1_direct(uint32_t index)
     return 0;
 }
 
+/* The row for id1 = row id + 1 (only dereferenced when id1 != 0): the
+ * "- 1" folded into the table address. */
+static inline const struct msr_desc *row_desc1(size_t id1)
+{
+    return (const struct msr_desc *)((uintptr_t)msr_table - sizeof(struct msr_desc)) + id1;
+}
+
 /* Hot path: a direct-range row that exists and that no filter range
  * touches is a byte load, a flags test, a count and the row's handler;
  * everything else goes to the slow half, which counts. */
@@ -180,7 +187,7 @@ static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1_direct(index);
     const struct msr_desc *d;
-    if (__builtin_expect(!id || !(s->row_flags[id - 1] & MSR_RF_FAST_R), 0))
+    if (__builtin_expect(!(s->row_fast[id] & MSR_RF_FAST_R), 0))
         return read_slow(v, index, value);
     d = &msr_table[--id];
     s->reads[id]++;
@@ -196,11 +203,12 @@ static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_
 static inline enum msr_verdict write_fast(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
-    size_t id1 = row_id1_direct(index);     /* row + 1: "- 1" folds into the addressing */
-    if (__builtin_expect(!id1 || !(s->row_flags[id1 - 1] & MSR_RF_FAST_W), 0))
+    size_t id1 = row_id1_direct(index);     /* row + 1 */
+    const struct msr_desc *d = row_desc1(id1);
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_W), 0))
         return write_slow(v, index, value);
     s->writes[id1 - 1]++;
-    return msr_table[id1 - 1].write(v, &msr_table[id1 - 1], index, value);
+    return d->write(v, d, index, value);
 }
 
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -240,14 +248,13 @@ void handle_rdmsr(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
-    size_t id = row_id1_direct(index);
-    const struct msr_desc *d;
-    if (__builtin_expect(!id || !(s->row_flags[id - 1] & MSR_RF_FAST_R), 0)) {
+    size_t id1 = row_id1_direct(index);
+    const struct msr_desc *d = row_desc1(id1);
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_R), 0)) {
         rdmsr_other(v, NULL, index);
         return;
     }
-    d = &msr_table[--id];
-    s->reads[id]++;
+    s->reads[id1 - 1]++;
     if (__builtin_expect(d->read != msr_rd_slot, 0)) {
         rdmsr_other(v, d, index);
         return;
@@ -343,6 +350,7 @@ void msr_policy_changed(struct vcpu *v)
     struct msr_vcpu_state *s = v->msr;
     size_t i;
     s->fast = false;
+    s->row_fast[0] = 0;
     for (i = 0; i < msr_table_rows; i++) {
         const struct msr_desc *d = &msr_table[i];
         uint8_t f = row_filter_flags(&s->filter, d);
@@ -353,6 +361,7 @@ void msr_policy_changed(struct vcpu *v)
         if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED)) == MSR_RF_EXISTS)
             f |= MSR_RF_FAST_W;
         s->row_flags[i] = f;
+        s->row_fast[i + 1] = f & (MSR_RF_FAST_R | MSR_RF_FAST_W);
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);

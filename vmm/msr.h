@@ -113,6 +113,8 @@ struct msr_vcpu_state {
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
     uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
+    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, [0] = 0
+                                         * ("not in the table" fails the same one test) */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
     uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for
