@@ -48,8 +48,8 @@ struct vm_exit {
     uint64_t raw_code;       /* vendor exit code / basic exit reason */
     uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
     uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
-    uint8_t insn_len;        /* vendor-private: how the vendor completes the instruction */
-    bool advance;            /* set by vcpu_advance_rip(): the vendor moves RIP past the
+    uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vcpu_insn_len reads the instruction */
+    bool advance;            /* set by vcpu_complete_insn(): the vendor completes the
                               * instruction on its next entry and clears this */
     union {
         /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */

@@ -35,7 +35,7 @@ static __attribute__((noinline)) void hypercall_other(struct vcpu *v)
         r->rax = ~0ull;
         break;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 /* PING, the guests' "is keel there" probe, without the switch's frame. */
@@ -46,5 +46,5 @@ void handle_hypercall(struct vcpu *v)
         return;
     }
     v->regs.rax = 0x6b65656c;
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }

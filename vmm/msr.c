@@ -1,5 +1,5 @@
 /* MSR engine core: exit-path dispatch over THE table (msr_table.c), per-vCPU
- * policy, intercept-bitmap generation, lazy host-state restore (seed 004),
+ * policy, intercept-bitmap generation, lazy host-state restore (as KVM's user-return MSRs),
  * msr.dump and statistics. The exit path (msr_read/msr_write) is a binary
  * search, a flags test, a counter increment and the handler: no logging, no
  * loops over the table; logging happens only on the deny/unknown paths. */
@@ -229,7 +229,7 @@ static void rdmsr_complete(struct vcpu *v, uint64_t val)
 {
     v->regs.rax = (uint32_t)val;
     v->regs.rdx = val >> 32;
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 /* Every RDMSR but a slot row's: out of line, so handle_rdmsr's hot path
@@ -271,7 +271,7 @@ __attribute__((optimize("omit-frame-pointer"))) void handle_wrmsr(struct vcpu *v
         vcpu_inject_gp(v);
         return;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -308,7 +308,7 @@ static uint8_t row_filter_flags(const struct msr_filter *f, const struct msr_des
 static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_desc *d, uint32_t index)
 {
     uint8_t f = s->row_flags[d - msr_table];
-    unsigned acc = d->icpt;
+    unsigned acc = (f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt;
     if (!(f & MSR_RF_EXISTS))
         return MSR_ACC_RW;
     if (filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
@@ -356,6 +356,8 @@ void msr_policy_changed(struct vcpu *v)
         uint8_t f = row_filter_flags(&s->filter, d);
         if (msr_row_exists(d, v->policy, s->cfg))
             f |= MSR_RF_EXISTS;
+        if (msr_row_icpt(d, v->policy) == MSR_ICPT_RW && d->icpt != MSR_ICPT_RW)
+            f |= MSR_RF_ICPT_RW;
         if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED)) == MSR_RF_EXISTS)
             f |= MSR_RF_FAST_R;
         if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED)) == MSR_RF_EXISTS)
@@ -415,7 +417,7 @@ unsigned msr_expected_intercept(const struct vcpu *v, uint32_t index)
     return d ? row_intercept(v->msr, d, index) : MSR_ACC_RW;
 }
 
-/* ---- class (c): lazy host-state restore, seed 004 ------------------------------ */
+/* ---- class (c): lazy host-state restore ------------------------------ */
 
 static inline void load(struct msr_vcpu_state *s, unsigned k, uint32_t index, uint64_t want)
 {

@@ -78,7 +78,7 @@ bool msr_filter_allows(const struct msr_filter *f, uint32_t index, unsigned acce
 
 /* ---- per-vCPU state --------------------------------------------------------- */
 
-/* Per physical CPU: the live value of each class-(c) MSR (seed 004), so a
+/* Per physical CPU: the live value of each class-(c) MSR, so a
  * WRMSR that would write the value already there is skipped. */
 enum msr_keel_reg { MSR_KEEL_SPEC_CTRL, MSR_KEEL_TSC_AUX, MSR_KEEL_COUNT };
 struct msr_cpu_cache {
@@ -123,7 +123,7 @@ struct msr_vcpu_state {
     uint64_t unknown_reads, unknown_writes;
     uint64_t filter_denials;
     uint64_t restores_performed, restores_skipped;
-    /* Exit-path fast path (seed 004): true while neither entry nor exit has
+    /* Exit-path fast path: true while neither entry nor exit has
      * any class-(c) MSR to switch; cleared by anything that can change that
      * (a WRMSR, a policy change, msr_host_restore). skip_entry/skip_exit:
      * how many restores each fast entry/exit skips, for the statistics. */
@@ -142,10 +142,11 @@ struct msr_vcpu_state {
 #define MSR_RF_DENY_R 0x02      /* the filter denies every read of the row */
 #define MSR_RF_DENY_W 0x04
 #define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
+#define MSR_RF_ICPT_RW 0x10     /* the policy intercepts the row both ways (msr_row_icpt) */
 /* Derived, for the exit path's single test: exists, and no filter range
  * denies or splits it. */
-#define MSR_RF_FAST_R 0x10
-#define MSR_RF_FAST_W 0x20
+#define MSR_RF_FAST_R 0x20
+#define MSR_RF_FAST_W 0x40
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -172,7 +173,7 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value);
  * or not in the table). */
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
 
-/* Class (c) host state, seed 004: call msr_before_entry() right before
+/* Class (c) host state: call msr_before_entry() right before
  * VMRUN/VMLAUNCH (loads the guest's values where they differ from the live
  * ones) and msr_after_exit() right after the exit (restores keel's values
  * keel needs while it handles the exit). msr_host_restore() puts every
@@ -236,6 +237,10 @@ uint32_t msr_desc_first(const struct msr_desc *d);
 uint32_t msr_desc_count(const struct msr_desc *d);
 const char *msr_desc_name(const struct msr_desc *d);
 unsigned msr_desc_icpt(const struct msr_desc *d);
+/* The row's intercept class for this guest policy: msr_desc_icpt, except
+ * that PMU rows are emulated (intercepted both ways) unless pmu=passthrough. */
+struct cpu_policy;
+unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p);
 char msr_desc_host_class(const struct msr_desc *d);
 /* Whether a guest with these caps/config has the MSR at index. */
 bool msr_exists(const struct vcpu *v, uint32_t index);

@@ -31,8 +31,16 @@ enum vcpu_state {
     VS_TSC_OFFSET,     /* guest TSC = host TSC + offset */
     VS_S_CET, VS_SSP, VS_INT_SSP_TAB,   /* hardware-switched CET state where the vendor has it */
     VS_CPL,
+    VS_DR6,            /* the guest's DR6 */
+    VS_INTR_SHADOW,    /* STI / MOV SS interrupt shadow: bit 0 STI, bit 1 MOV SS */
+    VS_CS_BASE,        /* CS segment base */
+    VS_CS_FLAGS,       /* CS_FLAG_*: code-segment size bits */
     VS_COUNT
 };
+
+/* VS_CS_FLAGS bits: the descriptor's D/B and L bits (SDM 3.4.5). */
+#define CS_FLAG_D 1u
+#define CS_FLAG_L 2u
 
 /* Exit statistics. Counting is one increment per exit; cycles are sampled
  * (the first exit and then every STATS_SAMPLE-th exit, whatever its kind,
@@ -45,6 +53,15 @@ struct exit_stats {
     uint64_t sampled[EXIT_KIND_COUNT];  /* exits timed */
     uint64_t injected[32];              /* exceptions injected, by vector */
     uint32_t sample_in;                 /* exits until the next timed one */
+};
+
+/* The last instruction vmm/insn.c decoded with paging off (SVM without
+ * NRIPS): reused while the same bytes are at the same address. */
+struct insn_cache {
+    uint64_t la;
+    const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
+    uint8_t len, kind;           /* len 0: empty */
+    uint8_t bytes[15];
 };
 
 struct cpu_policy;
@@ -60,6 +77,7 @@ struct vcpu {
     uint32_t id;
     bool stop;                          /* set by a handler: leave the run loop */
     int stop_code;                      /* exit status reported to the runner */
+    struct insn_cache insn_cache;       /* vmm/insn.c */
 };
 
 #endif

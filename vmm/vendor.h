@@ -28,13 +28,16 @@ struct vendor_ops {
     bool (*vcpu_create)(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root);
     /* Run the guest until a handler stops it: per exit, v->exit decoded and
      * v->regs holding every guest GPR but RSP, then vcpu_dispatch(v); apply
-     * v->exit.advance (vcpu_advance_rip) before the next entry. */
+     * v->exit.advance (vcpu_complete_insn) before the next entry. */
     void (*run)(struct vcpu *v);
     /* Print the hardware state by name (VMCB fields / VMCS guest state) for
      * a failed entry or an unhandled exit. */
     void (*dump_state)(struct vcpu *v);
+    /* After a failed VM entry: print each of keel's APM 15.5.1 / SDM 26.3
+     * checks that fails for the current state; returns how many did. */
+    unsigned (*explain_entry_failure)(struct vcpu *v);
 
-    /* Hooks behind vmm/arch_hooks.h (vcpu_advance_rip is a flag the run
+    /* Hooks behind vmm/arch_hooks.h (vcpu_complete_insn is a flag the run
      * loop applies). */
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);

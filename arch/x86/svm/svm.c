@@ -2,6 +2,8 @@
  * neutral record and implements the vcpu hooks; vmm/ decides everything. */
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
+#include "arch/x86/svm/svm_setup.h"
+#include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
 #include "lib/bitmap.h"
 #include "lib/log.h"
@@ -13,11 +15,13 @@
 #include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
+#include "vmm/arch_hooks.h"
 
-/* svm_entry.S: called from svm_run's inline asm only (see there). */
-void svm_world_switch(void);
-uint64_t svm_host_vmcb_pa;      /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
+/* svm_entry.S: called from svm_pass's inline asm only (see there). */
+void svm_vmrun(void);
+extern uint64_t svm_host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 
+#define RFLAGS_TF (1ull << 8)
 #define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
 #define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
 
@@ -26,25 +30,12 @@ struct svm_vcpu {
     uint64_t vmcb_pa;
     uint8_t *msrpm;
     uint8_t *iopm;
-    const uint8_t *insn_len;    /* per kind, without NRIPS (decode_slow) */
+    uint64_t pending_reinject;  /* EXITINTINFO of an event cut short by the exit */
 };
 
 static struct svm_vcpu svm_vcpu0;
 static bool has_nrips, has_lbrv;
-
-/* Instruction lengths for the exits keel completes, for CPUs without NRIPS
- * (QEMU TCG): the architectural encodings without prefixes. */
-static const uint8_t insn_len_no_nrips[EXIT_KIND_COUNT] = {
-    [EXIT_CPUID] = 2,       /* 0F A2 */
-    [EXIT_MSR_READ] = 2,    /* 0F 32 */
-    [EXIT_MSR_WRITE] = 2,   /* 0F 30 */
-    [EXIT_HYPERCALL] = 3,   /* 0F 01 D9 */
-    [EXIT_XSETBV] = 3,      /* 0F 01 D1 */
-    [EXIT_INVD] = 2,        /* 0F 08 */
-    [EXIT_WBINVD] = 2,      /* 0F 09 */
-    [EXIT_HLT] = 1,         /* F4 */
-};
-static const uint8_t insn_len_nrips[EXIT_KIND_COUNT];   /* all 0: use nRIP */
+static struct svm_host_caps host_caps;     /* for the VMRUN consistency checks */
 
 static inline struct svm_vcpu *svm(struct vcpu *v)
 {
@@ -61,11 +52,20 @@ static bool svm_cpu_init(void)
         return false;
     }
     cpuid_count(0x8000000A, 0, &r);
-    has_nrips = (r.edx >> 3) & 1;
-    has_lbrv = (r.edx >> 1) & 1;
+    {
+        struct svm_caps caps;
+        svm_caps_from_cpuid(r.edx, &caps);
+        has_nrips = caps.nrips;
+        has_lbrv = caps.lbrv;
+    }
+    host_caps.flush_by_asid = (r.edx >> 6) & 1;
     klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
-         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
+         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel decodes instruction lengths at CS:RIP)",
          has_lbrv ? "yes" : "no");
+    cpuid_count(0x80000001, 0, &r);
+    host_caps.long_mode = (r.edx >> 29) & 1;
+    cpuid_count(0x80000008, 0, &r);
+    host_caps.maxphyaddr = r.eax & 0xff;
     /* XSETBV on the guest's behalf needs CR4.OSXSAVE in keel's own CR4. */
     cpuid_count(1, 0, &r);
     if ((r.ecx >> 26) & 1)
@@ -121,7 +121,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     s->msrpm = palloc_ptr(msrpm);
     s->iopm = palloc_ptr(iopm);
     v->vendor = s;
-    s->insn_len = has_nrips ? insn_len_nrips : insn_len_no_nrips;
     c = &vm->control;
     g = &vm->save;
 
@@ -130,17 +129,12 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     /* Devices belong to the guest: the IOPM starts empty and vmm/ asks
      * for the few ports it traps (svm_io_intercept). */
 
-    c->intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
-                         SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_INIT;
-    /* VMRUN must be intercepted (APM 15.5.1); the other SVM instructions
-     * would work for the guest because its EFER.SVME is set underneath
-     * (required for VMRUN), so they are intercepted and get #UD. */
-    c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
-                         SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-                         SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV | SVM_INTERCEPT2_MONITOR |
-                         SVM_INTERCEPT2_MWAIT;
-    if (!policy_has(v->policy, FEAT_RDTSCP))
-        c->intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+    {
+        uint32_t m1, m2;
+        svm_intercept_words(!policy_has(v->policy, FEAT_RDTSCP), &m1, &m2);
+        c->intercept_misc1 = m1;
+        c->intercept_misc2 = m2;
+    }
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
     c->guest_asid = 1;
@@ -188,13 +182,19 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
     }
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "unexplained-guest-state")) {
+        /* CR4.LA57 (bit 12) while the CPU has no 5-level paging: reserved,
+         * but keel's checks do not know the host's CR4 feature bits. */
+        klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
+        g->cr4 |= 1ull << 12;
+    }
     /* Start from the architectural XCR0 reset value (x87 only). */
     if (read_cr4() & CR4_OSXSAVE)
         xsetbv(0, 1);
     return true;
 }
 
-/* Every exit but the hot three (svm_run): all of the record. */
+/* Every exit but the hot three (svm_pass's decode): all of the record. */
 static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcpu *s)
 {
     struct vmcb_control *c = &s->vmcb->control;
@@ -204,12 +204,8 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
-    /* An event whose delivery the exit interrupted is delivered again on
-     * the next VMRUN, unless a handler injects something else (its
-     * vcpu_inject_exception overwrites EVENTINJ). EXITINTINFO has EVENTINJ's
-     * layout (APM 15.7.2). VMRUN consumes EVENTINJ, so it is clear here. */
-    if (c->exitintinfo & SVM_EVTINJ_VALID)
-        s->vmcb->control.event_inj = c->exitintinfo;
+    /* An event whose delivery the exit interrupted is delivered again. */
+    s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
 
     switch (code) {
     case SVM_EXIT_CPUID:
@@ -226,12 +222,8 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         x->u.io.string = (i >> 2) & 1;
         x->u.io.rep = (i >> 3) & 1;
         x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
-        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
-         * NRIPS loop completes through nRIP, so it gets the same value
-         * (VMRUN reads nRIP only to inject software interrupts, APM 15.20,
-         * which keel never does). */
+        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
-        c->next_rip = c->exitinfo2;
         return;
     }
     case SVM_EXIT_NPF:
@@ -269,6 +261,7 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     case SVM_EXIT_STGI:
     case SVM_EXIT_CLGI:
     case SVM_EXIT_SKINIT:
+    case SVM_EXIT_INVLPGA:
     case SVM_EXIT_MONITOR:
     case SVM_EXIT_MWAIT:
         x->kind = EXIT_VMINSN;
@@ -287,14 +280,18 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         }
         break;
     }
-    x->insn_len = s->insn_len[x->kind];
+    /* nRIP is valid for instruction intercepts with NRIPS (APM 15.7.1);
+     * without it the length is 0, "unknown": vmm/insn.c reads the
+     * instruction from guest memory. */
+    x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
- * completion length; nothing else of the VMCB is read.
- * EXITINTINFO is not read for them: an instruction intercept is taken while
- * the instruction executes, never while an event is being delivered, so it
- * cannot be valid then (APM Vol 2 15.7.2). */
+ * length; nothing else of the VMCB is read. EXITINTINFO is not read for
+ * them: an instruction intercept is taken while the instruction executes,
+ * never while an event is being delivered, so it cannot be valid then (APM
+ * Vol 2 15.7.2). With NRIPS the length is nRIP - RIP (APM 15.7.1); without
+ * it 0, "unknown": the completion reads the instruction (vcpu_insn_len). */
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
                                                         const struct vmcb *vm, const bool nrips)
 {
@@ -303,67 +300,95 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
 
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-        if (!nrips)
-            x->insn_len = 2;        /* 0F A2 */
     } else if (code == SVM_EXIT_MSR) {
         x->kind = (enum exit_kind)(EXIT_MSR_READ + (vm->control.exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
-        if (!nrips)
-            x->insn_len = 2;        /* 0F 32 / 0F 30 */
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
-        if (!nrips)
-            x->insn_len = 3;        /* 0F 01 D9 */
     } else {
         decode_slow(v, s);
+        return;
     }
+    x->insn_len = nrips ? (uint8_t)(vm->control.next_rip - vm->save.rip) : 0;
 }
 _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
-/* The run loop. Per exit: complete the last instruction, switch MSRs,
- * world switch, decode, vcpu_dispatch. It is built twice, for CPUs with
- * NRIPS (RIP = nRIP, APM 15.7.1; IOIO's decode puts EXITINFO2 there) and
- * without (RIP += the unprefixed length the decode chose), so neither pays
- * a test for the other. The world switch is a CALL from inline asm that
- * names every register but RSP as clobbered (svm_entry.S): keel's
- * callee-saved registers are saved once here, at the start of the run, and
- * the loop keeps no frame pointer (the exception dump's backtrace only
- * follows frames on keel's stacks, so it stops cleanly here).
- *
- * Why keel's VMLOAD stays on every exit, before any handler: after #VMEXIT
- * the guest's TR, FS/GS, KERNEL_GS_BASE and SYSCALL/SYSENTER MSRs are still
- * loaded. GIF is 0 (APM 15.17), so INTR, NMI, SMI and INIT are held; but a
- * #DF raised by a fault in keel itself is not an interrupt GIF holds, and
- * keel cannot show that every CPU holds #MC with GIF = 0. Either would be
- * delivered through the guest's TSS, on an IST stack the guest chose.
- * Skipping VMSAVE + two VMLOADs for the hot exits would save 3 of their
- * instructions; not worth that risk. */
-/* One pass: complete, switch MSRs, world switch, decode. The first pass of
- * a run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL
- * to clear (vcpu_create asks the first VMRUN to flush). */
-static inline __attribute__((always_inline)) void complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
+/* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
+ * soft events need their return address (svm_plan_event). */
+static __attribute__((noinline)) void reinject(struct svm_vcpu *s, struct vmcb *vm)
+{
+    struct svm_event_plan p;
+    svm_plan_event(s->pending_reinject, vm->save.cr0 & CR0_PE, has_nrips, vm->save.rip,
+                   svm_soft_event_len(s->pending_reinject), &p);
+    vm->control.event_inj = p.event_inj;
+    vm->save.rip = p.rip;
+    if (p.set_next_rip)
+        vm->control.next_rip = p.next_rip;
+    s->pending_reinject = 0;
+}
+
+static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
+{
+    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state))
+        return;
+    /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
+    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+    keel_nmis_pending--;
+}
+
+/* vcpu_complete_insn, committed before the entry: RIP past the instruction
+ * (its length from the decode or, without NRIPS, from vcpu_insn_len), the
+ * interrupt shadow (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state,
+ * APM 15.21.5) ended, and the single-step trap if RFLAGS.TF is set. False:
+ * no length, the run was stopped. */
+static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
 {
     if (v->exit.advance) {
         v->exit.advance = false;
-        if (nrips)
-            vm->save.rip = vm->control.next_rip;
-        else
-            vm->save.rip += v->exit.insn_len;
+        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
+            return false;
+        vm->save.rip += v->exit.insn_len;
+        vm->control.int_state &= ~1ull;
+        if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
+            vcpu_single_step_trap(v);
     }
+    return true;
 }
 
+/* One pass: complete, re-inject / reflect, switch MSRs, world switch,
+ * decode. The world switch is a CALL from inline asm that names every
+ * register but RSP as clobbered (svm_entry.S): keel's callee-saved
+ * registers are saved once per run, not once per exit. The first pass of a
+ * run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL to
+ * clear (vcpu_create asks the first VMRUN to flush). Returns NULL when the
+ * completion stopped the run.
+ *
+ * Why keel's VMLOAD stays on every exit, before any handler: after #VMEXIT
+ * the guest's TR, FS/GS, KERNEL_GS_BASE and SYSCALL/SYSENTER MSRs are still
+ * loaded. GIF is 0 until the STGI after keel's VMLOAD (APM 15.17), so INTR,
+ * NMI, SMI and INIT are held; but a #DF raised by a fault in keel itself is
+ * not an interrupt GIF holds, and keel cannot show that every CPU holds #MC
+ * with GIF = 0. Either would be delivered through the guest's TSS, on an
+ * IST stack the guest chose. Handling CPUID/MSR/VMMCALL before VMSAVE +
+ * keel's VMLOAD (and the guest's VMLOAD, CLGI, STGI next time) would save 5
+ * of their instructions; not worth that risk. */
 static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *v, const bool nrips,
                                                                    const bool first)
 {
     struct svm_vcpu *s = svm(v);
     struct vmcb *vm = s->vmcb;
 
-    complete(v, vm, nrips);
+    if (!complete(v, vm, nrips))
+        return NULL;
+    if (__builtin_expect(s->pending_reinject != 0, 0) && !(vm->control.event_inj & SVM_EVTINJ_VALID))
+        reinject(s, vm);
+    if (__builtin_expect(keel_nmis_pending != 0, 0))
+        reflect_nmi(vm);
     msr_before_entry(v);
     vm->save.rax = v->regs.rax;
     {
         register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
         register uint64_t rax __asm__("rax") = s->vmcb_pa;
-        __asm__ volatile("call svm_world_switch"
+        __asm__ volatile("call svm_vmrun"
                          : "+D"(rdi), "+a"(rax)
                          :
                          : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
@@ -380,10 +405,13 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
     return v;
 }
 
+/* The run loop, built twice, for CPUs with NRIPS and without, so neither
+ * pays a test for the other; no frame pointer (the exception dump's
+ * backtrace only follows frames on keel's stacks, so it stops cleanly). */
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
     v = svm_pass(v, nrips, true);
-    while (vcpu_dispatch(v))
+    while (v && vcpu_dispatch(v))
         v = svm_pass(v, nrips, false);
 }
 
@@ -402,8 +430,7 @@ static void svm_run(struct vcpu *v)
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     struct svm_vcpu *s = svm(v);
-    s->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID |
-                                 (has_error ? SVM_EVTINJ_ERR_VALID | ((uint64_t)error << 32) : 0);
+    s->vmcb->control.event_inj = svm_exception_event(vector, has_error, error, s->vmcb->save.cr0 & CR0_PE);
 }
 
 static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
@@ -436,6 +463,12 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     case VS_SSP: return vm->save.ssp;
     case VS_INT_SSP_TAB: return vm->save.isst_addr;
     case VS_CPL: return vm->save.cpl;
+    case VS_DR6: return vm->save.dr6;
+    case VS_INTR_SHADOW: return vm->control.int_state & 1;     /* APM 15.21.5: one shadow bit */
+    case VS_CS_BASE: return vm->save.cs.base;
+    /* VMCB attributes: descriptor bits 55:52 in attrib 11:8 (APM 15.5.1), L = 9, D/B = 10. */
+    case VS_CS_FLAGS: return ((vm->save.cs.attrib >> 10) & 1 ? CS_FLAG_D : 0) |
+                             ((vm->save.cs.attrib >> 9) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -474,6 +507,8 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     case VS_GS_BASE: vm->save.gs.base = val; return true;
     case VS_KERNEL_GS_BASE: vm->save.kernel_gs_base = val; return true;
     case VS_TSC_OFFSET: vm->control.tsc_offset = val; return true;
+    case VS_DR6: vm->save.dr6 = val; return true;
+    case VS_INTR_SHADOW: vm->control.int_state = (vm->control.int_state & ~1ull) | (val ? 1 : 0); return true;
     default: return false;      /* CET state: no SVM shadow-stack support in keel yet */
     }
 }
@@ -488,6 +523,11 @@ static void svm_dump_state(struct vcpu *v)
     svm_dump_vmcb(svm(v)->vmcb);
 }
 
+static unsigned svm_explain_entry_failure(struct vcpu *v)
+{
+    return svm_explain_vmcb(svm(v)->vmcb, &host_caps);
+}
+
 const struct vendor_ops svm_ops = {
     .name = "svm",
     .cpu_init = svm_cpu_init,
@@ -495,6 +535,7 @@ const struct vendor_ops svm_ops = {
     .vcpu_create = svm_vcpu_create,
     .run = svm_run,
     .dump_state = svm_dump_state,
+    .explain_entry_failure = svm_explain_entry_failure,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

@@ -1,8 +1,9 @@
-/* svm_world_switch: VMLOAD, VMRUN, VMSAVE, VMLOAD around the guest's GPRs.
+/* svm_vmrun: CLGI, VMLOAD, VMRUN, VMSAVE, VMLOAD, STGI around the guest's
+ * GPRs.
  *
- * Called by svm_run's loop (svm.c) through an inline-asm CALL that names
- * every register but RSP as clobbered, so the compiler saves keel's
- * callee-saved registers once per run rather than this code once per exit.
+ * Called by svm_pass (svm.c) through an inline-asm CALL that names every
+ * register but RSP as clobbered, so the compiler saves keel's callee-saved
+ * registers once per run rather than this code once per exit.
  * In: RDI = struct guest_regs *, RAX = guest VMCB physical address.
  * Out: RDI = the same struct guest_regs *; every other GPR clobbered.
  *
@@ -16,9 +17,16 @@
  * Offsets into struct guest_regs (vmm/vcpu.h): rax 0, rbx 8, rcx 16, rdx 24,
  * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112. */
 .text
-.globl svm_world_switch
-svm_world_switch:
+.globl svm_vmrun
+svm_vmrun:
     pushq %rdi                  /* regs, swapped with guest RDI after the exit */
+    /* GIF = 0 from before the guest's VMLOAD until keel's own state is
+     * back: in between TR (and FS/GS) are the guest's, and an NMI, #MC or
+     * SMI taken there would run keel's handler on the guest's TSS/IST
+     * (APM 15.17 "Global Interrupt Flag"). VMRUN sets GIF = 1 for the
+     * guest, #VMEXIT clears it; anything that arrives meanwhile is held
+     * pending until the STGI below. */
+    clgi
     movq 8(%rdi), %rbx
     movq 16(%rdi), %rcx
     movq 24(%rdi), %rdx
@@ -53,7 +61,15 @@ svm_world_switch:
     movq %r15, 112(%rdi)
     popq %rbx
     movq %rbx, 40(%rdi)
-    movq svm_host_vmcb_pa, %rax
+    movq svm_host_vmcb_pa(%rip), %rax
     vmload %rax
+    stgi                        /* keel's TR is back: NMIs may be taken (counted as the guest's) */
     ret
+    .globl svm_vmrun_end        /* for tests/unit/test_svm_setup.c, which checks the GIF order */
+svm_vmrun_end:
+.data
+    .balign 8
+    .globl svm_host_vmcb_pa
+svm_host_vmcb_pa:               /* keel's VMLOAD/VMSAVE state, set by svm_cpu_init */
+    .quad 0
 .section .note.GNU-stack,"",@progbits
