@@ -62,9 +62,9 @@ def step(pc):
     f, m = inner[pc], mnem.get(pc, "?")
     if m in ("vmrun", "vmload", "vmsave", "clgi", "stgi", "vmlaunch", "vmresume"):
         return "world switch"
-    if sym(pc) in ("svm_world_switch", "vmx_world_switch", "vmx_exit_point"):
+    if sym(pc) in ("svm_world_switch", "svm_vmrun", "vmx_world_switch", "vmx_run", "vmx_exit_point"):
         return "GPR save/restore"
-    if f in ("decode", "decode_slow"):
+    if f in ("decode", "decode_slow", "insn_cache_hit"):
         return "decode"
     if f in ("complete", "complete_insn"):
         return "completion"

@@ -40,37 +40,40 @@ static __attribute__((noinline)) void cpuid_exit_full(struct vcpu *v)
     vcpu_complete_insn(v);
 }
 
-_Static_assert(offsetof(struct cpuid_slot, dyn) == offsetof(struct cpuid_slot, kind) + 1 && SLOT_FLAT == 0 &&
-                   DYN_NONE == 0, "handle_cpuid tests kind and dyn together");
+_Static_assert(SLOT_FLAT == 0 && DYN_NONE == 0, "cpuid_fast_init tests kind and dyn against 0");
+_Static_assert(CPUID_FAST_SLOTS == 2 * 0x20 && CPUID_BASIC_SLOTS >= 0x20 && CPUID_EXT_SLOTS >= 0x20,
+               "cpuid_fast covers 32 basic and 32 extended leaves");
 
-/* Hot path: a leaf without subleaves and without guest-state-dependent
- * bits (most of them) is four loads from the table policy_init built; the
- * rest take policy_cpuid_lookup + cpuid_apply_dyn. */
-void handle_cpuid(struct vcpu *v)
+void cpuid_fast_init(struct vcpu *v)
 {
     const struct cpu_policy *p = v->policy;
-    uint32_t leaf = (uint32_t)v->regs.rax;
-    const struct cpuid_slot *s;
-    const struct cpuid_regs *r;
-    uint16_t kind_dyn;
+    unsigned i;
+    for (i = 0; i < CPUID_FAST_SLOTS; i++) {
+        uint32_t leaf = i < 0x20 ? i : CPUID_EXT_BASE + (i - 0x20);
+        const struct cpuid_slot *s = i < 0x20 ? &p->basic[i] : &p->ext[i - 0x20];
+        bool in_range = i < 0x20 ? leaf <= p->max_basic : leaf <= p->max_ext;
+        v->cpuid_fast[i] = in_range && s->kind == SLOT_FLAT && s->dyn == DYN_NONE ? &p->regs[s->first] : NULL;
+    }
+}
 
-    if (leaf <= p->max_basic)
-        s = &p->basic[leaf];
-    else if (leaf - CPUID_EXT_BASE <= p->max_ext - CPUID_EXT_BASE)
-        s = &p->ext[leaf - CPUID_EXT_BASE];
+/* Hot path: a leaf without subleaves and without guest-state-dependent
+ * bits (most of them) is four loads from this vCPU's table (cpuid_fast);
+ * the rest take policy_cpuid_lookup + cpuid_apply_dyn. */
+void handle_cpuid(struct vcpu *v)
+{
+    uint32_t leaf = (uint32_t)v->regs.rax;
+    const struct cpuid_regs *r;
+
+    if (leaf < 0x20)
+        r = v->cpuid_fast[leaf];
+    else if (leaf - CPUID_EXT_BASE < 0x20)
+        r = v->cpuid_fast[0x20 + (leaf - CPUID_EXT_BASE)];
     else
-        s = NULL;
-    if (!s) {
+        r = NULL;
+    if (__builtin_expect(!r, 0)) {
         cpuid_exit_full(v);
         return;
     }
-    /* kind and dyn are adjacent bytes, SLOT_FLAT and DYN_NONE both 0: one compare. */
-    __builtin_memcpy(&kind_dyn, &s->kind, 2);
-    if (__builtin_expect(kind_dyn != 0, 0)) {
-        cpuid_exit_full(v);
-        return;
-    }
-    r = &p->regs[s->first];
     /* CPUID writes the 32-bit registers: the upper halves become 0. */
     v->regs.rax = r->eax;
     v->regs.rbx = r->ebx;

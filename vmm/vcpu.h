@@ -62,10 +62,35 @@ struct insn_cache {
     const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
     uint8_t len, kind;           /* len 0: empty */
     uint8_t bytes[15];
+    /* The exit path's check (insn_cache_hit): when the 8 bytes at ptr are
+     * all guest RAM, the instruction's bytes as one masked word; wide_kind
+     * is the exit kind then, else EXIT_NONE (never a hit). */
+    uint8_t wide_kind;
+    uint64_t word, mask;
 };
+
+/* Hot path, SVM without NRIPS: the cached length if the instruction at
+ * linear address la (paging off) is still the one decoded for this kind,
+ * else 0 (vcpu_insn_len decodes). A few loads and compares. */
+static inline uint8_t insn_cache_hit(const struct insn_cache *c, unsigned kind, uint64_t la)
+{
+    uint64_t w;
+    if (c->la != la || c->wide_kind != kind)
+        return 0;
+    __builtin_memcpy(&w, c->ptr, 8);
+    return ((w ^ c->word) & c->mask) ? 0 : c->len;
+}
 
 struct cpu_policy;
 struct msr_vcpu_state;
+struct cpuid_regs;
+
+/* CPUID answers that depend on nothing of the guest's state, by leaf:
+ * [0, 0x20) basic leaves, [0x20, 0x40) extended 0x80000000 + i. A pointer
+ * into v->policy, or NULL (beyond the maximum leaf, subleaves, bits that
+ * follow guest state or the CPU: the full lookup). Per vCPU, so an answer
+ * that differs per CPU can be patched here; built by cpuid_fast_init(). */
+#define CPUID_FAST_SLOTS 0x40u
 
 struct vcpu {
     struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
@@ -78,6 +103,7 @@ struct vcpu {
     bool stop;                          /* set by a handler: leave the run loop */
     int stop_code;                      /* exit status reported to the runner */
     struct insn_cache insn_cache;       /* vmm/insn.c */
+    const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
 
 #endif

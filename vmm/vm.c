@@ -190,6 +190,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     if (opt_flag(&keel_opts, "cpuid.dump"))
         policy_dump(&guest_policy, host_cpuid);
     v->policy = &guest_policy;
+    cpuid_fast_init(v);
 
     build_layout(bi, pl);
     if (!guest_load(bi, &vm_layout, &entry))

@@ -222,8 +222,12 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         x->u.io.string = (i >> 2) & 1;
         x->u.io.rep = (i >> 3) & 1;
         x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
-        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
+        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
+         * NRIPS loop completes through nRIP, so it gets the same value
+         * (VMRUN reads nRIP only to inject a soft event, which the
+         * re-injection plan sets again, APM 15.20). */
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
+        c->next_rip = c->exitinfo2;
         return;
     }
     case SVM_EXIT_NPF:
@@ -290,8 +294,9 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
  * length; nothing else of the VMCB is read. EXITINTINFO is not read for
  * them: an instruction intercept is taken while the instruction executes,
  * never while an event is being delivered, so it cannot be valid then (APM
- * Vol 2 15.7.2). With NRIPS the length is nRIP - RIP (APM 15.7.1); without
- * it 0, "unknown": the completion reads the instruction (vcpu_insn_len). */
+ * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
+ * length is needed; without it the length is 0, "unknown": the completion
+ * looks it up or reads the instruction (vcpu_insn_len). */
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
                                                         const struct vmcb *vm, const bool nrips)
 {
@@ -308,7 +313,8 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
         decode_slow(v, s);
         return;
     }
-    x->insn_len = nrips ? (uint8_t)(vm->control.next_rip - vm->save.rip) : 0;
+    if (!nrips)
+        x->insn_len = 0;
 }
 _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
@@ -336,7 +342,8 @@ static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP past the instruction
- * (its length from the decode or, without NRIPS, from vcpu_insn_len), the
+ * (its length from the decode or, without NRIPS, from the decoded-length
+ * cache or vcpu_insn_len), the
  * interrupt shadow (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state,
  * APM 15.21.5) ended, and the single-step trap if RFLAGS.TF is set. False:
  * no length, the run was stopped. */
@@ -344,9 +351,18 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
 {
     if (v->exit.advance) {
         v->exit.advance = false;
-        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
-            return false;
-        vm->save.rip += v->exit.insn_len;
+        if (!nrips && !v->exit.insn_len) {
+            /* Paging off: linear = CS.base + EIP, 32 bits (no long mode). */
+            if (!(vm->save.cr0 & CR0_PG))
+                v->exit.insn_len = insn_cache_hit(&v->insn_cache, v->exit.kind,
+                                                  (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
+            if (__builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
+                return false;
+        }
+        if (nrips)
+            vm->save.rip = vm->control.next_rip;
+        else
+            vm->save.rip += v->exit.insn_len;
         vm->control.int_state &= ~1ull;
         if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
             vcpu_single_step_trap(v);
