@@ -18,6 +18,7 @@ void vcpu_stop(struct vcpu *v, int code)
 {
     v->stop = true;
     v->stop_code = code;
+    v->entry_work |= ENTRY_WORK_STOP;
 }
 
 void handle_unhandled(struct vcpu *v)

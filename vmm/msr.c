@@ -349,7 +349,7 @@ void msr_policy_changed(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t i;
-    s->fast = false;
+    msr_fast_set(v, false);
     s->row_fast[0] = 0;
     for (i = 0; i < msr_table_rows; i++) {
         const struct msr_desc *d = &msr_table[i];
@@ -471,8 +471,8 @@ static void slow_before_entry(struct vcpu *v)
     s->fast_exits = 0;
     s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
     s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
-    s->fast = (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
-              (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux));
+    msr_fast_set(v, (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
+                        (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux)));
 }
 
 void msr_before_entry_slow(struct vcpu *v)
@@ -492,7 +492,7 @@ void msr_after_exit_slow(struct vcpu *v)
 void msr_host_restore(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
-    s->fast = false;
+    msr_fast_set(v, false);
     msr_after_exit_slow(v);
     if (s->cfg->host_has_tsc_aux)
         load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, s->cfg->host_tsc_aux);

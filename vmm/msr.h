@@ -198,6 +198,15 @@ static inline void msr_after_exit(struct vcpu *v)
     else
         msr_after_exit_slow(v);
 }
+/* Set the MSR engine's `fast` and mirror it in v->entry_work. */
+static inline void msr_fast_set(struct vcpu *v, bool fast)
+{
+    v->msr->fast = fast;
+    if (fast)
+        v->entry_work &= (uint8_t)~ENTRY_WORK_MSR;
+    else
+        v->entry_work |= ENTRY_WORK_MSR;
+}
 /* Restores skipped so far (the statistic): counted ones plus fast passes. */
 static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
 {

@@ -229,7 +229,7 @@ static enum msr_verdict wr_spec_ctrl(struct vcpu *v, const struct msr_desc *d, u
     if (val & ~spec_ctrl_allowed(P(v)))
         return MSR_GP;
     S(v)->val[MSLOT_SPEC_CTRL] = val;
-    S(v)->fast = false;     /* class (c): entry/exit must switch it again */
+    msr_fast_set(v, false);     /* class (c): entry/exit must switch it again */
     return MSR_OK;
 }
 
@@ -308,7 +308,7 @@ static enum msr_verdict wr_miti_ctrl(struct vcpu *v, const struct msr_desc *d, u
         forced |= SPEC_CTRL_RRSBA_DIS_S;
     S(v)->val[MSLOT_MITI_CTRL] = val;
     S(v)->spec_ctrl_forced = forced;
-    S(v)->fast = false;
+    msr_fast_set(v, false);
     return MSR_OK;
 }
 
@@ -451,7 +451,7 @@ static enum msr_verdict wr_tsc_aux(struct vcpu *v, const struct msr_desc *d, uin
         val = (uint32_t)val;
     }
     S(v)->val[MSLOT_TSC_AUX] = val;
-    S(v)->fast = false;
+    msr_fast_set(v, false);
     return MSR_OK;
 }
 

@@ -92,6 +92,10 @@ struct cpuid_regs;
  * that differs per CPU can be patched here; built by cpuid_fast_init(). */
 #define CPUID_FAST_SLOTS 0x40u
 
+#define ENTRY_WORK_STOP 0x01    /* vcpu_stop: leave the run loop */
+#define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
+#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
+
 struct vcpu {
     struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
     struct vm_exit exit;
@@ -101,6 +105,9 @@ struct vcpu {
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
     uint32_t id;
     bool stop;                          /* set by a handler: leave the run loop */
+    /* Something to do before the next entry: the vendors' run loops test
+     * this one byte instead of each condition (ENTRY_WORK_*). */
+    uint8_t entry_work;
     int stop_code;                      /* exit status reported to the runner */
     struct insn_cache insn_cache;       /* vmm/insn.c */
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */

@@ -3,7 +3,7 @@
  * the world switch saves keel's callee-saved registers once per run, not
  * once per exit):
  *     do { msr_before_entry; complete (RIP advance); world switch; decode;
- *          msr_after_exit; } while (vcpu_dispatch(v));   (vmm/run.h)
+ *          msr_after_exit; vcpu_dispatch(v); } until ENTRY_WORK_STOP   (vmm/run.h)
  * The vendor also implements every hook in vmm/arch_hooks.h for the vcpu
  * it runs (they dispatch through the current backend). */
 #ifndef KEEL_VMM_VENDOR_H
