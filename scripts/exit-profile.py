@@ -64,9 +64,11 @@ def step(pc):
         return "world switch"
     if sym(pc) in ("svm_world_switch", "svm_vmrun", "vmx_world_switch", "vmx_run", "vmx_exit_point"):
         return "GPR save/restore"
-    if f in ("decode", "decode_slow", "insn_cache_hit"):
+    if f in ("decode", "decode_slow"):
         return "decode"
-    if f in ("complete", "complete_insn"):
+    if f in ("complete", "complete_insn", "vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches",
+             "guest_read_linear", "guest_linear_to_phys", "guest_phys_ptr", "vcpu_single_step_trap",
+             "insn_cache_hit", "memcpy", "memcmp", "svm_get_state", "vcpu_get_state", "vmx_get_state"):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
