@@ -13,6 +13,9 @@
  * region_budget): the image, per-CPU state, page tables, plus a margin. */
 #define KEEL_REGION_PER_CPU (128u << 10)    /* VMCB/VMCS, bitmaps, MSR state, stacks */
 #define KEEL_REGION_MARGIN (512u << 10)     /* on-demand device mappings, later growth */
+/* Guest RAM right above keel's region, typed ACPI in the guest's memory
+ * map: the guest's copy of the ACPI root tables (vmm/acpi_copy.h). */
+#define KEEL_GUEST_ACPI_SIZE 0x10000
 #define KEEL_STACK_SIZE 0x8000              /* per stack, plus a guard page */
 
 #endif

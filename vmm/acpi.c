@@ -91,6 +91,14 @@ static const uint8_t *find_table(uint64_t rsdp, const char *sig)
     return 0;
 }
 
+const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len)
+{
+    const uint8_t *t = find_table(rsdp, sig);
+    if (t)
+        memcpy(len, t + 4, 4);
+    return t;
+}
+
 unsigned acpi_cpu_count(uint64_t rsdp)
 {
     const uint8_t *madt = find_table(rsdp, "APIC");

@@ -10,6 +10,9 @@
 /* Physical address of the RSDP (the loader's copy is not addressable by
  * the guest, so the BIOS areas are searched), or 0. */
 uint64_t acpi_find_rsdp(void);
+/* The first table with signature `sig` the RSDT/XSDT lists (checksum
+ * verified), its length in *len; NULL if none. */
+const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len);
 /* The FADT's PM1a control block I/O port; false if none (or in MMIO). */
 bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port);
 

@@ -45,4 +45,9 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
 struct msr_intercepts;
 void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
 
+/* Make guest IN/OUT of this port exit (EXIT_IO), or pass it through again
+ * (on = false). The I/O bitmaps are read at each access (AMD APM Vol. 2
+ * 15.10.1, Intel SDM Vol. 3C 25.6.4): no flush is needed. */
+void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on);
+
 #endif

@@ -48,11 +48,14 @@ struct vm_exit {
     uint64_t raw_code;       /* vendor exit code / basic exit reason */
     uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
     uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
+    uint64_t rip;            /* guest RIP at the exit (for the trace ring) */
     uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vcpu_insn_len reads the instruction */
     bool advance;            /* set by vcpu_complete_insn(): the vendor completes the
                               * instruction on its next entry and clears this */
     union {
-        /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */
+        /* RDMSR/WRMSR: the index is ECX (v->regs.rcx) architecturally; the
+         * decode copies it here for the trace ring only. CPUID/hypercall: 0. */
+        struct { uint64_t index; } msr;
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
         struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
         struct { uint8_t vector; bool has_error; uint32_t error; } exc;

@@ -5,6 +5,7 @@
 #include "vmm/msr.h"
 #include "vmm/vm.h"
 #include "vmm/run.h"
+#include "vmm/iommu.h"
 
 enum {
     HC_PING = 0,            /* -> RAX = 0x6b65656c ("keel") */
@@ -12,7 +13,22 @@ enum {
     HC_MSR_COUNTS = 2,      /* RBX = MSR index -> RAX = reads, RBX = writes */
     HC_CPUID_EXITS = 3,     /* -> RAX = CPUID exits */
     HC_KEEL_REGION = 4,     /* -> RAX = base, RBX = size of keel's region */
+    HC_DMA_CHECK = 5,       /* RBX = 0 -> RAX = keel's DMA canary page; RBX = that page -> RAX = its
+                               hash; either way RBX = device accesses blocked so far */
 };
+
+/* FNV-1a of keel's DMA canary page: a test guest compares it before and
+ * after aiming a device at the page. Only that page, which holds nothing
+ * but a pattern, so the guest learns nothing about keel's memory. */
+static uint64_t canary_hash(void)
+{
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)vm_dma_canary;
+    uint64_t h = 0xcbf29ce484222325ull;
+    unsigned i;
+    for (i = 0; i < 4096; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
 
 static __attribute__((noinline)) void hypercall_other(struct vcpu *v)
 {
@@ -30,6 +46,13 @@ static __attribute__((noinline)) void hypercall_other(struct vcpu *v)
     case HC_KEEL_REGION:
         r->rax = vm_layout.keel_base;
         r->rbx = vm_layout.keel_end - vm_layout.keel_base;
+        break;
+    case HC_DMA_CHECK:
+        /* The IOMMU's fault records are read here, on a guest's request,
+         * and at the end of the run: never on the exits the guest takes
+         * anyway. */
+        r->rax = !r->rbx ? vm_dma_canary : vm_dma_canary && r->rbx == vm_dma_canary ? canary_hash() : ~0ull;
+        r->rbx = iommu_poll();
         break;
     default:
         r->rax = ~0ull;

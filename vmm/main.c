@@ -10,7 +10,7 @@
 #include "boot/placement.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "lib/string.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
@@ -127,13 +127,20 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
             identity_end = e;
     }
-    /* One CPU today: keel virtualizes the boot CPU only (README, Limits). */
+    /* One CPU today: keel virtualizes the boot CPU only (README, Limits).
+     * The guest's ACPI copy goes right above the region (below). */
     region_budget(&budget, keel_image_size(), 1, identity_end);
-    region_size = budget.total;
+    region_size = budget.total + KEEL_GUEST_ACPI_SIZE;
     err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
                      &placement);
     if (err)
         keel_fatal("%s", err);
+    /* The guest's ACPI copy sits right above keel's region, so it is
+     * below 4 GiB (the RSDT holds 32-bit pointers) and out of the way of
+     * the loaders, which place the guest from low memory up. */
+    placement.acpi_end = placement.region_end;
+    placement.region_end -= KEEL_GUEST_ACPI_SIZE;
+    placement.acpi_base = placement.region_end;
     palloc_init(placement.region_base, placement.region_end - placement.region_base, keel_image_size());
     paging_relocate(placement.region_base, identity_end);
     report_region();

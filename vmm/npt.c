@@ -89,6 +89,35 @@ bool npt_map_on_demand(uint64_t gpa)
     return last_root && map_range(last_fmt, last_root, base, base + TWO_MIB);
 }
 
+bool npt_set_page(uint64_t gpa, uint64_t hpa)
+{
+    uint64_t *pd, *pt, e;
+    unsigned i, i2 = (gpa >> 21) & 511;
+    if (!last_root)
+        return false;
+    pd = walk(last_fmt, last_root, gpa, 2);
+    if (!pd)
+        return false;
+    e = pd[i2];
+    /* Bit 7 is the large-page bit in both NPT and EPT PDEs (APM Vol 2
+     * 15.25.5; SDM Vol 3 Table 29-4). */
+    if ((e & PRESENT_MASK) && (e & 0x80)) {
+        uint64_t page = palloc_page(), base = gpa & ~(TWO_MIB - 1);
+        if (!page)
+            return false;
+        pages++;
+        pt = tbl(page);
+        for (i = 0; i < 512; i++)
+            pt[i] = last_fmt->leaf_entry(base + i * FOUR_KIB, 1);
+        pd[i2] = last_fmt->table_entry(page);
+    }
+    pt = walk(last_fmt, last_root, gpa, 1);
+    if (!pt)
+        return false;
+    pt[(gpa >> 12) & 511] = hpa == NPT_UNMAPPED ? 0 : last_fmt->leaf_entry(hpa & ~(FOUR_KIB - 1), 1);
+    return true;
+}
+
 unsigned npt_table_pages(void)
 {
     return pages;

@@ -25,6 +25,12 @@ uint64_t npt_build(const struct npt_format *fmt, uint64_t top, uint64_t hole_bas
  * entries are never cached by the TLBs, so no flush is needed (SDM Vol 3
  * 29.4.3.1; APM Vol 2 15.25.9). False when out of table memory. */
 bool npt_map_on_demand(uint64_t gpa);
+/* Change one 4 KiB page of the last npt_build's map: guest-physical gpa
+ * backed by hpa, or not mapped at all (hpa = NPT_UNMAPPED), splitting a
+ * 2 MiB leaf into 4 KiB pages where needed. For set-up before the guest
+ * first runs (no TLB flush). False when out of table memory. */
+#define NPT_UNMAPPED (~0ull)
+bool npt_set_page(uint64_t gpa, uint64_t hpa);
 /* Tables allocated by the last npt_build (for the boot report). */
 unsigned npt_table_pages(void);
 

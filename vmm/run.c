@@ -8,6 +8,8 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/msr.h"
 #include "vmm/vendor.h"
+#include "vmm/trace.h"
+#include "vmm/console.h"
 #include "arch/x86/cpu.h"
 
 const struct vendor_ops *vendor;
@@ -15,6 +17,7 @@ const struct vendor_ops *vendor;
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->stats.injected[vector & 31]++;
+    trace_set_result(v, (uint8_t)(0x80 | (vector & 31)));
     vendor->inject_exception(v, vector, has_error, error);
 }
 
@@ -33,6 +36,15 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
     vendor->msr_intercepts_changed(v, mi);
 }
 
+/* The monitor is on: poll the shared serial line once its deadline passed
+ * (docs/console.md). */
+void vcpu_console_tick(struct vcpu *v)
+{
+    uint64_t t = rdtsc();
+    if (t >= console_poll_deadline)
+        console_poll(v, t);
+}
+
 /* The sampled exit: the handler timed with two TSC reads. */
 void vcpu_dispatch_sampled(struct vcpu *v)
 {
@@ -45,13 +57,13 @@ void vcpu_dispatch_sampled(struct vcpu *v)
     v->stats.sampled[k]++;
 }
 
-uint64_t exit_stats_total(const struct vcpu *v)
+
+void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
 {
-    uint64_t n = 0;
-    unsigned k;
-    for (k = 0; k < EXIT_KIND_COUNT; k++)
-        n += v->stats.count[k];
-    return n;
+    if (on)
+        vendor->io_intercept(v, port);
+    else
+        vendor->io_passthrough(v, port);
 }
 
 int vcpu_run(struct vcpu *v)

@@ -3,8 +3,18 @@
 #include "vmm/run.h"
 #include "arch/x86/exceptions.h"
 #include "lib/log.h"
+#include "vmm/vm.h"
 
-void stats_print(struct vcpu *v)
+uint64_t exit_stats_total(const struct vcpu *v)
+{
+    uint64_t n = 0;
+    unsigned k;
+    for (k = 0; k < EXIT_KIND_COUNT; k++)
+        n += v->stats.count[k];
+    return n;
+}
+
+void stats_print_counts(struct vcpu *v)
 {
     unsigned k;
     klog("exit statistics: %lu exits", exit_stats_total(v));
@@ -21,4 +31,10 @@ void stats_print(struct vcpu *v)
         if (v->stats.injected[k])
             klog("  injected %-22s %lu", exception_name(k), v->stats.injected[k]);
     msr_print_stats(v);
+}
+
+void stats_print(struct vcpu *v)
+{
+    stats_print_counts(v);
+    vm_end_checks();
 }

@@ -46,6 +46,8 @@ struct vendor_ops {
     /* Make guest accesses to I/O port `port` exit (EXIT_IO). Everything not
      * asked for here stays passed through. */
     void (*io_intercept)(struct vcpu *v, uint16_t port);
+    /* Undo io_intercept: the port is passed through again. */
+    void (*io_passthrough)(struct vcpu *v, uint16_t port);
 };
 
 extern const struct vendor_ops svm_ops;

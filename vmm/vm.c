@@ -2,6 +2,8 @@
  * loader, nested paging, vcpu; then run it and stop with its status. */
 #include "vmm/vm.h"
 #include "vmm/acpi.h"
+#include "vmm/guest_acpi.h"
+#include "vmm/iommu.h"
 #include "vmm/cpuid.h"
 #include "vmm/profile.h"
 #include "vmm/msr.h"
@@ -10,6 +12,7 @@
 #include "vmm/run.h"
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
+#include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/virt_detect.h"
@@ -20,6 +23,8 @@
 struct guest_layout vm_layout;
 uint16_t vm_pm1a_cnt_port;
 uint64_t vm_npt_top;
+static uint64_t vm_image_hash;
+uint64_t vm_dma_canary;
 /* Weak until the VMX backend lands in this tree. */
 extern const struct vendor_ops vmx_ops __attribute__((weak));
 
@@ -43,7 +48,7 @@ static const struct vendor_ops *pick_backend(void)
     return &vmx_ops;
 }
 
-static void build_layout(const struct boot_info *bi, const struct placement *pl)
+static void build_layout(const struct boot_info *bi, const struct placement *pl, uint64_t host_rsdp)
 {
     unsigned i;
     struct guest_layout *g = &vm_layout;
@@ -53,18 +58,22 @@ static void build_layout(const struct boot_info *bi, const struct placement *pl)
     g->ram_top_below_4g = pl->region_base;
     g->scratch_base = pl->scratch_base;
     g->scratch_end = pl->scratch_end;
-    g->rsdp_phys = acpi_find_rsdp();
-    /* The guest's map: the host's, with keel's region carved out as reserved. */
-    for (i = 0; i < bi->nmmap && g->nmap + 3 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
+    g->rsdp_phys = host_rsdp;
+    /* The guest's map: the host's, with keel's region carved out as
+     * reserved and the ACPI copy's RAM above it typed ACPI. */
+    for (i = 0; i < bi->nmmap && g->nmap + 4 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
         struct mem_range r = bi->mmap[i];
-        uint64_t end = r.base + r.len;
+        uint64_t end = r.base + r.len, top = pl->acpi_end > pl->region_end ? pl->acpi_end : pl->region_end;
         if (r.type == MEM_AVAILABLE && r.base < pl->region_end && pl->region_base < end) {
             if (r.base < pl->region_base)
                 g->map[g->nmap++] = (struct mem_range){ r.base, pl->region_base - r.base, MEM_AVAILABLE };
             g->map[g->nmap++] = (struct mem_range){ pl->region_base, pl->region_end - pl->region_base,
                                                     MEM_RESERVED };
-            if (end > pl->region_end)
-                g->map[g->nmap++] = (struct mem_range){ pl->region_end, end - pl->region_end, MEM_AVAILABLE };
+            if (top > pl->region_end)
+                g->map[g->nmap++] = (struct mem_range){ pl->region_end, top - pl->region_end,
+                                                        host_rsdp ? MEM_ACPI : MEM_AVAILABLE };
+            if (end > top)
+                g->map[g->nmap++] = (struct mem_range){ top, end - top, MEM_AVAILABLE };
         } else {
             g->map[g->nmap++] = r;
         }
@@ -161,11 +170,43 @@ static void *region_alloc(size_t size, const char *what)
     return p;
 }
 
+/* The IOMMUs' registers are keel's: a guest access faults like an access
+ * to keel's region (exit_npf.c names it). */
+static void hide_iommu_registers(void)
+{
+    uint64_t b, e, a;
+    unsigned i;
+    for (i = 0; iommu_mmio(i, &b, &e); i++)
+        for (a = b; a < e; a += 0x1000)
+            if (!npt_set_page(a, NPT_UNMAPPED))
+                keel_fatal("out of memory in keel's region hiding the IOMMU registers from the guest");
+}
+
+/* FNV-1a over keel's code and read-only data: what a stray DMA into
+ * keel's region would change without keel noticing otherwise. */
+static uint64_t keel_image_hash(void)
+{
+    extern char __text_start[], __rodata_end[];
+    const volatile uint8_t *p = (const uint8_t *)__text_start;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; p < (const uint8_t *)__rodata_end; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+}
+
+void vm_end_checks(void)
+{
+    iommu_report();
+    klog("keel's image (text and read-only data) %s", keel_image_hash() == vm_image_hash
+                                                          ? "is unchanged"
+                                                          : "CHANGED during the run");
+}
+
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
     struct vcpu *v = &vcpu0;
-    uint64_t npt_root, top = 0x100000000ull;
+    uint64_t npt_root, top = 0x100000000ull, host_rsdp;
     unsigned i;
     int code;
 
@@ -192,7 +233,11 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->policy = &guest_policy;
     cpuid_fast_init(v);
 
-    build_layout(bi, pl);
+    host_rsdp = acpi_find_rsdp();
+    iommu_probe(host_rsdp);
+    build_layout(bi, pl, host_rsdp);
+    if (host_rsdp)
+        vm_layout.rsdp_phys = guest_acpi_build(host_rsdp, pl->acpi_base, pl->acpi_end);
     if (!guest_load(bi, &vm_layout, &entry))
         keel_fatal("could not load the guest");
     klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);
@@ -204,7 +249,15 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     vm_npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
-    klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, npt_table_pages());
+    hide_iommu_registers();
+    guest_acpi_map_bios_rsdp();
+    klog("nested paging: identity map of [0-%lx) minus keel's region%s, %u table pages", top,
+         iommu_owned() ? " and the IOMMU registers" : "", npt_table_pages());
+    iommu_enable(top, pl->region_base, pl->region_end);
+    vm_image_hash = keel_image_hash();
+    vm_dma_canary = palloc_page();
+    if (vm_dma_canary)
+        memset(palloc_ptr(vm_dma_canary), 0xa5, 4096);
 
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);
@@ -215,6 +268,11 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         msr_dump(v);
 
     klog("entering the guest");
+    {   /* last before the first entry: from here on keel's lines share the line */
+        static struct vcpu *const vcpus[] = { &vcpu0 };
+        console_port_start(vcpus, 1, &vm_layout, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
+                           opt_flag(&keel_opts, "debugcon"));
+    }
     code = vcpu_run(v);
     keel_exit(code);
 }

@@ -11,6 +11,14 @@ extern uint16_t vm_pm1a_cnt_port;
 /* End of the nested-paging identity map built at start (RAM and 0..4 GiB). */
 extern uint64_t vm_npt_top;
 
+/* A page in keel's region that keel fills with a pattern and never uses:
+ * the target a DMA test aims at (hypercall 5). */
+extern uint64_t vm_dma_canary;
+
+/* End of the run (after the exit statistics): the IOMMU's fault summary
+ * and whether keel's image is what it was when the guest started. */
+void vm_end_checks(void);
+
 /* Build the guest and run it until it ends; never returns. */
 __attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);
 

@@ -84,6 +84,34 @@ static void test_identity_minus_hole(void **state)
     assert_int_equal(lookup(root, 0x800200000ull, &level), 0);              /* only that 2 MiB */
 }
 
+/* One 4 KiB page changed inside a 2 MiB leaf: split into 512 pages that
+ * keep the identity map, the page itself unmapped or backed elsewhere. */
+static void test_set_page(void **state)
+{
+    int level = 0;
+    uint64_t root;
+    (void)state;
+    root = npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    assert_true(root != 0);
+    assert_int_equal(lookup(root, 0xfed90000, &level) & ~0xfffull, 0xfed80000 & ~0x1fffffull);
+    assert_int_equal(level, 2);
+    assert_true(npt_set_page(0xfed90000, NPT_UNMAPPED));               /* an IOMMU's registers */
+    assert_int_equal(lookup(root, 0xfed90123, &level), 0);
+    assert_int_equal(lookup(root, 0xfed8f000, &level) & ~0xfffull, 0xfed8f000);
+    assert_int_equal(level, 1);
+    assert_int_equal(lookup(root, 0xfed91000, &level) & ~0xfffull, 0xfed91000);
+    assert_int_equal(lookup(root, 0xfec00000, &level) & ~0xfffull, 0xfec00000);  /* first of the split block */
+    /* A page already 4 KiB (the first 2 MiB are split by l_entry) backed elsewhere. */
+    assert_true(npt_set_page(0xf5000, 0xffdb000));
+    assert_int_equal(lookup(root, 0xf59d0, &level) & ~0xfffull, 0xffdb000);
+    assert_int_equal(lookup(root, 0xf6000, &level) & ~0xfffull, 0xf6000);
+    /* Out of table memory for the split: refused, nothing changed. */
+    while (palloc_page())
+        ;
+    assert_false(npt_set_page(0x40000000, NPT_UNMAPPED));
+    assert_int_equal(lookup(root, 0x40000000, &level) & ~0xfffull, 0x40000000);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -95,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_identity_minus_hole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

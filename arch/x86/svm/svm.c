@@ -104,6 +104,11 @@ static void svm_io_intercept(struct vcpu *v, uint16_t port)
     bitmap_set(svm(v)->iopm, port);
 }
 
+static void svm_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    bitmap_clear(svm(v)->iopm, port);
+}
+
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
     struct svm_vcpu *s = &svm_vcpu0;
@@ -204,6 +209,7 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
+    x->rip = s->vmcb->save.rip;
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
     if (s->pending_reinject)
@@ -292,8 +298,9 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
-/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
- * length; nothing else of the VMCB is read. EXITINTINFO is not read for
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind, the
+ * length and what the trace ring records (RIP, EXITINFO1, the MSR index);
+ * nothing else of the VMCB is read. EXITINTINFO is not read for
  * them: an instruction intercept is taken while the instruction executes,
  * never while an event is being delivered, so it cannot be valid then (APM
  * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
@@ -309,14 +316,19 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
+        x->raw_info1 = x->u.msr.index = 0;
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
+        x->raw_info1 = x->u.msr.index = 0;
     } else if (code == SVM_EXIT_MSR) {
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + (vm->control.exitinfo1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        x->raw_info1 = vm->control.exitinfo1;
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + (x->raw_info1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        x->u.msr.index = (uint32_t)v->regs.rcx;
     } else {
         decode_slow(v, s);
         return;
     }
+    x->rip = vm->save.rip;              /* for the trace ring */
     if (!nrips)
         x->insn_len = 0;
 }
@@ -580,4 +592,5 @@ const struct vendor_ops svm_ops = {
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
+    .io_passthrough = svm_io_passthrough,
 };

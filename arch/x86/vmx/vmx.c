@@ -288,6 +288,13 @@ static void vmx_io_intercept(struct vcpu *v, uint16_t port)
     map[port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
+static void vmx_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint8_t *map = palloc_ptr(vv->io_bitmap_pa);
+    map[port >> 3] &= (uint8_t)~(1u << (port & 7));
+}
+
 static bool vmx_cpu_init(void)
 {
     struct cpuid_regs r;
@@ -793,6 +800,7 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reaso
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
+    x->rip = vmread(VMCS_GUEST_RIP);
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
     x->kind = vmx_exit_kind(reason);
 
@@ -843,14 +851,23 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
     /* Tested in the order of their budgets (README, Benchmarks). */
-    if (reason == VMX_EXIT_CPUID)
+    if (reason == VMX_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-    else if (reason == VMX_EXIT_VMCALL)
+        x->u.msr.index = 0;
+    } else if (reason == VMX_EXIT_VMCALL) {
         x->kind = EXIT_HYPERCALL;
-    else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR)
+        x->u.msr.index = 0;
+    } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
         x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
-    else
+        x->u.msr.index = (uint32_t)v->regs.rcx;
+    } else {
         decode_slow(v, reason);
+        return;
+    }
+    /* For the trace ring, and the completion adds the length to it. Their
+     * qualification is 0 (SDM 28.2.1). */
+    x->raw_info1 = 0;
+    x->rip = vmread(VMCS_GUEST_RIP);
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP += the exit's
@@ -860,7 +877,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
 static inline __attribute__((always_inline)) void complete_insn(struct vcpu *v)
 {
     uint64_t intr;
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+    vmwrite(VMCS_GUEST_RIP, v->exit.rip + vmread(VMCS_EXIT_INSN_LEN));
     intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
     if (__builtin_expect(intr & 3, 0))
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
@@ -1279,4 +1296,5 @@ const struct vendor_ops vmx_ops = {
     .set_state = vmx_set_state,
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
+    .io_passthrough = vmx_io_passthrough,
 };

@@ -115,6 +115,7 @@ extern const struct feat F_FPU, F_TSC, F_MSR, F_PAE, F_CX8, F_APIC, F_SEP, F_MTR
 #define HC_MSR_COUNT 2
 #define HC_CPUID_EXITS 3
 #define HC_REGION 4
+#define HC_DMA_CHECK 5     /* EBX = 0 -> EAX = keel's DMA canary page; EBX = it -> EAX = its hash; EBX = DMA faults */
 #define HC_PING_REPLY 0x6b65656cu
 /* Returns the vector raised by the instruction (0 = none); a and b get EAX/EBX. */
 int hypercall(uint32_t fn, uint32_t bx_in, uint32_t *a, uint32_t *b);
