@@ -72,7 +72,7 @@ def step(pc):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
-    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled"):
+    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "trace_record", "vcpu_console_tick"):
         return "dispatch + stats"
     if f in ("svm_pass", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
              "vmx_run_loop", "svm"):

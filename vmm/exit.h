@@ -53,9 +53,7 @@ struct vm_exit {
     bool advance;            /* set by vcpu_complete_insn(): the vendor completes the
                               * instruction on its next entry and clears this */
     union {
-        /* RDMSR/WRMSR: the index is ECX (v->regs.rcx) architecturally; the
-         * decode copies it here for the trace ring only. CPUID/hypercall: 0. */
-        struct { uint64_t index; } msr;
+        /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
         struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
         struct { uint8_t vector; bool has_error; uint32_t error; } exc;

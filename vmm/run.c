@@ -36,13 +36,11 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
     vendor->msr_intercepts_changed(v, mi);
 }
 
-/* The monitor is on: poll the shared serial line once its deadline passed
+/* The monitor is on and its deadline passed: poll the shared serial line
  * (docs/console.md). */
 void vcpu_console_tick(struct vcpu *v)
 {
-    uint64_t t = rdtsc();
-    if (t >= console_poll_deadline)
-        console_poll(v, t);
+    console_poll(v, rdtsc());
 }
 
 /* The sampled exit: the handler timed with two TSC reads. */

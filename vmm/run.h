@@ -12,14 +12,13 @@ void vcpu_console_tick(struct vcpu *v);
 extern uint64_t console_poll_deadline;     /* vmm/console.h: ~0 while the monitor is off */
 
 /* One exit, vendor-neutral (the vendor's run loop calls this after its
- * decode): record it in the trace ring, count it, run exit_handlers[kind],
+ * decode, which has recorded the exit in the trace ring): count it, run exit_handlers[kind],
  * poll the console when its monitor is on; the sampled exits go through
  * vcpu_dispatch_sampled to be timed (vmm/vcpu.h). A handler that stops the
  * vCPU sets ENTRY_WORK_STOP, which the loop sees before the next entry. */
 static inline void vcpu_dispatch(struct vcpu *v)
 {
     enum exit_kind k = v->exit.kind;
-    trace_record(v, k);
     v->stats.count[k]++;
     /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and
      * stores separately). */
@@ -31,8 +30,12 @@ sample:
 console:
     /* The shared serial line (docs/console.md): one compare while the
      * monitor is off, a TSC read against its deadline while it is on. */
-    if (__builtin_expect(console_poll_deadline != ~0ull, 0))
-        vcpu_console_tick(v);
+    if (__builtin_expect(console_poll_deadline != ~0ull, 0)) {
+        uint64_t t;
+        __asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t) : : "rdx");
+        if (__builtin_expect(t >= console_poll_deadline, 0))
+            vcpu_console_tick(v);
+    }
 }
 
 /* Exits so far, all kinds. */

@@ -15,6 +15,7 @@
 #include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
+#include "vmm/trace.h"
 #include "vmm/arch_hooks.h"
 
 /* svm_entry.S: called from svm_pass's inline asm only (see there). */
@@ -298,9 +299,9 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
-/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind, the
- * length and what the trace ring records (RIP, EXITINFO1, the MSR index);
- * nothing else of the VMCB is read. EXITINTINFO is not read for
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
+ * length, and write their trace-ring entry (RIP, EXITINFO1, the MSR index)
+ * directly; nothing else of the VMCB is read. EXITINTINFO is not read for
  * them: an instruction intercept is taken while the instruction executes,
  * never while an event is being delivered, so it cannot be valid then (APM
  * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
@@ -316,19 +317,19 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-        x->raw_info1 = x->u.msr.index = 0;
+        trace_hot(v, EXIT_CPUID, vm->save.rip, 0, 0);
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
-        x->raw_info1 = x->u.msr.index = 0;
+        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0, 0);
     } else if (code == SVM_EXIT_MSR) {
-        x->raw_info1 = vm->control.exitinfo1;
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + (x->raw_info1 & 1));   /* EXITINFO1: 1 = WRMSR */
-        x->u.msr.index = (uint32_t)v->regs.rcx;
+        uint64_t info1 = vm->control.exitinfo1;
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + (info1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        trace_hot(v, x->kind, vm->save.rip, info1, (uint32_t)v->regs.rcx);
     } else {
         decode_slow(v, s);
+        trace_record(v, v->exit.kind);
         return;
     }
-    x->rip = vm->save.rip;              /* for the trace ring */
     if (!nrips)
         x->insn_len = 0;
 }

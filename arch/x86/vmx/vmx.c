@@ -19,6 +19,7 @@
 #include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
+#include "vmm/trace.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/vm.h"
 
@@ -851,23 +852,24 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
     /* Tested in the order of their budgets (README, Benchmarks). */
+    uint64_t detail = 0;
+
     if (reason == VMX_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-        x->u.msr.index = 0;
     } else if (reason == VMX_EXIT_VMCALL) {
         x->kind = EXIT_HYPERCALL;
-        x->u.msr.index = 0;
     } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
         x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
-        x->u.msr.index = (uint32_t)v->regs.rcx;
+        detail = (uint32_t)v->regs.rcx;
     } else {
         decode_slow(v, reason);
+        trace_record(v, v->exit.kind);
         return;
     }
-    /* For the trace ring, and the completion adds the length to it. Their
-     * qualification is 0 (SDM 28.2.1). */
-    x->raw_info1 = 0;
+    /* RIP: for the trace ring and for the completion, which adds the
+     * length to it. Their qualification is 0 (SDM 28.2.1). */
     x->rip = vmread(VMCS_GUEST_RIP);
+    trace_hot(v, x->kind, x->rip, 0, detail);
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP += the exit's
@@ -943,6 +945,7 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     }
     if (__builtin_expect(r != 0, 0)) {
         vmfail(v, r, !first);
+        trace_record(v, v->exit.kind);
     } else {
         decode(v);
         if (lma)
