@@ -56,7 +56,7 @@ for a in uniq:
         i += 2
     i += 2      # the sentinel's "?? / ??:0"
 
-STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "completion", "MSR switch",
+STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "completion", "MSR switch", "trace ring",
          "dispatch + stats", "handler"]
 def step(pc):
     f, m = inner[pc], mnem.get(pc, "?")
@@ -72,7 +72,11 @@ def step(pc):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
-    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "trace_record", "vcpu_console_tick"):
+    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "vcpu_console_tick"):
+        return "dispatch + stats"
+    if f in ("trace_record", "trace_hot", "trace_next"):
+        return "trace ring"
+    if False:
         return "dispatch + stats"
     if f in ("svm_pass", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
              "vmx_run_loop", "svm"):
