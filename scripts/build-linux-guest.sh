@@ -101,6 +101,17 @@ if [ -n "$MSR" ]; then
 else
     say "warning: no msr.ko in $KPKG (built in?); the probe may find no /dev/cpu/0/msr"
 fi
+# efivarfs.ko: /init mounts it under EFI to read variables through the
+# firmware's runtime services (absent = built in, or no EFI support).
+EFIVARFS=$(ls "$X"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko* 2>/dev/null | head -n1 || true)
+case "$EFIVARFS" in
+"")       ;;
+*.ko)     cp "$EFIVARFS" "$R/lib/modules/efivarfs.ko" ;;
+*.ko.xz)  xz -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.zst) zstd -qdc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.gz)  gzip -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*) die "unknown module compression: $EFIVARFS" ;;
+esac
 
 # The virtio-blk driver and what it needs, in load order (lib/modules/virtio.order):
 # the disk test (keel.disk) does its I/O through a passed-through virtio disk.

@@ -3,8 +3,8 @@
 # missing packages are installed. Needs root (apt-get); otherwise it says what
 # is missing and exits non-zero.
 set -u
-PKGS="nasm binutils gcc make qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-      bochs bochsbios vgabios bochs-term lcov libcmocka-dev clang pkg-config libc6-dev"
+PKGS="nasm binutils gcc make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin ovmf grub-common xorriso mtools
+      bochs bochsbios vgabios bochs-term lcov libcmocka-dev clang pkg-config libc6-dev gdb"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

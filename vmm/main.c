@@ -12,6 +12,7 @@
 #include "lib/palloc.h"
 #include "arch/x86/uart.h"
 #include "lib/string.h"
+#include "vmm/acpi.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
 
@@ -57,7 +58,15 @@ static void report_boot(const struct boot_info *bi)
     klog("booted by %s (multiboot%s)", bi->loader_name[0] ? bi->loader_name : "an unnamed loader",
          bi->mb_version == 2 ? "2" : " v1");
     klog("command line: '%s'", bi->cmdline);
-    klog("memory map:");
+    if (bi->efi_systab)
+        klog("EFI: %s system table at 0x%lx, memory map %u descriptors of %u bytes (version %u), boot services %s",
+             bi->efi_systab64 ? "64-bit" : "32-bit", bi->efi_systab,
+             bi->efi_desc_size ? bi->efi_mmap_len / bi->efi_desc_size : 0, bi->efi_desc_size,
+             bi->efi_desc_version, bi->efi_bs_active ? "still running" : "exited");
+    if (bi->mmap_from_efi)
+        klog("memory map: from the EFI memory map (boot-services memory counted as RAM)");
+    else
+        klog("memory map:");
     for (i = 0; i < bi->nmmap; i++) {
         const struct mem_range *r = &bi->mmap[i];
         klog("  [%016lx-%016lx) %-9s %lu KiB", r->base, r->base + r->len, mem_type_name(r->type), r->len >> 10);
@@ -71,6 +80,22 @@ static void report_boot(const struct boot_info *bi)
 }
 
 static struct region_budget budget;
+
+static void report_acpi(struct boot_info *bi)
+{
+    uint64_t pa = acpi_locate_rsdp(bi);
+    const char *tag = bi->rsdp_tag == 15 ? "multiboot2 ACPI new tag, " : bi->rsdp_tag == 14 ? "multiboot2 ACPI old tag, " : "";
+    if (pa) {
+        const uint8_t *r = (const uint8_t *)(uintptr_t)pa;
+        char oem[7];
+        memcpy(oem, r + 9, 6);
+        oem[6] = 0;
+        klog("ACPI RSDP at 0x%lx (revision %u, OEM '%s'): %sfound through the %s", pa, r[15], oem, tag,
+             bi->rsdp_source);
+    } else {
+        klog("ACPI RSDP not found (%s%s)", tag, bi->rsdp_source);
+    }
+}
 
 static void report_region(void)
 {
@@ -115,6 +140,7 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         opt_print_help(&keel_opts);
 
     report_boot(&boot_info);
+    report_acpi(&boot_info);
     virt_report_cpu();
 
     err = mbinfo_validate(&boot_info);

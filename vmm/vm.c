@@ -233,11 +233,19 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->policy = &guest_policy;
     cpuid_fast_init(v);
 
-    host_rsdp = acpi_find_rsdp();
+    host_rsdp = acpi_rsdp();
     iommu_probe(host_rsdp);
     build_layout(bi, pl, host_rsdp);
     if (host_rsdp)
         vm_layout.rsdp_phys = guest_acpi_build(host_rsdp, pl->acpi_base, pl->acpi_end);
+    if (vm_layout.rsdp_phys) {
+        /* What the guest is pointed at (the copy, or the firmware's), by value
+         * for the Multiboot2 ACPI tags. keel's identity map covers it. */
+        const uint8_t *r = (const uint8_t *)(uintptr_t)vm_layout.rsdp_phys;
+        __asm__("" : "+r"(r));
+        vm_layout.rsdp_len = r[15] >= 2 ? 36 : 20;
+        memcpy(vm_layout.rsdp, r, vm_layout.rsdp_len);
+    }
     if (!guest_load(bi, &vm_layout, &entry))
         keel_fatal("could not load the guest");
     klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);

@@ -406,7 +406,7 @@ static bool known_word(const char *w)
                                          "vminsn", "x2apic", "pae", "singlestep", "prefix", "pmu" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=", "dma-expect=",
                                         "acpi-view=", "iommu-mmio=",
-                                        "cpuid-iters=", "intercept-msr=" };
+                                        "cpuid-iters=", "intercept-msr=", "boot-info=" };
     for (unsigned i = 0; i < NBASIC; i++)
         if (!strcmp(w, basic_tests[i].word))
             return true;
@@ -434,7 +434,7 @@ int guest_main(void)
                      has_arg("pmu") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile") || arg_value("dma-expect") || arg_value("acpi-view") ||
-                     arg_value("iommu-mmio");
+                     arg_value("iommu-mmio") || arg_value("boot-info");
     bool any_basic = has_arg("basic");
     for (unsigned i = 0; i < NBASIC; i++)
         any_basic |= has_arg(basic_tests[i].word);
@@ -467,6 +467,9 @@ int guest_main(void)
     const char *prof = arg_value("expect-profile");
     if (prof)
         run_profile(prof);
+    const char *bootinfo = arg_value("boot-info");
+    if (bootinfo)
+        run_boot_info(bootinfo);
     const char *view = arg_value("acpi-view");
     if (view)
         run_acpi_view(!strcmp(view, "iommu"));

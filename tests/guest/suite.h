@@ -12,6 +12,7 @@ void run_msrfuzz(uint64_t seed, uint32_t count); /* words: msrfuzz seed=N count=
 
 /* profile_tests.c */
 void run_profile(const char *name);      /* word: expect-profile=NAME */
+void run_boot_info(const char *firmware);  /* word: boot-info=bios|efi (Multiboot2 boot information) */
 
 /* dma_tests.c */
 void run_dma(const char *expect);        /* word: dma-expect=blocked|lands (needs -device edu) */
