@@ -68,7 +68,9 @@ cell() { # column, operation -> "figure (bare x) ok|over"
 }
 goal_row() { # label, operation
     local g=${goal[$2]:-}
-    echo "| $1 | $(cell qemu "$2") | $(cell ryzen "$2") | $(cell skylake "$2") | ${g:+≤ ${g% *} / ≤ ${g#* }}${g:-no exit} |"
+    local gc="no exit"
+    [ -n "$g" ] && gc="≤ ${g% *} / ≤ ${g#* }"
+    echo "| $1 | $(cell qemu "$2") | $(cell ryzen "$2") | $(cell skylake "$2") | $gc |"
 }
 goal_table() {
     echo "| operation | QEMU TCG \`max\` (SVM, no NRIPS) | Bochs \`ryzen\` (SVM, NRIPS) | Bochs \`corei7_skylake_x\` (VMX) | goal SVM / VMX |"
