@@ -31,6 +31,18 @@ KEEL_C    := $(sort $(wildcard boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/v
 KEEL_S    := $(sort $(wildcard arch/x86/*.S arch/x86/svm/*.S arch/x86/vmx/*.S))
 KEEL_ASM  := $(sort $(wildcard boot/*.asm))
 KEEL_OBJS := $(KEEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KEEL_C:%.c=$(BUILD)/obj/%.o) $(KEEL_S:%.S=$(BUILD)/obj/%.o)
+# Code that runs at boot, at a stop or on a monitor command, never on the
+# exit path: built for size (keel's loaded image, README "Benchmarks").
+KEEL_COLD_C := boot/mbinfo.c boot/placement.c arch/x86/desc.c arch/x86/exceptions.c arch/x86/paging.c \
+               arch/x86/iommu_amdvi.c arch/x86/iommu_vtd.c arch/x86/virt_detect.c arch/x86/svm/svm_check.c \
+               arch/x86/svm/svm_setup.c arch/x86/vmx/vmx_check.c arch/x86/vmx/vmx_controls.c \
+               arch/x86/vmx/vmx_mtrr.c arch/x86/vmx/vmx_names.c arch/x86/vmx/vmx_setup.c lib/format.c \
+               lib/options.c lib/palloc.c vmm/acpi.c vmm/acpi_copy.c vmm/console.c vmm/cpuid_dump.c \
+               vmm/cpuid_features.c vmm/cpuid_policy.c vmm/cpuid_snapshot.c vmm/guest_acpi.c vmm/iommu.c \
+               vmm/iommu_acpi.c vmm/iommu_pt.c vmm/linux_guest.c vmm/loader.c vmm/main.c vmm/monitor.c \
+               vmm/monitor_cmds.c vmm/msr_encode.c vmm/msr_filter.c vmm/multiboot_guest.c vmm/options.c \
+               vmm/profile.c vmm/stats.c vmm/trace.c vmm/vm.c
+$(KEEL_COLD_C:%.c=$(BUILD)/obj/%.o): KEEL_CFLAGS += -Os
 
 .PHONY: all iso run debug test unit coverage fuzz bench clean deps guests install uninstall
 all: $(BUILD)/keel.elf $(BUILD)/keel32.elf

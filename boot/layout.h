@@ -9,7 +9,10 @@
 #define KEEL_VBASE 0xFFFFFFFF80000000
 #define KEEL_LOAD_PHYS 0x100000
 #define KEEL_REGION_ALIGN 0x200000          /* 2 MiB: large-page friendly */
-#define KEEL_REGION_SIZE (16u << 20)        /* image + every allocation */
+/* keel's region is sized at boot from what keel allocates (boot/placement.c
+ * region_budget): the image, per-CPU state, page tables, plus a margin. */
+#define KEEL_REGION_PER_CPU (128u << 10)    /* VMCB/VMCS, bitmaps, MSR state, stacks */
+#define KEEL_REGION_MARGIN (512u << 10)     /* on-demand device mappings, later growth */
 /* Guest RAM right above keel's region, typed ACPI in the guest's memory
  * map: the guest's copy of the ACPI root tables (vmm/acpi_copy.h). */
 #define KEEL_GUEST_ACPI_SIZE 0x10000

@@ -95,6 +95,31 @@ static bool find_top_block(const struct boot_info *bi, uint64_t size, uint64_t a
     return false;
 }
 
+/* Page-table pages for a 2 MiB-page map of [0, end): PML4, PDPTs, one PD
+ * per GiB. */
+static uint64_t map_pages(uint64_t end)
+{
+    uint64_t gib = (end + (1ull << 30) - 1) >> 30;
+    return 1 + (gib + 511) / 512 + gib;
+}
+
+void region_budget(struct region_budget *b, uint64_t image, unsigned cpus, uint64_t ram_end)
+{
+    uint64_t end = ram_end < FOUR_GIB ? FOUR_GIB : ram_end;
+    b->image = align_up(image, 0x1000);
+    b->cpus = cpus ? cpus : 1;
+    b->per_cpu = (uint64_t)KEEL_REGION_PER_CPU * b->cpus;
+    /* arch/x86/paging.c: the identity map, then the image in 4 KiB pages
+     * (one PT per 2 MiB plus one for a straddle, a PD and a PDPT for the
+     * -2 GiB window). */
+    b->keel_tables = (map_pages(end) + (b->image >> 21) + 1 + 2) * 0x1000;
+    /* vmm/npt.c: the same identity map for the guest, plus the 4 KiB
+     * tables at the two unaligned edges of keel's region. */
+    b->npt_tables = (map_pages(end) + 2) * 0x1000;
+    b->margin = KEEL_REGION_MARGIN;
+    b->total = align_up(b->image + b->per_cpu + b->keel_tables + b->npt_tables + b->margin, 0x10000);
+}
+
 const char *place_keel(const struct boot_info *bi, uint64_t region_size, uint64_t busy_start,
                        uint64_t busy_end, struct placement *out)
 {
@@ -110,8 +135,8 @@ const char *place_keel(const struct boot_info *bi, uint64_t region_size, uint64_
     out->ram_top_below_4g = align_down(top, 0x1000);
 
     if (!find_top_block(bi, region_size, KEEL_REGION_ALIGN, FOUR_GIB, busy_start, busy_end, &base, &end)) {
-        ksnprintf(msg, sizeof(msg), "too little RAM for keel's region: need %lu MiB of free RAM below 4 GiB",
-                  region_size >> 20);
+        ksnprintf(msg, sizeof(msg), "too little RAM for keel's region: need %lu KiB of free RAM below 4 GiB",
+                  region_size >> 10);
         return msg;
     }
     /* The region runs to the end of its RAM range (up to 2 MiB - 4 KiB of

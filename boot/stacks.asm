@@ -8,5 +8,5 @@ keel_stack_guard:  resb 4096
 keel_stack_bottom: resb 0x8000
 keel_stack_top:
 keel_ist_guard:    resb 4096
-keel_ist_bottom:   resb 0x4000
+keel_ist_bottom:   resb 0x2000     ; #DF/NMI/#MC: a dump and a stop, no deep calls
 keel_ist_top:

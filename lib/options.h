@@ -24,7 +24,7 @@ struct opt_desc {
 };
 
 #define OPT_MAX 48
-#define OPT_VALUE_MAX 256
+#define OPT_VALUE_MAX 128   /* longest value + 1: 48 x 128 bytes of keel's image */
 
 struct opt_values {
     const struct opt_desc *table;

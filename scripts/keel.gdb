@@ -46,7 +46,7 @@ end
 define keel-exit
   printf "last exit: %s (enum %d), vendor code 0x%lx, info1 0x%lx, info2 0x%lx, insn_len %u\n", exit_kind_names[vcpu0.exit.kind], vcpu0.exit.kind, vcpu0.exit.raw_code, vcpu0.exit.raw_info1, vcpu0.exit.raw_info2, vcpu0.exit.insn_len
   if vcpu0.exit.kind == EXIT_MSR_READ || vcpu0.exit.kind == EXIT_MSR_WRITE
-    printf "  MSR 0x%x, guest RCX 0x%lx RAX 0x%lx RDX 0x%lx\n", vcpu0.exit.u.msr.index, vcpu0.regs.rcx, vcpu0.regs.rax, vcpu0.regs.rdx
+    printf "  MSR 0x%x (ECX), guest RAX 0x%lx RDX 0x%lx\n", (unsigned) vcpu0.regs.rcx, vcpu0.regs.rax, vcpu0.regs.rdx
   end
   if vcpu0.exit.kind == EXIT_CPUID
     printf "  CPUID leaf 0x%x subleaf 0x%x\n", (unsigned) vcpu0.regs.rax, (unsigned) vcpu0.regs.rcx
@@ -57,11 +57,19 @@ define keel-exit
   if vcpu0.exit.kind == EXIT_NPF
     printf "  GPA 0x%lx access %u (1 read, 2 write, 4 exec)\n", vcpu0.exit.u.npf.gpa, vcpu0.exit.u.npf.access
   end
-  printf "  exits so far: %lu\n", vcpu0.stats.total
+  set $n = 0
+  set $k = 0
+  while $k < EXIT_KIND_COUNT
+    set $n = $n + vcpu0.stats.count[$k]
+    set $k = $k + 1
+  end
+  printf "  exits so far: %lu\n", $n
 end
 document keel-exit
 Print the last VM exit keel decoded (vcpu0.exit, the neutral record of
-vmm/exit.h) with its kind name and the operands that matter for it.
+vmm/exit.h) with its kind name and the operands that matter for it. For
+CPUID, RDMSR/WRMSR and VMMCALL/VMCALL the decode leaves vendor code and
+info2 alone (the hot path reads only what they need).
 end
 
 define keel-regs
@@ -73,16 +81,19 @@ end
 
 define keel-stats
   set $k = 0
+  set $n = 0
   while $k < EXIT_KIND_COUNT
     if vcpu0.stats.count[$k]
-      printf "  %-14s %10lu exits %14lu tsc\n", exit_kind_names[$k], vcpu0.stats.count[$k], vcpu0.stats.cycles[$k]
+      printf "  %-14s %10lu exits %10lu sampled %14lu tsc\n", exit_kind_names[$k], vcpu0.stats.count[$k], vcpu0.stats.sampled[$k], vcpu0.stats.cycles[$k]
     end
+    set $n = $n + vcpu0.stats.count[$k]
     set $k = $k + 1
   end
-  printf "  total          %10lu\n", vcpu0.stats.total
+  printf "  total          %10lu\n", $n
 end
 document keel-stats
-Print keel's exit counts and TSC cycles per exit kind so far.
+Print keel's exit counts per exit kind so far, with the sampled exits and
+their TSC cycles (vmm/vcpu.h: every 61st exit is timed).
 end
 
 define keel-break-exit
@@ -90,6 +101,6 @@ define keel-break-exit
 end
 document keel-break-exit
 keel-break-exit KIND (e.g. EXIT_CPUID, EXIT_MSR_WRITE): stop where the exit
-dispatcher (vcpu_run, exit_handlers[] in vmm/exit.c) hands an exit of that
-kind to its handler. Then keel-exit shows it; `finish` returns to vcpu_run.
+dispatcher (vcpu_dispatch, vmm/run.h, with exit_handlers[] in vmm/exit.c) hands an exit of that
+kind to its handler. Then keel-exit shows it; `finish` returns to the vendor's run loop.
 end

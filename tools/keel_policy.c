@@ -37,7 +37,7 @@
 
 /* ---- the vendor side, as far as the MSR engine needs it -------------------- */
 /* No vCPU runs here: the engine only builds its table view and bitmaps. */
-void vcpu_advance_rip(struct vcpu *v) { (void)v; }
+void vcpu_complete_insn(struct vcpu *v) { (void)v; }   /* handle_rdmsr/wrmsr live in vmm/msr.c */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     (void)v, (void)vector, (void)has_error, (void)error;

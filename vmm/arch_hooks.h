@@ -7,16 +7,28 @@
 #include <stdbool.h>
 #include "vmm/vcpu.h"
 
-/* The one "instruction completed" path (vmm/insn.c), for every exit whose
- * instruction keel carried out for the guest: RIP moves past it (its
- * length from the vendor, or read from guest memory when the vendor has
+/* The one "instruction completed" path, for every exit whose instruction
+ * keel carried out for the guest: RIP moves past it (its length from the
+ * vendor, or read from guest memory by vcpu_insn_len when the vendor has
  * none), an STI / MOV SS interrupt shadow ends, and a single-step trap is
- * raised if RFLAGS.TF is set. If the length cannot be found the run stops
- * (status 125) and RIP stays. */
+ * raised if RFLAGS.TF is set (vcpu_single_step_trap). If the length cannot
+ * be found the run stops (status 125) and RIP stays.
+ * The handler only marks the exit (v->exit.advance); the vendor's run loop
+ * commits it right before the next entry, with no call on the hot path, so
+ * a handler that reads VS_RIP afterwards still sees the instruction's own
+ * address. Host tests link vmm/insn.c's immediate version (through the
+ * vcpu_retire_insn fake) or a counting fake. */
+#ifdef KEEL_HOSTED
 void vcpu_complete_insn(struct vcpu *v);
-/* The vendor's commit for vcpu_complete_insn, one call on the hot path:
- * RIP += len, the interrupt shadow cleared; returns the guest's RFLAGS. */
-uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len);
+uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len);   /* hosted fake: RIP += len, shadow off, RFLAGS */
+#else
+static inline void vcpu_complete_insn(struct vcpu *v) { v->exit.advance = true; }
+#endif
+/* The vendor-neutral parts of the commit (vmm/insn.c), off the hot path:
+ * the length when the vendor has none (false: the run was stopped), and
+ * the single-step trap after an instruction completed with RFLAGS.TF = 1. */
+bool vcpu_insn_len(struct vcpu *v);
+void vcpu_single_step_trap(struct vcpu *v);
 
 /* Queue an exception for the next entry (vector 0..31). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

@@ -160,6 +160,8 @@ void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host);
 /* ---- exit handlers (vmm/cpuid_exit.c) ------------------------------------- */
 struct vcpu;
 void handle_cpuid(struct vcpu *v);
+/* Fill v->cpuid_fast from v->policy (after it is set, before the run). */
+void cpuid_fast_init(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 
 #endif

@@ -1,5 +1,6 @@
 /* CPUID and XSETBV exits. Hot path: CPUID is an array lookup plus, for the
  * few leaves with guest-state-dependent bits, one or two state reads. */
+#include <stddef.h>
 #include "vmm/cpuid.h"
 #include "vmm/vcpu.h"
 #include "vmm/arch_hooks.h"
@@ -21,7 +22,8 @@ static __attribute__((noinline)) void cpuid_exit_dyn(struct vcpu *v, unsigned k,
     cpuid_apply_dyn(v->policy, k, sub, &d, r);
 }
 
-void handle_cpuid(struct vcpu *v)
+/* Every leaf but the flat, static basic and extended ones. */
+static __attribute__((noinline)) void cpuid_exit_full(struct vcpu *v)
 {
     struct cpuid_regs r;
     uint32_t sub = (uint32_t)v->regs.rcx;
@@ -33,6 +35,48 @@ void handle_cpuid(struct vcpu *v)
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;
     v->regs.rdx = r.edx;
+    vcpu_complete_insn(v);
+}
+
+_Static_assert(SLOT_FLAT == 0 && DYN_NONE == 0, "cpuid_fast_init tests kind and dyn against 0");
+_Static_assert(CPUID_FAST_SLOTS == 2 * 0x20 && CPUID_BASIC_SLOTS >= 0x20 && CPUID_EXT_SLOTS >= 0x20,
+               "cpuid_fast covers 32 basic and 32 extended leaves");
+
+void cpuid_fast_init(struct vcpu *v)
+{
+    const struct cpu_policy *p = v->policy;
+    unsigned i;
+    for (i = 0; i < CPUID_FAST_SLOTS; i++) {
+        uint32_t leaf = i < 0x20 ? i : CPUID_EXT_BASE + (i - 0x20);
+        const struct cpuid_slot *s = i < 0x20 ? &p->basic[i] : &p->ext[i - 0x20];
+        bool in_range = i < 0x20 ? leaf <= p->max_basic : leaf <= p->max_ext;
+        v->cpuid_fast[i] = in_range && s->kind == SLOT_FLAT && s->dyn == DYN_NONE ? &p->regs[s->first] : NULL;
+    }
+}
+
+/* Hot path: a leaf without subleaves and without guest-state-dependent
+ * bits (most of them) is four loads from this vCPU's table (cpuid_fast);
+ * the rest take policy_cpuid_lookup + cpuid_apply_dyn. */
+void handle_cpuid(struct vcpu *v)
+{
+    uint32_t leaf = (uint32_t)v->regs.rax;
+    const struct cpuid_regs *r;
+
+    if (leaf < 0x20)
+        r = v->cpuid_fast[leaf];
+    else if (leaf - CPUID_EXT_BASE < 0x20)
+        r = v->cpuid_fast[0x20 + (leaf - CPUID_EXT_BASE)];
+    else
+        r = NULL;
+    if (__builtin_expect(!r, 0)) {
+        cpuid_exit_full(v);
+        return;
+    }
+    /* CPUID writes the 32-bit registers: the upper halves become 0. */
+    v->regs.rax = r->eax;
+    v->regs.rbx = r->ebx;
+    v->regs.rcx = r->ecx;
+    v->regs.rdx = r->edx;
     vcpu_complete_insn(v);
 }
 

@@ -19,6 +19,7 @@ void vcpu_stop(struct vcpu *v, int code)
 {
     v->stop = true;
     v->stop_code = code;
+    v->entry_work |= ENTRY_WORK_STOP;
     trace_set_result(v, TRACE_STOPPED);
 }
 
@@ -67,7 +68,8 @@ static void handle_cr_access(struct vcpu *v)
     /* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
     static const uint8_t slot[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
     const struct vm_exit *e = &v->exit;
-    uint64_t val = ((const uint64_t *)&v->regs)[slot[e->u.cr.gpr & 15]];
+    uint64_t val = (e->u.cr.gpr & 15) == 4 ? vcpu_get_state(v, VS_RSP)
+                                           : ((const uint64_t *)&v->regs)[slot[e->u.cr.gpr & 15]];
 
     if (!e->u.cr.write || (e->u.cr.cr != 0 && e->u.cr.cr != 4)) {
         handle_unhandled(v);

@@ -39,15 +39,21 @@ extern const char *const exit_kind_names[EXIT_KIND_COUNT];
 
 enum npf_access { NPF_READ = 1, NPF_WRITE = 2, NPF_EXEC = 4 };
 
+/* Decode fills what the kind needs and no more (the exit path's budget):
+ * kind always; raw_code/raw_info1/raw_info2 for every kind except the hot
+ * instruction exits (CPUID, RDMSR/WRMSR, VMMCALL/VMCALL), which no handler
+ * reports. */
 struct vm_exit {
     enum exit_kind kind;
     uint64_t raw_code;       /* vendor exit code / basic exit reason */
     uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
     uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
     uint64_t rip;            /* guest RIP at the exit (for the trace ring) */
-    uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vmm/insn.c reads the instruction */
+    uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vcpu_insn_len reads the instruction */
+    bool advance;            /* set by vcpu_complete_insn(): the vendor completes the
+                              * instruction on its next entry and clears this */
     union {
-        struct { uint32_t index; } msr;
+        /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
         struct { uint64_t gpa; uint32_t access; /* NPF_* */ } npf;
         struct { uint8_t vector; bool has_error; uint32_t error; } exc;

@@ -10,7 +10,7 @@ extern const exit_handler_fn exit_handlers[EXIT_KIND_COUNT];
 void handle_unhandled(struct vcpu *v);
 void handle_cpuid(struct vcpu *v);      /* vmm/cpuid_exit.c */
 void handle_xsetbv(struct vcpu *v);     /* vmm/cpuid_exit.c */
-void handle_rdmsr(struct vcpu *v);      /* vmm/exit_msr.c */
+void handle_rdmsr(struct vcpu *v);      /* vmm/msr.c */
 void handle_wrmsr(struct vcpu *v);
 void handle_io(struct vcpu *v);         /* vmm/exit_io.c */
 void handle_npf(struct vcpu *v);        /* vmm/exit_npf.c */

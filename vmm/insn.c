@@ -1,8 +1,10 @@
 /* The one "instruction completed" path. Every handler that carries out
  * an instruction for the guest (CPUID, RDMSR, WRMSR, I/O, XSETBV,
- * VMMCALL/VMCALL, INVD/WBINVD, MOV CR) ends in vcpu_complete_insn(), so
- * what the hardware does at the end of any instruction happens here once,
- * for both vendors:
+ * VMMCALL/VMCALL, INVD/WBINVD, MOV CR) ends in vcpu_complete_insn(), which
+ * marks the exit; the vendor's run loop commits it before the next entry
+ * (vmm/arch_hooks.h), with the parts that are not the vendor's here, so
+ * what the hardware does at the end of any instruction is the same for
+ * both vendors:
  *  - RIP moves past the instruction;
  *  - an STI / MOV SS interrupt shadow ends with it (SDM Vol. 3A 6.8.3,
  *    Table 25-3 "Format of Interruptibility State"; AMD APM Vol. 2 15.21.5
@@ -44,7 +46,7 @@ static bool op_matches(enum exit_kind k, enum insn_op op)
  * remembered (v->insn_cache) and reused while the same bytes are at the
  * same address; with paging on every exit walks the tables again, since
  * keel cannot see the guest change them. */
-static __attribute__((noinline)) bool insn_len_from_guest(struct vcpu *v)
+bool vcpu_insn_len(struct vcpu *v)
 {
     struct insn_cache *c = &v->insn_cache;
     struct guest_paging pg = { vcpu_get_state(v, VS_CR0), 0, 0, 0 };
@@ -81,23 +83,40 @@ static __attribute__((noinline)) bool insn_len_from_guest(struct vcpu *v)
         return false;
     }
     c->len = 0;
+    c->wide_kind = EXIT_NONE;
     if (!(pg.cr0 & (1ull << 31)) && (c->ptr = guest_phys_ptr(&vm_layout, la, in.len))) {
         memcpy(c->bytes, bytes, in.len);
         c->la = la;
         c->kind = (uint8_t)v->exit.kind;
         c->len = in.len;
+        /* The vendor's hot-path check compares one word: only where all 8
+         * bytes are guest RAM (never past it into MMIO or keel's region). */
+        if (in.len <= 8 && guest_phys_ptr(&vm_layout, la, 8) == c->ptr) {
+            c->mask = in.len == 8 ? ~0ull : (1ull << (8 * in.len)) - 1;
+            memcpy(&c->word, c->ptr, 8);
+            c->word &= c->mask;
+            c->wide_kind = (uint8_t)v->exit.kind;
+        }
     }
     v->exit.insn_len = in.len;
     return true;
 }
 
+void vcpu_single_step_trap(struct vcpu *v)
+{
+    vcpu_set_state(v, VS_DR6, (vcpu_get_state(v, VS_DR6) & ~DR6_B0_B3) | DR6_BS);
+    vcpu_inject_exception(v, 1, false, 0);
+}
+
+#ifdef KEEL_HOSTED
+/* What the vendors' run loops do before the next entry when a handler
+ * completed the instruction (svm.c complete(), vmx.c complete_insn()), at
+ * once and through the vcpu_retire_insn fake, for the host tests. */
 void vcpu_complete_insn(struct vcpu *v)
 {
-    if (__builtin_expect(!v->exit.insn_len, 0) && !insn_len_from_guest(v))
+    if (__builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
         return;
-    /* RIP past it and the shadow ended: one vendor commit (hot path). */
-    if (__builtin_expect(vcpu_retire_insn(v, v->exit.insn_len) & RFLAGS_TF, 0)) {
-        vcpu_set_state(v, VS_DR6, (vcpu_get_state(v, VS_DR6) & ~DR6_B0_B3) | DR6_BS);
-        vcpu_inject_exception(v, 1, false, 0);
-    }
+    if (__builtin_expect(vcpu_retire_insn(v, v->exit.insn_len) & RFLAGS_TF, 0))
+        vcpu_single_step_trap(v);
 }
+#endif

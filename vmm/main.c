@@ -79,6 +79,8 @@ static void report_boot(const struct boot_info *bi)
              (bi->mods[i].end - bi->mods[i].start) >> 10, bi->mods[i].cmdline);
 }
 
+static struct region_budget budget;
+
 static void report_acpi(struct boot_info *bi)
 {
     uint64_t pa = acpi_locate_rsdp(bi);
@@ -98,7 +100,12 @@ static void report_acpi(struct boot_info *bi)
 static void report_region(void)
 {
     klog("keel's region: [%08lx-%08lx) %lu MiB reserved (top of RAM below 4 GiB)", placement.region_base,
-         placement.region_end, (placement.region_end - placement.region_base) >> 20);
+         placement.region_end, (placement.region_end - placement.region_base + (1u << 20) - 1) >> 20);
+    klog("keel's region: sized %lu KiB = image %lu + per-CPU %lu x %u + page tables %lu + nested page tables "
+         "%lu + margin %lu KiB; %lu KiB more up to the end of its RAM range (2 MiB-aligned base)",
+         budget.total >> 10, budget.image >> 10, (uint64_t)KEEL_REGION_PER_CPU >> 10, budget.cpus,
+         budget.keel_tables >> 10, budget.npt_tables >> 10, budget.margin >> 10,
+         (placement.region_end - placement.region_base - budget.total) >> 10);
     klog("keel image: %lu KiB at %08lx; region free: %lu KiB", keel_image_size() >> 10, keel_image_phys(),
          palloc_free_bytes() >> 10);
     klog("guest RAM: [00100000-%08lx) free for the guest (plus RAM above 4 GiB)", placement.region_base);
@@ -146,7 +153,10 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
             identity_end = e;
     }
-    region_size = KEEL_REGION_SIZE + KEEL_GUEST_ACPI_SIZE;
+    /* One CPU today: keel virtualizes the boot CPU only (README, Limits).
+     * The guest's ACPI copy goes right above the region (below). */
+    region_budget(&budget, keel_image_size(), 1, identity_end);
+    region_size = budget.total + KEEL_GUEST_ACPI_SIZE;
     err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
                      &placement);
     if (err)

@@ -7,6 +7,7 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/msr.h"
 #include "vmm/stats.h"
+#include "vmm/run.h"
 #include "vmm/trace.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -23,7 +24,7 @@ void cmd_stats(struct monitor *m, struct vcpu *cur, const struct cmd *c, int arg
     for (i = s.first; i <= s.last; i++) {
         klog("stats: vcpu %u", i);
         stats_print_counts(m->vcpus[i]);
-        total += m->vcpus[i]->stats.total;
+        total += exit_stats_total(m->vcpus[i]);
     }
     if (s.first != s.last)
         klog("stats: %lu exits on %u vcpus", total, s.last - s.first + 1);

@@ -5,16 +5,26 @@
  * loops over the table; logging happens only on the deny/unknown paths. */
 #include "vmm/msr_impl.h"
 #include "vmm/arch_hooks.h"
+#include "vmm/exit_handlers.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "lib/format.h"
 
 static struct msr_cpu_cache boot_cpu_cache;
 
-/* Direct index for the three bitmap ranges: row id + 1 (0 = not in the
- * table). Derived from the const table only (never from policy), built by
- * the first msr_vcpu_init(); identical for every vCPU. 24 KiB. */
-static uint8_t row_of[MSR_RANGE_COUNT][MSR_RANGE_SIZE];
+/* Direct index for the start of the three bitmap ranges: row id + 1 (0 =
+ * not in the table). Derived from the const table only (never from
+ * policy), built by the first msr_vcpu_init(); identical for every vCPU.
+ * Each window covers the part of its range where the table has rows
+ * (highest today: IA32_XSS 0xda0, SFMASK..TSC_AUX 0xc0000103, VM_HSAVE_PA
+ * 0xc0010117), 4.5 KiB instead of 24 KiB of keel's image; a row beyond a
+ * window (the x2APIC block, ...) is found by msr_lookup on the slow path. */
+#define ROW_WIN0 0x1000u
+#define ROW_WIN1 0x200u
+#define ROW_WIN2 0x200u
+static const uint32_t row_win[MSR_RANGE_COUNT] = { ROW_WIN0, ROW_WIN1, ROW_WIN2 };
+static uint8_t row_of0[ROW_WIN0], row_of1[ROW_WIN1], row_of2[ROW_WIN2];
+static uint8_t *const row_of[MSR_RANGE_COUNT] = { row_of0, row_of1, row_of2 };
 static bool row_of_built;
 _Static_assert(MSR_MAX_ROWS < 255, "row_of holds row id + 1 in a byte");
 
@@ -26,7 +36,7 @@ static void build_row_of(void)
         for (r = 0; r < MSR_RANGE_COUNT; r++)
             for (k = 0; k < msr_table[i].count; k++) {
                 uint32_t off = msr_table[i].first + k - msr_range_base[r];
-                if (off < MSR_RANGE_SIZE)
+                if (off < row_win[r])
                     row_of[r][off] = (uint8_t)(i + 1);
             }
     row_of_built = true;
@@ -36,12 +46,12 @@ static void build_row_of(void)
 static inline size_t row_id1(uint32_t index)
 {
     const struct msr_desc *d;
-    if (index < MSR_RANGE_SIZE)
-        return row_of[0][index];
-    if (index - 0xc0000000u < MSR_RANGE_SIZE)
-        return row_of[1][index - 0xc0000000u];
-    if (index - 0xc0010000u < MSR_RANGE_SIZE)
-        return row_of[2][index - 0xc0010000u];
+    if (index < ROW_WIN0)
+        return row_of0[index];
+    if (index - 0xc0000000u < ROW_WIN1)
+        return row_of1[index - 0xc0000000u];
+    if (index - 0xc0010000u < ROW_WIN2)
+        return row_of2[index - 0xc0010000u];
     d = msr_lookup(index);
     return d ? (size_t)(d - msr_table) + 1 : 0;
 }
@@ -172,7 +182,9 @@ __attribute__((noinline)) static enum msr_verdict slow_access(struct vcpu *v, co
     return r;
 }
 
-enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+/* The exit path's slow halves: indexes outside the three direct ranges,
+ * unknown MSRs, rows the filter touches or watched, or the guest lacks. */
+static __attribute__((noinline)) enum msr_verdict read_slow(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
@@ -190,7 +202,7 @@ enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
     return d->read(v, d, index, value);
 }
 
-enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uint32_t index, uint64_t value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
@@ -206,6 +218,120 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
     return d->write(v, d, index, value);
+}
+
+/* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */
+static inline size_t row_id1_direct(uint32_t index)
+{
+    if (__builtin_expect(index < ROW_WIN0, 1))     /* the architectural MSRs: laid out first */
+        return row_of0[index];
+    if (index - 0xc0000000u < ROW_WIN1)
+        return row_of1[index - 0xc0000000u];
+    if (index - 0xc0010000u < ROW_WIN2)
+        return row_of2[index - 0xc0010000u];
+    return 0;
+}
+
+/* The row for id1 = row id + 1 (only dereferenced when id1 != 0): the
+ * "- 1" folded into the table address. */
+static inline const struct msr_desc *row_desc1(size_t id1)
+{
+    return (const struct msr_desc *)((uintptr_t)msr_table - sizeof(struct msr_desc)) + id1;
+}
+
+/* Hot path: a direct-range row that exists and that no filter range
+ * touches is a byte load, a flags test, a count and the row's handler;
+ * everything else goes to the slow half, which counts. */
+static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t id = row_id1_direct(index);
+    const struct msr_desc *d;
+    if (__builtin_expect(!(s->row_fast[id] & MSR_RF_FAST_R), 0))
+        return read_slow(v, index, value);
+    d = &msr_table[--id];
+    s->reads[id]++;
+    /* The commonest read handler (a virtual value in a slot), without the
+     * indirect call. */
+    if (d->read == msr_rd_slot) {
+        *value = s->val[d->slot + (index - d->first)];
+        return MSR_OK;
+    }
+    return d->read(v, d, index, value);
+}
+
+static inline enum msr_verdict write_fast(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    size_t id1 = row_id1_direct(index);     /* row + 1 */
+    const struct msr_desc *d = row_desc1(id1);
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_W), 0))
+        return write_slow(v, index, value);
+    s->writes[id1 - 1]++;
+    return d->write(v, d, index, value);
+}
+
+enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    return read_fast(v, index, value);
+}
+
+enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    return write_fast(v, index, value);
+}
+
+/* The RDMSR/WRMSR exits (vmm/exit_handlers.h), here so the lookup is
+ * inlined into them. A read that faults leaves RAX/RDX untouched (SDM
+ * RDMSR "Operation"); RDMSR/WRMSR use EDX:EAX, the upper halves of RAX and
+ * RDX are written 0 / ignored. */
+static void rdmsr_complete(struct vcpu *v, uint64_t val)
+{
+    v->regs.rax = (uint32_t)val;
+    v->regs.rdx = val >> 32;
+    vcpu_complete_insn(v);
+}
+
+/* Every RDMSR but a slot row's: out of line, so handle_rdmsr's hot path
+ * needs no stack frame. d = NULL: not a plain direct-range row. */
+static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct msr_desc *d, uint32_t index)
+{
+    uint64_t val;
+    if ((d ? d->read(v, d, index, &val) : read_slow(v, index, &val)) != MSR_OK) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    rdmsr_complete(v, val);
+}
+
+void handle_rdmsr(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
+    size_t id1 = row_id1_direct(index);
+    const struct msr_desc *d = row_desc1(id1);
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_R), 0)) {
+        rdmsr_other(v, NULL, index);
+        return;
+    }
+    s->reads[id1 - 1]++;
+    if (__builtin_expect(d->read != msr_rd_slot, 0)) {
+        rdmsr_other(v, d, index);
+        return;
+    }
+    rdmsr_complete(v, s->val[d->slot + (index - d->first)]);
+}
+
+/* No frame pointer: the one call here is the row's handler, and a
+ * backtrace through it stops at the exception's RIP line instead. */
+__attribute__((optimize("omit-frame-pointer"))) void handle_wrmsr(struct vcpu *v)
+{
+    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
+    if (__builtin_expect(write_fast(v, (uint32_t)v->regs.rcx, val) != MSR_OK, 0)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    vcpu_complete_insn(v);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -283,7 +409,8 @@ void msr_policy_changed(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t i;
-    s->fast = false;
+    msr_fast_set(v, false);
+    s->row_fast[0] = 0;
     for (i = 0; i < msr_table_rows; i++) {
         const struct msr_desc *d = &msr_table[i];
         uint8_t f = row_filter_flags(&s->filter, d);
@@ -293,7 +420,12 @@ void msr_policy_changed(struct vcpu *v)
             f |= MSR_RF_ICPT_RW;
         if (s->watch_on && s->watch_first <= d->first + d->count - 1 && d->first <= s->watch_last)
             f |= MSR_RF_WATCH;
+        if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_R | MSR_RF_MIXED | MSR_RF_WATCH)) == MSR_RF_EXISTS)
+            f |= MSR_RF_FAST_R;
+        if ((f & (MSR_RF_EXISTS | MSR_RF_DENY_W | MSR_RF_MIXED | MSR_RF_WATCH)) == MSR_RF_EXISTS)
+            f |= MSR_RF_FAST_W;
         s->row_flags[i] = f;
+        s->row_fast[i + 1] = f & (MSR_RF_FAST_R | MSR_RF_FAST_W);
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);
@@ -405,11 +537,14 @@ static void slow_before_entry(struct vcpu *v)
         load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, aux);
     }
     /* Nothing to switch from now on while the guest runs with keel's
-     * SPEC_CTRL and its TSC_AUX is already live. */
+     * SPEC_CTRL and its TSC_AUX is already live. The fast passes so far
+     * skipped the old skip_entry/skip_exit each: fold them in first. */
+    s->restores_skipped = msr_restores_skipped(s);
+    s->fast_exits = 0;
     s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
     s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
-    s->fast = (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
-              (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux));
+    msr_fast_set(v, (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
+                        (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux)));
 }
 
 void msr_before_entry_slow(struct vcpu *v)
@@ -429,7 +564,7 @@ void msr_after_exit_slow(struct vcpu *v)
 void msr_host_restore(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
-    s->fast = false;
+    msr_fast_set(v, false);
     msr_after_exit_slow(v);
     if (s->cfg->host_has_tsc_aux)
         load(s, MSR_KEEL_TSC_AUX, MSR_TSC_AUX, s->cfg->host_tsc_aux);
@@ -523,5 +658,5 @@ void msr_print_stats(struct vcpu *v)
          (unsigned long long)s->unknown_writes, unknown_str(s->unknown));
     klog("msr:   filter denials %llu", (unsigned long long)s->filter_denials);
     klog("msr:   host-state restores performed %llu skipped %llu", (unsigned long long)s->restores_performed,
-         (unsigned long long)s->restores_skipped);
+         (unsigned long long)msr_restores_skipped(s));
 }

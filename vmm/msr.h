@@ -114,6 +114,8 @@ struct msr_vcpu_state {
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
     uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
+    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, [0] = 0
+                                         * ("not in the table" fails the same one test) */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
     uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for
@@ -128,6 +130,7 @@ struct msr_vcpu_state {
      * how many restores each fast entry/exit skips, for the statistics. */
     bool fast;
     uint8_t skip_entry, skip_exit;
+    uint64_t fast_exits;                /* fast passes since skip_* were last set */
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;
@@ -147,6 +150,10 @@ struct msr_vcpu_state {
 #define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
 #define MSR_RF_ICPT_RW 0x10     /* the policy intercepts the row both ways (msr_row_icpt) */
 #define MSR_RF_WATCH 0x20       /* part of the row is watched (msr_watch) */
+/* Derived, for the exit path's single test: exists, and no filter range
+ * denies or splits it, no watch. */
+#define MSR_RF_FAST_R 0x40
+#define MSR_RF_FAST_W 0x80
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -185,22 +192,36 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * MSR when nothing changed. */
 void msr_before_entry_slow(struct vcpu *v);
 void msr_after_exit_slow(struct vcpu *v);
-/* Hot path: a flag test while nothing needs switching (see `fast`). */
+/* Hot path: a flag test while nothing needs switching (see `fast`), and
+ * one count per exit: what the fast passes skipped is worked out when it is
+ * read (fast exits x the entry and exit skips; exact to within the pass in
+ * progress when fast is turned on or off). */
 static inline void msr_before_entry(struct vcpu *v)
 {
-    struct msr_vcpu_state *s = v->msr;
-    if (__builtin_expect(s->fast, 1))
-        s->restores_skipped += s->skip_entry;
-    else
+    if (__builtin_expect(!v->msr->fast, 0))
         msr_before_entry_slow(v);
 }
 static inline void msr_after_exit(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     if (__builtin_expect(s->fast, 1))
-        s->restores_skipped += s->skip_exit;
+        s->fast_exits++;
     else
         msr_after_exit_slow(v);
+}
+/* Set the MSR engine's `fast` and mirror it in v->entry_work. */
+static inline void msr_fast_set(struct vcpu *v, bool fast)
+{
+    v->msr->fast = fast;
+    if (fast)
+        v->entry_work &= (uint8_t)~ENTRY_WORK_MSR;
+    else
+        v->entry_work |= ENTRY_WORK_MSR;
+}
+/* Restores skipped so far (the statistic): counted ones plus fast passes. */
+static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
+{
+    return s->restores_skipped + s->fast_exits * (uint64_t)(s->skip_entry + s->skip_exit);
 }
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else

@@ -62,6 +62,9 @@ struct msr_desc {
     const char *rd_name, *wr_name;
 };
 
+/* The read handler for a value kept in val[slot + index - first]. */
+enum msr_verdict msr_rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val);
+
 /* Virtual-value slots in struct msr_vcpu_state.val[]. Slot 0 is unused. */
 enum msr_slot {
     MSLOT_NONE = 0,

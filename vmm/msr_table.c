@@ -38,7 +38,7 @@ static enum msr_verdict wr_gp(struct vcpu *v, const struct msr_desc *d, uint32_t
     return MSR_GP;
 }
 
-static enum msr_verdict rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+enum msr_verdict msr_rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
 {
     *val = S(v)->val[d->slot + (i - d->first)];
     return MSR_OK;
@@ -237,7 +237,7 @@ static enum msr_verdict wr_spec_ctrl(struct vcpu *v, const struct msr_desc *d, u
     if (val & ~spec_ctrl_allowed(P(v)))
         return MSR_GP;
     S(v)->val[MSLOT_SPEC_CTRL] = val;
-    S(v)->fast = false;     /* class (c): entry/exit must switch it again */
+    msr_fast_set(v, false);     /* class (c): entry/exit must switch it again */
     return MSR_OK;
 }
 
@@ -316,7 +316,7 @@ static enum msr_verdict wr_miti_ctrl(struct vcpu *v, const struct msr_desc *d, u
         forced |= SPEC_CTRL_RRSBA_DIS_S;
     S(v)->val[MSLOT_MITI_CTRL] = val;
     S(v)->spec_ctrl_forced = forced;
-    S(v)->fast = false;
+    msr_fast_set(v, false);
     return MSR_OK;
 }
 
@@ -459,7 +459,7 @@ static enum msr_verdict wr_tsc_aux(struct vcpu *v, const struct msr_desc *d, uin
         val = (uint32_t)val;
     }
     S(v)->val[MSLOT_TSC_AUX] = val;
-    S(v)->fast = false;
+    msr_fast_set(v, false);
     return MSR_OK;
 }
 
@@ -673,6 +673,7 @@ static enum msr_verdict wr_hwcr(struct vcpu *v, const struct msr_desc *d, uint32
 
 /* ---- THE table ------------------------------------------------------------------------------------ */
 
+#define rd_slot msr_rd_slot   /* msr.c inlines it; msr.dump keeps the short name */
 #define RD(f) .read = f, .rd_name = #f
 #define WR(f) .write = f, .wr_name = #f
 #define F1(a) .feat = { FEAT_##a }

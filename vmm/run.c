@@ -1,6 +1,8 @@
-/* The run loop and the arch hooks. Per exit: the vendor decodes (enter),
- * the table picks the vmm/ handler, the handler completes through hooks.
- * Hot path: no logging, no allocation, no search; two TSC reads for stats. */
+/* The run loop's vendor-neutral half and the arch hooks. The vendor owns
+ * the loop (vendor_ops.run: entry, world switch, decode), and calls
+ * vcpu_dispatch() (vmm/run.h) once per exit: the table picks the vmm/
+ * handler, the handler completes through hooks. Hot path: no logging, no
+ * allocation, no search, no TSC read (cycles are sampled). */
 #include "vmm/run.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/exit_handlers.h"
@@ -11,11 +13,6 @@
 #include "arch/x86/cpu.h"
 
 const struct vendor_ops *vendor;
-
-uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len)
-{
-    return vendor->retire_insn(v, len);
-}
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -39,6 +36,26 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
     vendor->msr_intercepts_changed(v, mi);
 }
 
+/* The monitor is on and its deadline passed: poll the shared serial line
+ * (docs/console.md). */
+void vcpu_console_tick(struct vcpu *v)
+{
+    console_poll(v, rdtsc());
+}
+
+/* The sampled exit: the handler timed with two TSC reads. */
+void vcpu_dispatch_sampled(struct vcpu *v)
+{
+    enum exit_kind k = v->exit.kind;
+    uint64_t t0;
+    v->stats.sample_in = STATS_SAMPLE;
+    t0 = rdtsc();
+    exit_handlers[k](v);
+    v->stats.cycles[k] += rdtsc() - t0;
+    v->stats.sampled[k]++;
+}
+
+
 void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
 {
     if (on)
@@ -49,25 +66,8 @@ void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
 
 int vcpu_run(struct vcpu *v)
 {
-    const struct vendor_ops *ops = vendor;
-    while (!v->stop) {
-        uint64_t t0;
-        enum exit_kind k;
-        msr_before_entry(v);
-        ops->enter(v);
-        msr_after_exit(v);
-        t0 = rdtsc();
-        k = v->exit.kind;
-        trace_record(v, k);
-        exit_handlers[k](v);
-        /* The shared serial line: one compare against a deadline that is
-         * ~0 while the monitor is off (docs/console.md). */
-        if (__builtin_expect(t0 >= console_poll_deadline, 0))
-            console_poll(v, t0);
-        v->stats.count[k]++;
-        v->stats.total++;
-        v->stats.cycles[k] += rdtsc() - t0;
-    }
+    v->stats.sample_in = 1;     /* time the first exit */
+    vendor->run(v);
     msr_host_restore(v);    /* keel's own class-(c) MSR values from here on */
     return v->stop_code;
 }

@@ -1,8 +1,44 @@
 #ifndef KEEL_VMM_RUN_H
 #define KEEL_VMM_RUN_H
 #include "vmm/vcpu.h"
+#include "vmm/exit_handlers.h"
+#include "vmm/trace.h"
 
 /* Run the vcpu until a handler stops it; returns the stop code. */
 int vcpu_run(struct vcpu *v);
+
+void vcpu_dispatch_sampled(struct vcpu *v);
+void vcpu_console_tick(struct vcpu *v);
+extern uint64_t console_poll_deadline;     /* vmm/console.h: ~0 while the monitor is off */
+
+/* One exit, vendor-neutral (the vendor's run loop calls this after its
+ * decode, which has recorded the exit in the trace ring): count it, run exit_handlers[kind],
+ * poll the console when its monitor is on; the sampled exits go through
+ * vcpu_dispatch_sampled to be timed (vmm/vcpu.h). A handler that stops the
+ * vCPU sets ENTRY_WORK_STOP, which the loop sees before the next entry. */
+static inline void vcpu_dispatch(struct vcpu *v)
+{
+    enum exit_kind k = v->exit.kind;
+    v->stats.count[k]++;
+    /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and
+     * stores separately). */
+    __asm__ goto("decl %0\n\tjz %l[sample]" : "+m"(v->stats.sample_in) : : "cc" : sample);
+    exit_handlers[k](v);
+    goto console;
+sample:
+    vcpu_dispatch_sampled(v);
+console:
+    /* The shared serial line (docs/console.md): one compare while the
+     * monitor is off, a TSC read against its deadline while it is on. */
+    if (__builtin_expect(console_poll_deadline != ~0ull, 0)) {
+        uint64_t t;
+        __asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t) : : "rdx");
+        if (__builtin_expect(t >= console_poll_deadline, 0))
+            vcpu_console_tick(v);
+    }
+}
+
+/* Exits so far, all kinds. */
+uint64_t exit_stats_total(const struct vcpu *v);
 
 #endif

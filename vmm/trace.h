@@ -3,11 +3,29 @@
 #define KEEL_VMM_TRACE_H
 #include "vmm/vcpu.h"
 
-/* Exit path, before the handler: a few stores, no branch (the index is
- * masked). The result starts as "resumed". */
+/* The next entry of the ring (the index is masked: no branch). */
+static inline struct exit_trace_entry *trace_next(struct vcpu *v)
+{
+    return &v->trace.e[v->trace.n++ & (EXIT_TRACE_LEN - 1)];
+}
+
+/* The vendor's decode records every exit before the handler runs: the
+ * hot exits write their entry directly (trace_hot), every other exit
+ * copies the decoded record (trace_record). The result starts as
+ * "resumed". */
+static inline void trace_hot(struct vcpu *v, enum exit_kind k, uint64_t rip, uint64_t qual, uint64_t detail)
+{
+    struct exit_trace_entry *t = trace_next(v);
+    t->rip = rip;
+    t->qual = qual;
+    t->detail = detail;
+    t->kind = (uint8_t)k;
+    t->result = TRACE_RESUMED;
+}
+
 static inline void trace_record(struct vcpu *v, enum exit_kind k)
 {
-    struct exit_trace_entry *t = &v->trace.e[v->trace.n++ & (EXIT_TRACE_LEN - 1)];
+    struct exit_trace_entry *t = trace_next(v);
     t->rip = v->exit.rip;
     t->qual = v->exit.raw_info1;
     __builtin_memcpy(&t->detail, &v->exit.u, sizeof(t->detail));

@@ -7,8 +7,10 @@
 
 /* Guest general-purpose registers that the VMRUN/VMLAUNCH assembly saves
  * and restores. Order is ABI with the svm/vmx entry assembly: do not reorder.
- * RAX and RSP: on SVM they live in the VMCB, on VMX RSP lives in the VMCS;
- * vendor code keeps regs.rax/rsp in sync around each exit. */
+ * RAX: on SVM it lives in the VMCB; vendor code keeps regs.rax in sync
+ * around each exit. RSP stays in the VMCB/VMCS (no handler on the hot path
+ * needs it): read and write it with vcpu_get_state/vcpu_set_state(VS_RSP);
+ * regs.rsp is only the initial value handed to vcpu_create. */
 struct guest_regs {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t rsp;
@@ -40,11 +42,17 @@ enum vcpu_state {
 #define CS_FLAG_D 1u
 #define CS_FLAG_L 2u
 
+/* Exit statistics. Counting is one increment per exit; cycles are sampled
+ * (the first exit and then every STATS_SAMPLE-th exit, whatever its kind,
+ * is timed with two RDTSCs around its handler) so the hot path reads no
+ * TSC: it decrements sample_in and tests for zero. */
+#define STATS_SAMPLE 61         /* prime: no lock-step with periodic guest loops */
 struct exit_stats {
     uint64_t count[EXIT_KIND_COUNT];
-    uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles spent in keel per kind */
-    uint64_t total;
+    uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles in the handlers of the sampled exits */
+    uint64_t sampled[EXIT_KIND_COUNT];  /* exits timed */
     uint64_t injected[32];              /* exceptions injected, by vector */
+    uint32_t sample_in;                 /* exits until the next timed one */
 };
 
 /* The last exits of one vCPU (vmm/trace.h): written by the run loop with a
@@ -74,10 +82,39 @@ struct insn_cache {
     const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
     uint8_t len, kind;           /* len 0: empty */
     uint8_t bytes[15];
+    /* The exit path's check (insn_cache_hit): when the 8 bytes at ptr are
+     * all guest RAM, the instruction's bytes as one masked word; wide_kind
+     * is the exit kind then, else EXIT_NONE (never a hit). */
+    uint8_t wide_kind;
+    uint64_t word, mask;
 };
+
+/* Hot path, SVM without NRIPS: the cached length if the instruction at
+ * linear address la (paging off) is still the one decoded for this kind,
+ * else 0 (vcpu_insn_len decodes). A few loads and compares. */
+static inline uint8_t insn_cache_hit(const struct insn_cache *c, unsigned kind, uint64_t la)
+{
+    uint64_t w;
+    if (c->la != la || c->wide_kind != kind)
+        return 0;
+    __builtin_memcpy(&w, c->ptr, 8);
+    return ((w ^ c->word) & c->mask) ? 0 : c->len;
+}
 
 struct cpu_policy;
 struct msr_vcpu_state;
+struct cpuid_regs;
+
+/* CPUID answers that depend on nothing of the guest's state, by leaf:
+ * [0, 0x20) basic leaves, [0x20, 0x40) extended 0x80000000 + i. A pointer
+ * into v->policy, or NULL (beyond the maximum leaf, subleaves, bits that
+ * follow guest state or the CPU: the full lookup). Per vCPU, so an answer
+ * that differs per CPU can be patched here; built by cpuid_fast_init(). */
+#define CPUID_FAST_SLOTS 0x40u
+
+#define ENTRY_WORK_STOP 0x01    /* vcpu_stop: leave the run loop */
+#define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
+#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
 
 struct vcpu {
     struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
@@ -88,9 +125,13 @@ struct vcpu {
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
     uint32_t id;
     bool stop;                          /* set by a handler: leave the run loop */
+    /* Something to do before the next entry: the vendors' run loops test
+     * this one byte instead of each condition (ENTRY_WORK_*). */
+    uint8_t entry_work;
     int stop_code;                      /* exit status reported to the runner */
     struct exit_trace trace;
     struct insn_cache insn_cache;       /* vmm/insn.c */
+    const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
 
 #endif

@@ -1,6 +1,9 @@
 /* The vendor backend interface: SVM (arch/x86/svm) and VMX (arch/x86/vmx)
- * each provide one `struct vendor_ops`. vmm/run.c drives the loop:
- *     for (;;) { ops->enter(v); exit_handlers[v->exit.kind](v); ... }
+ * each provide one `struct vendor_ops`. The vendor owns the run loop (so
+ * the world switch saves keel's callee-saved registers once per run, not
+ * once per exit):
+ *     do { msr_before_entry; complete (RIP advance); world switch; decode;
+ *          msr_after_exit; vcpu_dispatch(v); } until ENTRY_WORK_STOP   (vmm/run.h)
  * The vendor also implements every hook in vmm/arch_hooks.h for the vcpu
  * it runs (they dispatch through the current backend). */
 #ifndef KEEL_VMM_VENDOR_H
@@ -23,9 +26,10 @@ struct vendor_ops {
     /* Create the vcpu's hardware state (VMCB/VMCS, bitmaps) for a guest that
      * starts in `entry` state with nested page tables at `npt_root`. */
     bool (*vcpu_create)(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root);
-    /* Enter the guest; return after an exit with v->exit decoded and
-     * v->regs holding every guest GPR (RAX and RSP included). */
-    void (*enter)(struct vcpu *v);
+    /* Run the guest until a handler stops it: per exit, v->exit decoded and
+     * v->regs holding every guest GPR but RSP, then vcpu_dispatch(v); apply
+     * v->exit.advance (vcpu_complete_insn) before the next entry. */
+    void (*run)(struct vcpu *v);
     /* Print the hardware state by name (VMCB fields / VMCS guest state) for
      * a failed entry or an unhandled exit. */
     void (*dump_state)(struct vcpu *v);
@@ -33,8 +37,8 @@ struct vendor_ops {
      * checks that fails for the current state; returns how many did. */
     unsigned (*explain_entry_failure)(struct vcpu *v);
 
-    /* Hooks behind vmm/arch_hooks.h. */
-    uint64_t (*retire_insn)(struct vcpu *v, uint8_t len);
+    /* Hooks behind vmm/arch_hooks.h (vcpu_complete_insn is a flag the run
+     * loop applies). */
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
     bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);

@@ -30,9 +30,7 @@ extern const struct vendor_ops vmx_ops __attribute__((weak));
 
 static struct vcpu vcpu0;
 static struct cpu_policy guest_policy;
-static struct cpuid_snapshot host_cpuid;
 static struct msr_config msr_cfg;
-static struct msr_vcpu_state msr_state0;
 
 static const struct vendor_ops *pick_backend(void)
 {
@@ -127,6 +125,19 @@ static void trap_io_ports(struct vcpu *v)
          vm_pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm_layout.rsdp_phys ? "found" : "not found");
 }
 
+/* Zeroed pages from keel's region for one object, or a clean stop. */
+static void *region_alloc(size_t size, const char *what)
+{
+    size_t n = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint64_t pa = palloc_pages(n, PAGE_SIZE);
+    void *p;
+    if (!pa)
+        keel_fatal("out of memory in keel's region for %s", what);
+    p = palloc_ptr(pa);
+    memset(p, 0, n * PAGE_SIZE);
+    return p;
+}
+
 /* The IOMMUs' registers are keel's: a guest access faults like an access
  * to keel's region (exit_npf.c names it). */
 static void hide_iommu_registers(void)
@@ -167,22 +178,28 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     unsigned i;
     int code;
 
+    /* Boot-time and per-vCPU state lives in keel's region, not in its
+     * image (the region is sized for it: boot/placement.c region_budget). */
+    struct cpuid_snapshot *host_cpuid = region_alloc(sizeof(*host_cpuid), "the host CPUID snapshot");
+    struct msr_vcpu_state *msr_state = region_alloc(sizeof(*msr_state), "the vCPU's MSR state");
+
     vendor = pick_backend();
     klog("backend: %s", vendor->name);
     if (!vendor->cpu_init())
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
 
-    cpuid_snapshot_host(&host_cpuid);
+    cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
-        cpuid_snapshot_print(&host_cpuid);
+        cpuid_snapshot_print(host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init_pmu(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1,
+    if (policy_init_pmu(&guest_policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1,
                         strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
-        policy_dump(&guest_policy, &host_cpuid);
+        policy_dump(&guest_policy, host_cpuid);
     v->policy = &guest_policy;
+    cpuid_fast_init(v);
 
     host_rsdp = acpi_rsdp();
     iommu_probe(host_rsdp);
@@ -222,14 +239,14 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("%s: could not create the vcpu", vendor->name);
     trap_io_ports(v);
     setup_msr_config();
-    msr_vcpu_init(v, &msr_state0, &msr_cfg);
+    msr_vcpu_init(v, msr_state, &msr_cfg);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
 
     klog("entering the guest");
     {   /* last before the first entry: from here on keel's lines share the line */
         static struct vcpu *const vcpus[] = { &vcpu0 };
-        console_port_start(vcpus, 1, &vm_layout, &host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
+        console_port_start(vcpus, 1, &vm_layout, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
                            opt_flag(&keel_opts, "debugcon"));
     }
     code = vcpu_run(v);

@@ -9,11 +9,12 @@
 
 extern const struct ex_table_entry __ex_table_start[], __ex_table_end[];
 
+/* scripts/gensyms.sh: offset from the -2 GiB link base, name offset in keel_symnames. */
 struct ksym {
-    uint64_t addr;
-    const char *name;
+    uint32_t off, name;
 };
 extern const struct ksym keel_syms[];
+extern const char keel_symnames[];
 extern const unsigned long keel_nsyms;
 extern char __text_start[], __text_end[];
 extern char keel_stack_bottom[], keel_stack_top[], keel_ist_bottom[], keel_ist_top[];
@@ -37,10 +38,13 @@ const char *exception_name(unsigned vector)
 const char *symbol_for(uint64_t addr, uint64_t *offset)
 {
     unsigned long lo = 0, hi = keel_nsyms;
+    uint64_t base = 0xffffffff80000000ull;     /* KEEL_VBASE */
+    if (addr < base || addr - base >= 0xffffffffull)
+        hi = 0;
     /* keel_syms is sorted by address: find the last symbol <= addr. */
     while (lo < hi) {
         unsigned long mid = (lo + hi) / 2;
-        if (keel_syms[mid].addr <= addr)
+        if (keel_syms[mid].off <= addr - base)
             lo = mid + 1;
         else
             hi = mid;
@@ -49,8 +53,8 @@ const char *symbol_for(uint64_t addr, uint64_t *offset)
         *offset = 0;
         return "?";
     }
-    *offset = addr - keel_syms[lo - 1].addr;
-    return keel_syms[lo - 1].name;
+    *offset = addr - base - keel_syms[lo - 1].off;
+    return keel_symnames + keel_syms[lo - 1].name;
 }
 
 static bool on_keel_stack(uint64_t p)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keel under gdb in batch mode (scripts/keel-run --gdb-batch): after a first
-# stop at keel's C entry, stop in the exit dispatcher (vcpu_run, the
-# exit_handlers[k](v) line) at the first CPUID exit of the demo guest, print
+# stop at keel's C entry, stop in the exit dispatcher (vcpu_dispatch in
+# vmm/run.h, inlined into the vendor's run loop: the exit_handlers[k](v)
+# line) at the first CPUID exit of the demo guest, print
 # its exit kind with keel.gdb's helpers, check that keel's link addresses
 # still hold after it moved itself (the stop is in
 # the relocated copy: gva2gpa of the PC lies in keel's region), stop again
@@ -13,14 +14,14 @@ cd "$(dirname "$0")/../.."
 mkdir -p build/runs
 work=$(mktemp -d build/runs/gdb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-line=$(grep -n 'exit_handlers\[k\](v);' vmm/run.c | cut -d: -f1)
-[ -n "$line" ] || { echo "FAIL: no dispatch line in vmm/run.c"; exit 1; }
+line=$(grep -n 'exit_handlers\[k\](v);' vmm/run.h | cut -d: -f1)
+[ -n "$line" ] || { echo "FAIL: no dispatch line in vmm/run.h"; exit 1; }
 cat > "$work/test.gdb" <<GDB
-break vmm/run.c:$line if k == EXIT_CPUID
+break vmm/run.h:$line if k == EXIT_CPUID
 continue
 printf "KEEL-GDB at keel's C entry, pc 0x%lx\n", \$pc
 continue
-printf "KEEL-GDB stopped in the exit dispatcher, vmm/run.c:$line\n"
+printf "KEEL-GDB stopped in the exit dispatcher, vmm/run.h:$line\n"
 printf "KEEL-GDB exit kind: %s\n", exit_kind_names[k]
 print k
 keel-exit
@@ -28,7 +29,7 @@ eval "monitor gva2gpa 0x%lx", \$pc
 delete
 keel-break-exit EXIT_HYPERCALL
 continue
-printf "KEEL-GDB next stop: %s after %lu exits, RAX 0x%lx\n", exit_kind_names[v->exit.kind], v->stats.total, v->regs.rax
+printf "KEEL-GDB next stop: %s after %lu exits, RAX 0x%lx\n", exit_kind_names[v->exit.kind], v->stats.count[EXIT_CPUID] + v->stats.count[EXIT_IO] + v->stats.count[EXIT_HYPERCALL], v->regs.rax
 delete
 continue
 GDB

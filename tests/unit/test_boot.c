@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include "boot/mbinfo.h"
 #include "boot/placement.h"
+#include "boot/layout.h"
 #include "lib/string.h"
 #include "log_capture.h"
 
@@ -540,6 +541,28 @@ static void test_place_too_little_ram(void **state)
     assert_non_null(strstr(place_keel(&bi, 16 << 20, 0x100000, 0x200000, &pl), "too little RAM"));
 }
 
+/* The region sizing: 4 CPUs on a 4 GiB machine (RAM to 5 GiB with the PCI
+ * hole) stays within 4 MiB, and every term moves the total. */
+static void test_region_budget(void **state)
+{
+    (void)state;
+    struct region_budget b, b1, b8;
+    region_budget(&b, 250 << 10, 4, 0x140000000ull);
+    assert_int_equal(b.cpus, 4);
+    assert_int_equal(b.per_cpu, 4 * KEEL_REGION_PER_CPU);
+    assert_int_equal(b.margin, KEEL_REGION_MARGIN);
+    assert_int_equal(b.npt_tables, (1 + 1 + 5 + 2) * 0x1000);   /* PML4, PDPT, 5 PDs, 2 edge PTs */
+    assert_true(b.total >= b.image + b.per_cpu + b.keel_tables + b.npt_tables + b.margin);
+    assert_int_equal(b.total % 0x10000, 0);
+    assert_true(b.total <= (4u << 20));
+    region_budget(&b1, 250 << 10, 1, 0x140000000ull);
+    region_budget(&b8, 250 << 10, 8, 0x140000000ull);
+    assert_int_equal(b8.total - b1.total, 7 * KEEL_REGION_PER_CPU);
+    region_budget(&b1, 250 << 10, 0, 0x10000000);                /* 256 MiB: maps still cover 4 GiB */
+    assert_int_equal(b1.cpus, 1);
+    assert_int_equal(b1.npt_tables, (1 + 1 + 4 + 2) * 0x1000);
+}
+
 static void test_place_ignores_ram_above_4g(void **state)
 {
     (void)state;
@@ -588,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_place_top_of_ram), cmocka_unit_test(test_place_avoids_modules),
         cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_avoids_efi_boot_services), cmocka_unit_test(test_place_ignores_ram_above_4g),
+        cmocka_unit_test(test_region_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

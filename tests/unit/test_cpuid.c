@@ -938,6 +938,43 @@ static void test_handle_cpuid(void **state)
     assert_int_equal(vc.regs.rbx, 576);
 }
 
+/* The per-vCPU fast table gives exactly what the full lookup gives, for
+ * every leaf it covers (and beyond the maximum leaves), on every recorded
+ * CPU; the leaves that depend on guest state or the CPU are left out. */
+static void test_cpuid_fast_table(void **state)
+{
+    static const char *const cpus[] = { "SapphireRapids", "Genoa", "SkylakeX" };
+    unsigned c, i, fast = 0;
+    (void)state;
+    for (c = 0; c < sizeof(cpus) / sizeof(cpus[0]); c++) {
+        const struct dump *d = find_dump(cpus[c]);
+        init_ok(d, "host", NULL, 1);
+        for (i = 0; i < CPUID_FAST_SLOTS; i++) {
+            uint32_t leaf = i < 0x20 ? i : 0x80000000u + i - 0x20;
+            uint64_t a[4], b[4];
+            fk_reset(&pol);
+            fk.state[VS_XCR0] = 7;
+            vc.regs.rax = leaf, vc.regs.rcx = 0;
+            handle_cpuid(&vc);                      /* cpuid_fast all NULL: the full lookup */
+            a[0] = vc.regs.rax, a[1] = vc.regs.rbx, a[2] = vc.regs.rcx, a[3] = vc.regs.rdx;
+            cpuid_fast_init(&vc);
+            fast += vc.cpuid_fast[i] != NULL;
+            vc.regs.rax = leaf, vc.regs.rcx = 0;
+            handle_cpuid(&vc);
+            b[0] = vc.regs.rax, b[1] = vc.regs.rbx, b[2] = vc.regs.rcx, b[3] = vc.regs.rdx;
+            assert_memory_equal(a, b, sizeof(a));
+            assert_int_equal(fk.advanced, 2);
+        }
+        init_ok(d, "host", NULL, 1);
+        fk_reset(&pol);
+        cpuid_fast_init(&vc);
+        assert_null(vc.cpuid_fast[1]);              /* leaf 1: APIC ID and OSXSAVE follow the vCPU */
+        assert_null(vc.cpuid_fast[7]);              /* subleaves */
+        assert_non_null(vc.cpuid_fast[0]);
+    }
+    assert_true(fast > 0);
+}
+
 static void do_xsetbv(uint64_t val, uint32_t ecx)
 {
     vc.regs.rax = (uint32_t)val | 0xabcd000000000000ull;   /* upper RAX ignored */
@@ -1026,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_dump_output),
         cmocka_unit_test(test_odd_hosts),
         cmocka_unit_test(test_handle_cpuid),
+        cmocka_unit_test(test_cpuid_fast_table),
         cmocka_unit_test(test_handle_xsetbv),
     };
     return cmocka_run_group_tests(tests, load_dumps, NULL);

@@ -1160,7 +1160,7 @@ static void test_lazy_restore(void **state)
     msr_after_exit(V);
     msr_before_entry(V);
     assert_int_equal(fake_wrmsr_calls, 1);
-    assert_true(st.restores_skipped == 7 && st.restores_performed == 1);
+    assert_true(msr_restores_skipped(&st) == 7 && st.restores_performed == 1);
     /* The guest turns IBRS on: loaded before entry, keel's 0 back after exit. */
     wr_ok(MSR_SPEC_CTRL, SPEC_CTRL_IBRS);
     msr_after_exit(V);
@@ -1212,9 +1212,12 @@ static void test_default_cpu_cache(void **state)
     fake_host_msr_define(MSR_SPEC_CTRL, 0);
     boot();
     assert_non_null(st.cpu);
+    /* Fast passes are counted per exit (vmm/msr.h). */
     msr_before_entry(V);
+    msr_after_exit(V);
     msr_before_entry(V);
-    assert_true(st.restores_skipped >= 1);
+    msr_after_exit(V);
+    assert_true(msr_restores_skipped(&st) >= 1);
 }
 
 /* IA32_TSC_DEADLINE: passed through; when a filter forces an intercept the

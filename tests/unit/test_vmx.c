@@ -514,9 +514,9 @@ static void test_exit_qualifications(void **state)
     assert_int_equal(x.u.cr.gpr, 12);
     /* Kinds without a qualification are left alone. */
     x.kind = EXIT_CPUID;
-    x.u.msr.index = 0x1234;
+    x.u.npf.gpa = 0x1234;
     vmx_decode_qual(&x, ~0ull);
-    assert_int_equal(x.u.msr.index, 0x1234);
+    assert_int_equal(x.u.npf.gpa, 0x1234);
 }
 
 int main(void)

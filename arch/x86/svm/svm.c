@@ -14,8 +14,13 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/run.h"
+#include "vmm/trace.h"
+#include "vmm/arch_hooks.h"
 
-void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
+/* svm_entry.S: called from svm_pass's inline asm only (see there). */
+void svm_vmrun(void);
+extern uint64_t svm_host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 
 #define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
 #define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
@@ -29,7 +34,6 @@ struct svm_vcpu {
 };
 
 static struct svm_vcpu svm_vcpu0;
-static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 static bool has_nrips, has_lbrv;
 static struct svm_host_caps host_caps;     /* for the VMRUN consistency checks */
 
@@ -68,8 +72,8 @@ static bool svm_cpu_init(void)
         write_cr4(read_cr4() | CR4_OSXSAVE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave);
-    host_vmcb_pa = host;
-    __asm__ volatile("vmsave %0" ::"a"(host_vmcb_pa) : "memory");
+    svm_host_vmcb_pa = host;
+    __asm__ volatile("vmsave %0" ::"a"(svm_host_vmcb_pa) : "memory");
     return true;
 }
 
@@ -178,7 +182,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     v->regs.rsi = e->rsi;
     v->regs.rdi = e->rdi;
     v->regs.rbp = e->rbp;
-    v->regs.rsp = e->rsp;
 
     if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
@@ -196,7 +199,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     return true;
 }
 
-static void decode(struct vcpu *v, struct svm_vcpu *s)
+/* Every exit but the hot three (svm_pass's decode): all of the record. */
+static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcpu *s)
 {
     struct vmcb_control *c = &s->vmcb->control;
     struct vm_exit *x = &v->exit;
@@ -208,6 +212,8 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->rip = s->vmcb->save.rip;
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
+    if (s->pending_reinject)
+        v->entry_work |= ENTRY_WORK_VENDOR;
 
     switch (code) {
     case SVM_EXIT_CPUID:
@@ -215,7 +221,6 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         break;
     case SVM_EXIT_MSR:
         x->kind = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
-        x->u.msr.index = (uint32_t)v->regs.rcx;
         break;
     case SVM_EXIT_IOIO: {
         uint64_t i = c->exitinfo1;
@@ -225,8 +230,12 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         x->u.io.string = (i >> 2) & 1;
         x->u.io.rep = (i >> 3) & 1;
         x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
-        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
+        /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
+         * NRIPS loop completes through nRIP, so it gets the same value
+         * (VMRUN reads nRIP only to inject a soft event, which the
+         * re-injection plan sets again, APM 15.20). */
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
+        c->next_rip = c->exitinfo2;
         return;
     }
     case SVM_EXIT_NPF:
@@ -289,9 +298,45 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
+ * length, and write their trace-ring entry (RIP, EXITINFO1, the MSR index)
+ * directly; nothing else of the VMCB is read. EXITINTINFO is not read for
+ * them: an instruction intercept is taken while the instruction executes,
+ * never while an event is being delivered, so it cannot be valid then (APM
+ * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
+ * length is needed; without it the length is 0, "unknown": the completion
+ * looks it up or reads the instruction (vcpu_insn_len). */
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
+                                                        const struct vmcb *vm, const bool nrips)
+{
+    struct vm_exit *x = &v->exit;
+    uint64_t code = vm->control.exitcode;
+
+    /* Tested in the order of their budgets (README, Benchmarks): CPUID,
+     * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
+    if (code == SVM_EXIT_CPUID) {
+        x->kind = EXIT_CPUID;
+        trace_hot(v, EXIT_CPUID, vm->save.rip, 0, 0);
+    } else if (code == SVM_EXIT_VMMCALL) {
+        x->kind = EXIT_HYPERCALL;
+        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0, 0);
+    } else if (code == SVM_EXIT_MSR) {
+        uint64_t info1 = vm->control.exitinfo1;
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + (info1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        trace_hot(v, x->kind, vm->save.rip, info1, (uint32_t)v->regs.rcx);
+    } else {
+        decode_slow(v, s);
+        trace_record(v, v->exit.kind);
+        return;
+    }
+    if (!nrips)
+        x->insn_len = 0;
+}
+_Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
+
 /* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
  * soft events need their return address (svm_plan_event). */
-static void reinject(struct svm_vcpu *s, struct vmcb *vm)
+static __attribute__((noinline)) void reinject(struct svm_vcpu *s, struct vmcb *vm)
 {
     struct svm_event_plan p;
     svm_plan_event(s->pending_reinject, vm->save.cr0 & CR0_PE, has_nrips, vm->save.rip,
@@ -303,35 +348,134 @@ static void reinject(struct svm_vcpu *s, struct vmcb *vm)
     s->pending_reinject = 0;
 }
 
-static void svm_enter(struct vcpu *v)
+/* v->entry_work: stop, re-inject a cut-short event (decode_slow), switch
+ * class-(c) MSRs. False: leave the run loop. */
+static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vm)
+{
+    if (v->entry_work & ENTRY_WORK_STOP)
+        return false;
+    if (v->entry_work & ENTRY_WORK_VENDOR) {
+        if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
+            reinject(s, vm);
+        if (!s->pending_reinject)
+            v->entry_work &= (uint8_t)~ENTRY_WORK_VENDOR;
+    }
+    if (v->entry_work & ENTRY_WORK_MSR)
+        msr_before_entry_slow(v);
+    return true;
+}
+
+static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
+{
+    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state))
+        return;
+    /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
+    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+    keel_nmis_pending--;
+}
+
+/* vcpu_complete_insn, committed before the entry: RIP past the instruction
+ * (its length from the decode or, without NRIPS, from the decoded-length
+ * cache or vcpu_insn_len), the
+ * interrupt shadow (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state,
+ * APM 15.21.5) ended, and the single-step trap if RFLAGS.TF is set. False:
+ * no length, the run was stopped. */
+static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
+{
+    if (v->exit.advance) {
+        v->exit.advance = false;
+        if (!nrips && !v->exit.insn_len) {
+            /* Paging off: linear = CS.base + EIP, 32 bits (no long mode). */
+            if (!(vm->save.cr0 & CR0_PG))
+                v->exit.insn_len = insn_cache_hit(&v->insn_cache, v->exit.kind,
+                                                  (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
+            if (__builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
+                return false;
+        }
+        if (nrips)
+            vm->save.rip = vm->control.next_rip;
+        else
+            vm->save.rip += v->exit.insn_len;
+        vm->control.int_state &= ~1ull;
+        if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
+            vcpu_single_step_trap(v);
+    }
+    return true;
+}
+
+/* One pass: complete, re-inject / reflect, switch MSRs, world switch,
+ * decode. The world switch is a CALL from inline asm that names every
+ * register but RSP as clobbered (svm_entry.S): keel's callee-saved
+ * registers are saved once per run, not once per exit. The first pass of a
+ * run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL to
+ * clear (vcpu_create asks the first VMRUN to flush). Returns NULL when the
+ * run ends (a handler or the completion stopped it).
+ *
+ * Why keel's VMLOAD stays on every exit, before any handler: after #VMEXIT
+ * the guest's TR, FS/GS, KERNEL_GS_BASE and SYSCALL/SYSENTER MSRs are still
+ * loaded. GIF is 0 until the STGI after keel's VMLOAD (APM 15.17), so INTR,
+ * NMI, SMI and INIT are held; but a #DF raised by a fault in keel itself is
+ * not an interrupt GIF holds, and keel cannot show that every CPU holds #MC
+ * with GIF = 0. Either would be delivered through the guest's TSS, on an
+ * IST stack the guest chose. Handling CPUID/MSR/VMMCALL before VMSAVE +
+ * keel's VMLOAD (and the guest's VMLOAD, CLGI, STGI next time) would save 5
+ * of their instructions; not worth that risk. */
+static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *v, const bool nrips,
+                                                                   const bool first)
 {
     struct svm_vcpu *s = svm(v);
     struct vmcb *vm = s->vmcb;
 
-    if (__builtin_expect(s->pending_reinject != 0, 0) && !(vm->control.event_inj & SVM_EVTINJ_VALID))
-        reinject(s, vm);
-    if (__builtin_expect(keel_nmis_pending != 0, 0) && svm_nmi_injectable(vm->control.event_inj, vm->control.int_state)) {
-        /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
-        vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
-        keel_nmis_pending--;
-    }
+    if (!complete(v, vm, nrips))
+        return NULL;
+    if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, s, vm))
+        return NULL;
+    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
+    if (__builtin_expect(*(const unsigned *)&keel_nmis_pending != 0, 0))
+        reflect_nmi(vm);
     vm->save.rax = v->regs.rax;
-    vm->save.rsp = v->regs.rsp;
-    svm_vmrun(&v->regs, s->vmcb_pa, host_vmcb_pa);
+    {
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rax __asm__("rax") = s->vmcb_pa;
+        __asm__ volatile("call svm_vmrun"
+                         : "+D"(rdi), "+a"(rax)
+                         :
+                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                           "r15", "memory", "cc");
+        v = rdi;
+    }
+    s = svm(v);
+    vm = s->vmcb;
     v->regs.rax = vm->save.rax;
-    v->regs.rsp = vm->save.rsp;
-    vm->control.tlb_control = 0;
-    decode(v, s);
+    decode(v, s, vm, nrips);
+    if (first)
+        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
+    msr_after_exit(v);
+    return v;
 }
 
-/* Completion commit: RIP past the instruction, the interrupt shadow
- * (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state, APM 15.21.5) ended. */
-static uint64_t svm_retire_insn(struct vcpu *v, uint8_t len)
+/* The run loop, built twice, for CPUs with NRIPS and without, so neither
+ * pays a test for the other; no frame pointer (the exception dump's
+ * backtrace only follows frames on keel's stacks, so it stops cleanly). */
+static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
-    struct vmcb *vm = svm(v)->vmcb;
-    vm->save.rip += len;
-    vm->control.int_state &= ~1ull;
-    return vm->save.rflags;
+    v = svm_pass(v, nrips, true);
+    while (v) {
+        vcpu_dispatch(v);
+        v = svm_pass(v, nrips, false);
+    }
+}
+
+#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+static LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
+static LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
+
+static void svm_run(struct vcpu *v)
+{
+    if (has_nrips)
+        svm_loop_nrips(v);
+    else
+        svm_loop_lengths(v);
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -345,7 +489,7 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     struct vmcb *vm = svm(v)->vmcb;
     switch (st) {
     case VS_RIP: return vm->save.rip;
-    case VS_RSP: return v->regs.rsp;
+    case VS_RSP: return vm->save.rsp;
     case VS_RFLAGS: return vm->save.rflags;
     case VS_CR0: return vm->save.cr0;
     case VS_CR2: return vm->save.cr2;
@@ -385,7 +529,7 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     struct vmcb *vm = svm(v)->vmcb;
     switch (st) {
     case VS_RIP: vm->save.rip = val; return true;
-    case VS_RSP: v->regs.rsp = val; return true;
+    case VS_RSP: vm->save.rsp = val; return true;
     case VS_RFLAGS: vm->save.rflags = val; return true;
     case VS_CR0: vm->save.cr0 = val; return true;
     case VS_CR2: vm->save.cr2 = val; return true;
@@ -440,10 +584,9 @@ const struct vendor_ops svm_ops = {
     .cpu_init = svm_cpu_init,
     .npt = &svm_npt,
     .vcpu_create = svm_vcpu_create,
-    .enter = svm_enter,
+    .run = svm_run,
     .dump_state = svm_dump_state,
     .explain_entry_failure = svm_explain_entry_failure,
-    .retire_insn = svm_retire_insn,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

@@ -1,25 +1,32 @@
-/* void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa)
+/* svm_vmrun: CLGI, VMLOAD, VMRUN, VMSAVE, VMLOAD, STGI around the guest's
+ * GPRs.
+ *
+ * Called by svm_pass (svm.c) through an inline-asm CALL that names every
+ * register but RSP as clobbered, so the compiler saves keel's callee-saved
+ * registers once per run rather than this code once per exit.
+ * In: RDI = struct guest_regs *, RAX = guest VMCB physical address.
+ * Out: RDI = the same struct guest_regs *; every other GPR clobbered.
  *
  * VMRUN switches RAX/RSP/RIP/RFLAGS, segment state and control registers
  * but not the other GPRs, and not FS/GS/TR/LDTR hidden state, KERNEL_GS_BASE,
  * STAR/LSTAR/CSTAR/SFMASK or SYSENTER_* (APM Vol 2 15.5). keel's exception
  * path relies on its own TR (IST stacks for #DF/NMI/#MC), so that state is
  * swapped with VMLOAD/VMSAVE around every VMRUN: guest copy in the guest
- * VMCB, keel's copy in a host VMCB saved once at start-up.
+ * VMCB, keel's copy in the host VMCB (svm_host_vmcb_pa) saved once at start.
+ * Guest RAX is in the VMCB (svm.c copies it); RSP stays there.
  * Offsets into struct guest_regs (vmm/vcpu.h): rax 0, rbx 8, rcx 16, rdx 24,
- * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112, rsp 120. */
+ * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112. */
 .text
 .globl svm_vmrun
 svm_vmrun:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    pushq %rdi                  /* regs */
-    pushq %rdx                  /* host VMCB */
-    movq %rsi, %rax             /* guest VMCB: VMRUN/VMLOAD/VMSAVE take it in RAX */
+    pushq %rdi                  /* regs, swapped with guest RDI after the exit */
+    /* GIF = 0 from before the guest's VMLOAD until keel's own state is
+     * back: in between TR (and FS/GS) are the guest's, and an NMI, #MC or
+     * SMI taken there would run keel's handler on the guest's TSS/IST
+     * (APM 15.17 "Global Interrupt Flag"). VMRUN sets GIF = 1 for the
+     * guest, #VMEXIT clears it; anything that arrives meanwhile is held
+     * pending until the STGI below. */
+    clgi
     movq 8(%rdi), %rbx
     movq 16(%rdi), %rcx
     movq 24(%rdi), %rdx
@@ -34,19 +41,11 @@ svm_vmrun:
     movq 104(%rdi), %r14
     movq 112(%rdi), %r15
     movq 40(%rdi), %rdi
-    /* GIF = 0 from before the guest's VMLOAD until keel's own state is
-     * back: in between TR (and FS/GS) are the guest's, and an NMI, #MC or
-     * SMI taken there would run keel's handler on the guest's TSS/IST
-     * (APM 15.17 "Global Interrupt Flag"). VMRUN sets GIF = 1 for the
-     * guest, #VMEXIT clears it; anything that arrives meanwhile is held
-     * pending until the STGI below. */
-    clgi
     vmload %rax
     vmrun %rax
     vmsave %rax
     /* Guest GPRs are live; host RSP/RAX are back (RAX = guest VMCB pa). */
-    pushq %rdi
-    movq 16(%rsp), %rdi         /* regs */
+    xchgq %rdi, (%rsp)          /* RDI = regs, guest RDI on the stack */
     movq %rbx, 8(%rdi)
     movq %rcx, 16(%rdi)
     movq %rdx, 24(%rdi)
@@ -62,17 +61,15 @@ svm_vmrun:
     movq %r15, 112(%rdi)
     popq %rbx
     movq %rbx, 40(%rdi)
-    popq %rax                   /* host VMCB */
+    movq svm_host_vmcb_pa(%rip), %rax
     vmload %rax
     stgi                        /* keel's TR is back: NMIs may be taken (counted as the guest's) */
-    addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
     ret
     .globl svm_vmrun_end        /* for tests/unit/test_svm_setup.c, which checks the GIF order */
 svm_vmrun_end:
+.data
+    .balign 8
+    .globl svm_host_vmcb_pa
+svm_host_vmcb_pa:               /* keel's VMLOAD/VMSAVE state, set by svm_cpu_init */
+    .quad 0
 .section .note.GNU-stack,"",@progbits

@@ -18,6 +18,9 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/run.h"
+#include "vmm/trace.h"
+#include "vmm/arch_hooks.h"
 #include "vmm/vm.h"
 
 #define VPID_GUEST 1
@@ -38,7 +41,6 @@ struct vmx_vcpu {
     uint8_t *msr_bitmap;        /* 4 KiB, physical = identity pointer */
     uint64_t io_bitmap_pa;      /* 8 KiB: bitmap A (ports 0-0x7fff), then B */
     uint64_t eptp;
-    uint64_t vmcs_rsp;          /* guest RSP as last written to / read from the VMCS */
     uint64_t xcr0;              /* guest XCR0 (software copy; left loaded in hardware) */
     uint32_t proc2;
     /* HOST_RSP points at host_frame[HOST_FRAME_TOP], written once at
@@ -46,8 +48,6 @@ struct vmx_vcpu {
      * (vmx_entry.S), so no VMWRITE is needed per entry. The slots below the
      * top are the stack the exit stub uses before it switches back. */
     uint64_t host_frame[64];
-    bool launched;
-    bool checked;               /* pre-entry check done */
 };
 
 static struct {
@@ -61,12 +61,13 @@ static struct {
     uint64_t cr0_mask, cr4_mask;        /* guest/host masks: bits keel owns */
     struct vmx_mtrr mtrr;
     bool cet;                           /* load CET state on entry and exit */
+    bool fix_lma;                       /* no IA32_VMX_MISC "store LMA": keep the control by hand */
     unsigned maxphyaddr;                /* CPUID 0x80000008 EAX[7:0], for PDPTE checks */
     struct vmx_vcpu *current;           /* the VMCS loaded with VMPTRLD */
 } vmx;
 
-/* vmx_entry.S */
-int vmx_run(struct guest_regs *regs, uint64_t launched, uint64_t *host_frame);
+/* vmx_entry.S: vmx_run is called from vmx_pass's inline asm only. */
+void vmx_run(void);
 extern char vmx_exit_point[];
 
 /* ---- VMX instructions ------------------------------------------------------ */
@@ -364,6 +365,7 @@ static bool vmx_cpu_init(void)
         vmx.exit |= EXIT_LOAD_CET_STATE;
         vmx.entry |= ENTRY_LOAD_CET_STATE;
     }
+    vmx.fix_lma = !(vmx.misc & VMX_MISC_STORE_LMA) && (vmx.entry & ENTRY_LOAD_EFER);
     if (!(vmx.ept_vpid & EPT_CAP_WALK4)) {
         klog("vmx: EPT without 4-level page walks (IA32_VMX_EPT_VPID_CAP bit 6 = 0)");
         ok = false;
@@ -553,7 +555,6 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
     vw(VMCS_GUEST_RFLAGS, 0x2);
     vw(VMCS_GUEST_RIP, e->rip);
     vw(VMCS_GUEST_RSP, e->rsp);
-    vv->vmcs_rsp = e->rsp;
     vw(VMCS_GUEST_PENDING_DBG, 0);
     vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vw(VMCS_GUEST_ACTIVITY, 0);
@@ -581,7 +582,6 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
     v->regs.rsi = e->rsi;
     v->regs.rdi = e->rdi;
     v->regs.rbp = e->rbp;
-    v->regs.rsp = e->rsp;
 }
 
 static uint32_t proc2_for(const struct cpu_policy *p)
@@ -787,35 +787,11 @@ static void reflect_nmi(void)
     keel_nmis_pending--;
 }
 
-static void vmx_enter(struct vcpu *v)
+/* Every exit but the hot four: the whole record. */
+static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reason)
 {
-    struct vmx_vcpu *vv = vvcpu(v);
     struct vm_exit *x = &v->exit;
-    uint32_t reason, idt;
-    int r;
-
-    if (v->regs.rsp != vv->vmcs_rsp) {
-        vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
-        vv->vmcs_rsp = v->regs.rsp;
-    }
-    if (__builtin_expect(keel_nmis_pending, 0))
-        reflect_nmi();
-    if (!vv->checked) {
-        /* Once, before the first VMLAUNCH: name what the CPU would reject. */
-        vv->checked = true;
-        report_checks("pre-entry");
-    }
-#ifdef KEEL_VMINSN_COUNT
-    vmi_attribute(vv->launched ? x->kind : EXIT_NONE);
-#endif
-    r = vmx_run(&v->regs, vv->launched, &vv->host_frame[HOST_FRAME_TOP]);
-    if (r) {
-        vmfail(v, r, vv->launched);
-        return;
-    }
-    reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-    vv->launched |= !(reason & VMX_EXIT_REASON_ENTRY_FAIL);
-    v->regs.rsp = vv->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+    uint32_t idt;
 
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
@@ -840,10 +816,6 @@ static void vmx_enter(struct vcpu *v)
         vmi_print();
 #endif
     switch (x->kind) {
-    case EXIT_MSR_READ:
-    case EXIT_MSR_WRITE:
-        x->u.msr.index = (uint32_t)v->regs.rcx;
-        break;
     case EXIT_NPF:
     case EXIT_NPT_MISCONFIG:
         x->u.npf.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
@@ -861,14 +833,144 @@ static void vmx_enter(struct vcpu *v)
     default:
         break;
     }
-    /* CPUs that do not store EFER.LMA into the "IA-32e mode guest" control
-     * on exit (IA32_VMX_MISC bit 5 = 0): keep it in step by hand. */
-    if (!(vmx.misc & VMX_MISC_STORE_LMA) && (vmx.entry & ENTRY_LOAD_EFER)) {
-        uint64_t ec = vmread(VMCS_ENTRY_CTLS);
-        bool lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
-        if (!!(ec & ENTRY_IA32E_MODE_GUEST) != lma)
-            vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+/* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind: one
+ * VMREAD; the completion reads the length. The IDT-vectoring field is not
+ * read for them: an exit caused by executing an instruction does not
+ * happen during event delivery, so it cannot be valid (SDM 27.2.4). A full
+ * exit reason equal to the basic one also means bit 31 (VM-entry failure)
+ * is clear. */
+static inline __attribute__((always_inline)) void decode(struct vcpu *v)
+{
+    struct vm_exit *x = &v->exit;
+    uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+
+    /* Tested in the order of their budgets (README, Benchmarks). */
+    uint64_t detail = 0;
+
+    if (reason == VMX_EXIT_CPUID) {
+        x->kind = EXIT_CPUID;
+    } else if (reason == VMX_EXIT_VMCALL) {
+        x->kind = EXIT_HYPERCALL;
+    } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
+        x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
+        detail = (uint32_t)v->regs.rcx;
+    } else {
+        decode_slow(v, reason);
+        trace_record(v, v->exit.kind);
+        return;
     }
+    /* RIP: for the trace ring and for the completion, which adds the
+     * length to it. Their qualification is 0 (SDM 28.2.1). */
+    x->rip = vmread(VMCS_GUEST_RIP);
+    trace_hot(v, x->kind, x->rip, 0, detail);
+}
+
+/* vcpu_complete_insn, committed before the entry: RIP += the exit's
+ * instruction length; the instruction completed, so blocking by STI /
+ * MOV SS ends with it (interruptibility bits 0-1, SDM 25.4.2); and the
+ * single-step trap if RFLAGS.TF is set. */
+static inline __attribute__((always_inline)) void complete_insn(struct vcpu *v)
+{
+    uint64_t intr;
+    vmwrite(VMCS_GUEST_RIP, v->exit.rip + vmread(VMCS_EXIT_INSN_LEN));
+    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    if (__builtin_expect(intr & 3, 0))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+    if (__builtin_expect(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF, 0))
+        vcpu_single_step_trap(v);
+}
+
+/* CPUs that do not store EFER.LMA into the "IA-32e mode guest" control
+ * on exit (IA32_VMX_MISC bit 5 = 0): keep it in step by hand. */
+static __attribute__((noinline)) void fix_lma(void)
+{
+    uint64_t ec = vmread(VMCS_ENTRY_CTLS);
+    bool lma = vmread(VMCS_GUEST_EFER) & EFER_LMA;
+    if (!!(ec & ENTRY_IA32E_MODE_GUEST) != lma)
+        vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+/* One pass: complete, reflect NMIs, switch MSRs, world switch (a CALL from
+ * inline asm naming every register but RSP as clobbered, so keel's
+ * callee-saved registers are saved once per run), decode. The first pass
+ * of a run (first = true) is peeled off: it runs the pre-entry checks and
+ * VMLAUNCH; every later pass is a VMRESUME (an entry that fails ends the
+ * run, so there is no relaunch). NULL: a handler stopped the run. Built
+ * twice, with and without the LMA
+ * fix-up (fix_lma), so the common CPU pays no test for it. */
+static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *v, const bool first,
+                                                                   const bool lma)
+{
+    int r;
+
+    if (v->exit.advance) {
+        v->exit.advance = false;
+        complete_insn(v);
+    }
+    if (__builtin_expect(v->entry_work != 0, 0)) {
+        if (v->entry_work & ENTRY_WORK_STOP)
+            return NULL;
+        if (v->entry_work & ENTRY_WORK_MSR)
+            msr_before_entry_slow(v);
+    }
+    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
+    if (__builtin_expect(*(const unsigned *)&keel_nmis_pending != 0, 0))
+        reflect_nmi();
+    if (first)
+        /* Once, before the first VMLAUNCH: name what the CPU would reject. */
+        report_checks("pre-entry");
+#ifdef KEEL_VMINSN_COUNT
+    vmi_attribute(first ? EXIT_NONE : v->exit.kind);
+#endif
+    {
+        struct vmx_vcpu *vv = v->vendor;
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rsi __asm__("rsi") = !first;  /* VMLAUNCH once, then VMRESUME */
+        register uint64_t *rdx __asm__("rdx") = &vv->host_frame[HOST_FRAME_TOP];
+        register uint64_t rax __asm__("rax");
+        __asm__ volatile("call vmx_run"
+                         : "+D"(rdi), "+S"(rsi), "+d"(rdx), "=a"(rax)
+                         :
+                         : "rbx", "rcx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory",
+                           "cc");
+        v = rdi;
+        r = (int)rax;
+    }
+    if (__builtin_expect(r != 0, 0)) {
+        vmfail(v, r, !first);
+        trace_record(v, v->exit.kind);
+    } else {
+        decode(v);
+        if (lma)
+            fix_lma();
+    }
+    msr_after_exit(v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const bool lma)
+{
+    vvcpu(v);           /* this vCPU's VMCS is current */
+    v = vmx_pass(v, true, lma);
+    while (v) {
+        vcpu_dispatch(v);
+        v = vmx_pass(v, false, lma);
+    }
+}
+
+/* No frame pointer: the exception dump's backtrace stops cleanly here. */
+#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+static LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
+static LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
+
+static void vmx_run_loop(struct vcpu *v)
+{
+    if (vmx.fix_lma)
+        vmx_loop_lma(v);
+    else
+        vmx_loop_plain(v);
 }
 
 /* ---- dump_state ------------------------------------------------------------------------ */
@@ -924,19 +1026,6 @@ static unsigned vmx_explain_entry_failure(struct vcpu *v)
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-/* Completion commit: RIP past the instruction, blocking by STI / MOV SS
- * (interruptibility bits 0-1, SDM 25.4.2) ended. */
-static uint64_t vmx_retire_insn(struct vcpu *v, uint8_t len)
-{
-    uint64_t intr;
-    vvcpu(v);
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
-    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & 3)
-        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
-    return vmread(VMCS_GUEST_RFLAGS);
-}
-
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
@@ -960,7 +1049,7 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     uint64_t val = 0;
     switch (s) {
     case VS_RIP: return vmread(VMCS_GUEST_RIP);
-    case VS_RSP: return v->regs.rsp;
+    case VS_RSP: return vmread(VMCS_GUEST_RSP);
     case VS_RFLAGS: return vmread(VMCS_GUEST_RFLAGS);
     case VS_CR0: return visible_cr(vmread(VMCS_GUEST_CR0), vmread(VMCS_CR0_SHADOW), vmx.cr0_mask);
     case VS_CR2: return read_cr2();
@@ -1069,7 +1158,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     bool pae;
     switch (s) {
     case VS_RIP: vmwrite(VMCS_GUEST_RIP, val); return true;
-    case VS_RSP: v->regs.rsp = val; return true;    /* written to the VMCS on entry */
+    case VS_RSP: vmwrite(VMCS_GUEST_RSP, val); return true;
     case VS_RFLAGS: vmwrite(VMCS_GUEST_RFLAGS, val | 2); return true;
     case VS_CR0:
         /* MOV to CR0 #GP conditions (SDM Vol. 2 MOV-Move to/from Control
@@ -1197,10 +1286,9 @@ const struct vendor_ops vmx_ops = {
     .cpu_init = vmx_cpu_init,
     .npt = &vmx_npt_format,
     .vcpu_create = vmx_vcpu_create,
-    .enter = vmx_enter,
+    .run = vmx_run_loop,
     .dump_state = vmx_dump_state,
     .explain_entry_failure = vmx_explain_entry_failure,
-    .retire_insn = vmx_retire_insn,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,

@@ -1,18 +1,20 @@
-/* VMLAUNCH / VMRESUME and the VM-exit landing point (SDM Vol. 3 26, 27).
+/* vmx_run: VMLAUNCH / VMRESUME and the VM-exit landing point (SDM Vol. 3
+ * 26, 27).
  *
- * int vmx_run(struct guest_regs *regs, uint64_t launched, uint64_t *frame)
- *   Loads every guest GPR but RSP from *regs (RSP is in the VMCS), enters
- *   the guest, and on VM exit stores them back. Returns 0 after a VM exit,
- *   1 on VMfailInvalid, 2 on VMfailValid (VM-instruction error field).
- *   `frame` is the per-vCPU host frame whose address is HOST_RSP, written
- *   once at vcpu_create: frame[0] = regs, frame[1] = this function's stack
- *   after its pushes. The exit lands on the frame and switches back, so the
- *   caller's stack may differ from entry to entry and no VMWRITE of
- *   HOST_RSP is needed per entry (under a nested hypervisor each VMWRITE
- *   it does not shadow is an exit of its own).
+ * Called by vmx_pass (vmx.c) through an inline-asm CALL that names every
+ * register but RSP as clobbered, so keel's callee-saved registers are saved
+ * once per run, not once per exit.
+ * In: RDI = struct guest_regs *, RSI = launched (0: VMLAUNCH, else
+ * VMRESUME), RDX = the per-vCPU host frame whose address is HOST_RSP,
+ * written once at vcpu_create: frame[0] = regs, frame[1] = this stack. The
+ * exit lands on the frame and switches back, so the caller's stack may
+ * differ from entry to entry and no VMWRITE of HOST_RSP is needed per entry
+ * (under a nested hypervisor each VMWRITE it does not shadow is an exit).
+ * Out: RDI = the same struct guest_regs *; EAX = 0 after a VM exit, 1 on
+ * VMfailInvalid, 2 on VMfailValid (VM-instruction error field); every other
+ * GPR clobbered. Loads and stores every guest GPR but RSP (in the VMCS).
  * struct guest_regs layout is ABI (vmm/vcpu.h): rax rbx rcx rdx rsi rdi rbp
  * r8..r15 rsp, 8 bytes each. */
-
 #define R_RAX 0
 #define R_RBX 8
 #define R_RCX 16
@@ -33,13 +35,7 @@
     .globl vmx_run
     .type vmx_run, @function
 vmx_run:
-    push %rbp
-    mov %rsp, %rbp
-    push %rbx
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    push %rdi                       /* regs, for the VMfail return */
     mov %rdi, 0(%rdx)               /* regs: found at (%rsp) after the exit */
     mov %rsp, 8(%rdx)               /* the stack to go back to */
     test %rsi, %rsi                 /* flags survive the MOVs below */
@@ -66,39 +62,33 @@ vmx_run:
     mov $1, %eax
     jc 3f
     mov $2, %eax
-3:  jmp vmx_run_out                /* VMfail leaves RSP alone: still our stack */
+3:  pop %rdi                        /* VMfail leaves RSP alone: still our stack */
+    ret
     .size vmx_run, . - vmx_run
 
     .globl vmx_exit_point
     .type vmx_exit_point, @function
 vmx_exit_point:                     /* RSP = HOST_RSP = frame */
-    push %rax                       /* guest RAX; (8)%rsp = regs */
-    mov 8(%rsp), %rax
-    mov %rbx, R_RBX(%rax)
-    mov %rcx, R_RCX(%rax)
-    mov %rdx, R_RDX(%rax)
-    mov %rsi, R_RSI(%rax)
-    mov %rdi, R_RDI(%rax)
-    mov %rbp, R_RBP(%rax)
-    mov %r8, R_R8(%rax)
-    mov %r9, R_R9(%rax)
-    mov %r10, R_R10(%rax)
-    mov %r11, R_R11(%rax)
-    mov %r12, R_R12(%rax)
-    mov %r13, R_R13(%rax)
-    mov %r14, R_R14(%rax)
-    mov %r15, R_R15(%rax)
-    pop %rbx
-    mov %rbx, R_RAX(%rax)
-    mov 8(%rsp), %rsp               /* back to vmx_run's stack */
+    xchg %rdi, (%rsp)               /* RDI = regs, guest RDI in frame[0] */
+    mov %rax, R_RAX(%rdi)
+    mov %rbx, R_RBX(%rdi)
+    mov %rcx, R_RCX(%rdi)
+    mov %rdx, R_RDX(%rdi)
+    mov %rsi, R_RSI(%rdi)
+    mov %rbp, R_RBP(%rdi)
+    mov %r8, R_R8(%rdi)
+    mov %r9, R_R9(%rdi)
+    mov %r10, R_R10(%rdi)
+    mov %r11, R_R11(%rdi)
+    mov %r12, R_R12(%rdi)
+    mov %r13, R_R13(%rdi)
+    mov %r14, R_R14(%rdi)
+    mov %r15, R_R15(%rdi)
+    mov (%rsp), %rax
+    mov %rax, R_RDI(%rdi)
+    mov 8(%rsp), %rsp               /* back to vmx_run's stack (regs pushed on it) */
+    pop %rdi
     xor %eax, %eax
-vmx_run_out:
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbx
-    pop %rbp
     ret
     .size vmx_exit_point, . - vmx_exit_point
     .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */
