@@ -10,7 +10,7 @@
  * Entry: EAX = 0x36D76289, EBX = info, 32-bit flat protected mode, paging
  * off (section 3.3, "I386 machine state"). */
 #include "lib/bytes.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "vmm/multiboot_guest.h"
 #include "vmm/multiboot2_guest.h"
 #include "vmm/efi_map.h"

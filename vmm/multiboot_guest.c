@@ -4,7 +4,7 @@
  * (docs/loaders.md). Entry: EAX=0x2BADB002, EBX=info, 32-bit flat
  * protected mode, paging off. */
 #include "lib/bytes.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "vmm/multiboot_guest.h"
 #include "lib/string.h"
 #include "lib/format.h"
