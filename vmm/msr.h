@@ -2,8 +2,9 @@
  * Implemented in vmm/msr*.c (owned by the MSR engine). See docs/msr.md.
  *
  *   vmm/msr_table.c   the table (one const row per MSR or range) + handlers
- *   vmm/msr.c         dispatch, per-vCPU state, bitmap generation, lazy
- *                     host-state restore, dump and statistics
+ *   vmm/msr.c         the engine: lookup, existence, reset, dispatch,
+ *                     per-vCPU state, bitmap generation, lazy host-state
+ *                     restore, dump and statistics
  *   vmm/msr_filter.c  msr.filter / msr.filter.default / msr.unknown parsing
  *   vmm/msr_encode.c  neutral bitmaps -> VMX MSR bitmap / SVM MSRPM
  */
