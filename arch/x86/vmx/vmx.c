@@ -475,9 +475,6 @@ const struct npt_format vmx_npt_format = {
     .leaf_entry = ept_leaf_entry,
 };
 
-static const struct msr_intercepts *early_intercepts;
-static const struct vcpu *early_vcpu;
-
 /* ---- vcpu_create ------------------------------------------------------------------ */
 
 static void setup_host_state(void)
@@ -624,8 +621,6 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     vv->io_bitmap_pa = io_pa;   /* zeroed: no port exits until vmm/ asks (io_intercept) */
     vv->msr_bitmap = palloc_ptr(msr_pa);
     memset(vv->msr_bitmap, 0xff, PAGE_SIZE);    /* every MSR exits until the MSR engine says */
-    if (early_vcpu == v && early_intercepts)
-        msr_encode_vmx_bitmap(early_intercepts, vv->msr_bitmap);
     *(uint32_t *)palloc_ptr(vmcs_pa) = VMX_BASIC_REVISION(vmx.basic);
     if (!vmx_insn_mem("vmclear", vmcs_pa) || !vmx_insn_mem("vmptrld", vmcs_pa)) {
         klog("vmx: VMCLEAR/VMPTRLD of the new VMCS failed");
@@ -1266,19 +1261,14 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
 
 /* The 4 KiB MSR bitmap comes from the MSR engine's neutral maps (the same
  * source as SVM's permission map): vmm/msr_encode.c, SDM 25.6.9. MSRs
- * outside 0-0x1fff and 0xc0000000-0xc0001fff always exit.
- * The MSR engine may report its bitmaps before vcpu_create: keep them
- * (they live in v->msr) and encode them when the VMCS exists. */
+ * outside 0-0x1fff and 0xc0000000-0xc0001fff always exit. The engine
+ * reports its bitmaps only after vcpu_create (vmm/vm.c: msr_vcpu_init
+ * follows it), so the bitmap page always exists here. */
 
 static void vmx_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
 {
     struct vmx_vcpu *vv = v->vendor;
-    if (vv) {
-        msr_encode_vmx_bitmap(mi, vv->msr_bitmap);
-        return;
-    }
-    early_intercepts = mi;
-    early_vcpu = v;
+    msr_encode_vmx_bitmap(mi, vv->msr_bitmap);
 }
 
 const struct vendor_ops vmx_ops = {
