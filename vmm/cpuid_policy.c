@@ -60,9 +60,17 @@ uint32_t policy_xsave_size_compacted(const struct cpu_policy *p, uint64_t xcr0_x
     return size;
 }
 
+/* XSETBV #GP(0) rules (SDM Vol. 1 13.3, Vol. 2B XSETBV): x87 always set,
+ * nothing outside what this guest may enable (which is within what the host
+ * supports), AVX needs SSE, BNDREGS and BNDCSR together, the three AVX-512
+ * components together and with AVX, the two AMX components together. The
+ * one check for both vendors: vmm/cpuid_exit.c calls it before the
+ * vendor's set_state(VS_XCR0) commits. */
 bool policy_xcr0_valid(const struct cpu_policy *p, uint64_t x)
 {
     if (!(x & XCR0_X87) || (x & ~p->xcr0_mask))
+        return false;
+    if (!(x & XCR0_BNDREGS) != !(x & XCR0_BNDCSR))
         return false;
     if ((x & XCR0_AVX) && !(x & XCR0_SSE))
         return false;

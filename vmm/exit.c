@@ -6,6 +6,7 @@
 #include "vmm/vendor.h"
 #include "vmm/stats.h"
 #include "vmm/trace.h"
+#include "vmm/cr_check.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -61,8 +62,9 @@ static void handle_rdtscp(struct vcpu *v)
 }
 
 /* MOV to CR0/CR4 touching a bit keel owns (VMX guest/host masks: CR0.NE,
- * CR4.VMXE). The vendor's set_state applies the architectural checks and
- * refuses what real hardware would #GP on. */
+ * CR4.VMXE). The architectural #GP rules are checked here, for both vendors
+ * (vmm/cr_check.c); then the vendor's set_state commits, and refuses (#GP)
+ * only what its CPU cannot hold. */
 static void handle_cr_access(struct vcpu *v)
 {
     /* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
@@ -74,6 +76,15 @@ static void handle_cr_access(struct vcpu *v)
     if (!e->u.cr.write || (e->u.cr.cr != 0 && e->u.cr.cr != 4)) {
         handle_unhandled(v);
         return;
+    }
+    {
+        const struct cr_state cs = { vcpu_get_state(v, VS_CR0), vcpu_get_state(v, VS_CR3),
+                                     vcpu_get_state(v, VS_CR4), vcpu_get_state(v, VS_EFER),
+                                     (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L) != 0 };
+        if (!(e->u.cr.cr ? cr4_write_ok(v->policy, &cs, val) : cr0_write_ok(v->policy, &cs, val))) {
+            vcpu_inject_gp(v);
+            return;
+        }
     }
     if (!vcpu_set_state(v, e->u.cr.cr ? VS_CR4 : VS_CR0, val)) {
         vcpu_inject_gp(v);

@@ -57,7 +57,6 @@ static struct {
     uint32_t pin, proc, exit, entry;    /* computed at cpu_init */
     uint64_t vmxon_pa;
     uint64_t host_cr0, host_cr3, host_cr4, host_efer, host_pat;
-    uint64_t xcr0_supported;
     uint64_t cr0_mask, cr4_mask;        /* guest/host masks: bits keel owns */
     struct vmx_mtrr mtrr;
     bool cet;                           /* load CET state on entry and exit */
@@ -400,11 +399,6 @@ static bool vmx_cpu_init(void)
     if ((r.ecx >> 26) & 1)      /* XSAVE: keel executes XSETBV for the guest (VS_XCR0) */
         cr4 |= CR4_OSXSAVE;
     write_cr4(cr4);
-    if (cr4 & CR4_OSXSAVE) {
-        struct cpuid_regs x;
-        cpuid_count(0xd, 0, &x);
-        vmx.xcr0_supported = ((uint64_t)x.edx << 32) | x.eax;
-    }
 
     vmx.vmxon_pa = alloc_zero_page();
     if (!vmx.vmxon_pa) {
@@ -1133,19 +1127,6 @@ static bool lma_after(uint64_t cr0)
     return (vmread(VMCS_GUEST_EFER) & EFER_LME) && (cr0 & CR0_PG);
 }
 
-static bool xcr0_valid(uint64_t x)
-{
-    if (!(x & 1) || (x & ~vmx.xcr0_supported))
-        return false;
-    if ((x & 4) && !(x & 2))            /* AVX needs SSE */
-        return false;
-    if (((x >> 3) & 3) == 1 || ((x >> 3) & 3) == 2)    /* BNDREG and BNDCSR together */
-        return false;
-    if ((x & 0xe0) && ((x & 0xe0) != 0xe0 || !(x & 4)))  /* AVX-512 all three, with AVX */
-        return false;
-    return true;
-}
-
 static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
 {
     struct vmx_vcpu *vv = vvcpu(v);
@@ -1156,14 +1137,10 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
     case VS_RSP: vmwrite(VMCS_GUEST_RSP, val); return true;
     case VS_RFLAGS: vmwrite(VMCS_GUEST_RFLAGS, val | 2); return true;
     case VS_CR0:
-        /* MOV to CR0 #GP conditions (SDM Vol. 2 MOV-Move to/from Control
-         * Registers): high bits, PG without PE, NW without CD, paging with
-         * EFER.LME and CR4.PAE clear; and bits this CPU cannot hold. */
-        if (val >> 32 || (val & ~vmx.cr0_fixed1 & ~vmx.cr0_mask) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-            ((val & CR0_NW) && !(val & CR0_CD)))
-            return false;
-        if ((val & CR0_PG) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LME) &&
-            !(vmread(VMCS_GUEST_CR4) & CR4_PAE))
+        /* The architectural #GP rules were checked by vmm/cr_check.c; here
+         * only what this CPU cannot hold (IA32_VMX_CR0_FIXED1, SDM A.7) and
+         * the PDPTEs of PAE paging. */
+        if (val & ~vmx.cr0_fixed1 & ~vmx.cr0_mask)
             return false;
         if (!read_pdptes(val, vmread(VMCS_GUEST_CR3), vmread(VMCS_GUEST_CR4), lma_after(val),
                          ((val ^ vmx_get_state(v, VS_CR0)) & CR0_PDPTE_BITS) != 0, pd, &pae))
@@ -1184,11 +1161,10 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
             write_pdptes(pd);
         return true;
     case VS_CR4:
-        /* CR4.VMXE: keel offers no nested VMX, so the bit is reserved (#GP). */
-        if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
+        /* Checked by vmm/cr_check.c (CR4.VMXE is reserved: the guest's CPUID
+         * has no VMX); here only IA32_VMX_CR4_FIXED1 (SDM A.8) and PDPTEs. */
+        if (val & ~vmx.cr4_fixed1)
             return false;
-        if (!(val & CR4_PAE) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LMA))
-            return false;   /* leaving PAE in long mode: #GP */
         if (!read_pdptes(vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR3), val,
                          vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST,
                          ((val ^ vmx_get_state(v, VS_CR4)) & CR4_PDPTE_BITS) != 0, pd, &pae))
@@ -1198,9 +1174,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         if (pae)
             write_pdptes(pd);
         return true;
-    case VS_XCR0:
-        if (!xcr0_valid(val))
-            return false;
+    case VS_XCR0:   /* checked by policy_xcr0_valid (vmm/cpuid_exit.c) */
         xsetbv(0, val);     /* keel uses no XSAVE state: the guest's value stays loaded */
         vv->xcr0 = val;
         return true;
