@@ -84,33 +84,18 @@ static uint64_t staged_end(const struct loader_ctx *c, unsigned i)
     return c->staged[i] + ld_align_up(c->size[i], LD_PAGE);
 }
 
-/* EFI boot-services code and data are guest RAM (boot services ended
- * before keel ran), but configuration tables the guest's OS still reads
- * (memory attributes, ESRT, TPM event log, ...) live there (UEFI 2.10
- * section 4.6). Placements keel is free to choose (ld_find_up/down) avoid
- * that memory when they can; fixed ones (a kernel's link address) may use it. */
+/* EFI boot-services memory (efi_bs_overlap, boot/bootinfo.h) is guest RAM,
+ * but tables the guest's OS still reads may live there. Placements keel is
+ * free to choose (ld_find_up/down) avoid it when they can; fixed ones (a
+ * kernel's link address) may use it. */
 static const struct ld_range *bs_conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
                                           struct ld_range *tmp)
 {
-    const struct boot_info *bi = c->bi;
-    uint32_t off, ds = bi ? bi->efi_desc_size : 0;
-    if (!ds || bi->efi_bs_active)
+    uint32_t off = 0;
+    if (!efi_bs_overlap(c->bi, &off, base, end, &tmp->base, &tmp->end))
         return NULL;
-    for (off = 0; off + ds <= bi->efi_mmap_len; off += ds) {
-        uint32_t type;
-        uint64_t s, pages;
-        memcpy(&type, bi->efi_mmap + off, 4);
-        memcpy(&s, bi->efi_mmap + off + 8, 8);
-        memcpy(&pages, bi->efi_mmap + off + 24, 8);
-        if ((type == EFI_BS_CODE || type == EFI_BS_DATA) && pages < (1ull << 52) &&
-            ld_overlap(base, end, s, s + (pages << 12))) {
-            tmp->base = s;
-            tmp->end = s + (pages << 12);
-            tmp->what = "EFI boot-services memory";
-            return tmp;
-        }
-    }
-    return NULL;
+    tmp->what = "EFI boot-services memory";
+    return tmp;
 }
 
 /* The first thing [base, end) collides with (taken or guarded staging;
