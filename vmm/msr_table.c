@@ -174,39 +174,31 @@ static enum msr_verdict rd_feature_control(struct vcpu *v, const struct msr_desc
  * Control Extension", "Speculative Store Bypass Disable", "Predictive Store
  * Forwarding"). The same decode gives the guest's bits (from its policy)
  * and the host's (from the host features the policy saw): one place. */
+static const struct { uint8_t vendor; uint16_t feat; uint64_t bits; } spec_ctrl_enum[] = {
+    { VENDOR_AMD, FEAT_AMD_IBRS, SPEC_CTRL_IBRS },
+    { VENDOR_AMD, FEAT_AMD_STIBP, SPEC_CTRL_STIBP },
+    { VENDOR_AMD, FEAT_AMD_SSBD, SPEC_CTRL_SSBD },
+    { VENDOR_AMD, FEAT_AMD_PSFD, SPEC_CTRL_PSFD },
+    { VENDOR_INTEL, FEAT_SPEC_CTRL, SPEC_CTRL_IBRS },
+    { VENDOR_INTEL, FEAT_STIBP, SPEC_CTRL_STIBP },
+    { VENDOR_INTEL, FEAT_SSBD, SPEC_CTRL_SSBD },
+    { VENDOR_INTEL, FEAT_IPRED_CTRL, SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S },
+    { VENDOR_INTEL, FEAT_RRSBA_CTRL, SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S },
+    { VENDOR_INTEL, FEAT_PSFD, SPEC_CTRL_PSFD },
+    { VENDOR_INTEL, FEAT_DDPD_U, SPEC_CTRL_DDPD_U },
+    { VENDOR_INTEL, FEAT_BHI_CTRL, SPEC_CTRL_BHI_DIS_S },
+};
+
 uint64_t msr_spec_ctrl_bits(enum cpu_vendor vendor, const uint64_t feat[FEAT_WORDS])
 {
-#define FEAT_IN(f) ((feat[(f) / 64] >> ((f) % 64)) & 1)
     uint64_t a = 0;
-    if (vendor == VENDOR_AMD) {
-        if (FEAT_IN(FEAT_AMD_IBRS))
-            a |= SPEC_CTRL_IBRS;
-        if (FEAT_IN(FEAT_AMD_STIBP))
-            a |= SPEC_CTRL_STIBP;
-        if (FEAT_IN(FEAT_AMD_SSBD))
-            a |= SPEC_CTRL_SSBD;
-        if (FEAT_IN(FEAT_AMD_PSFD))
-            a |= SPEC_CTRL_PSFD;
-        return a;
-    }
-    if (FEAT_IN(FEAT_SPEC_CTRL))
-        a |= SPEC_CTRL_IBRS;
-    if (FEAT_IN(FEAT_STIBP))
-        a |= SPEC_CTRL_STIBP;
-    if (FEAT_IN(FEAT_SSBD))
-        a |= SPEC_CTRL_SSBD;
-    if (FEAT_IN(FEAT_IPRED_CTRL))
-        a |= SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S;
-    if (FEAT_IN(FEAT_RRSBA_CTRL))
-        a |= SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S;
-    if (FEAT_IN(FEAT_PSFD))
-        a |= SPEC_CTRL_PSFD;
-    if (FEAT_IN(FEAT_DDPD_U))
-        a |= SPEC_CTRL_DDPD_U;
-    if (FEAT_IN(FEAT_BHI_CTRL))
-        a |= SPEC_CTRL_BHI_DIS_S;
+    unsigned i;
+    /* AMD CPUs are told apart from the rest; anything not AMD reads Intel's bits. */
+    uint8_t want = vendor == VENDOR_AMD ? VENDOR_AMD : VENDOR_INTEL;
+    for (i = 0; i < sizeof(spec_ctrl_enum) / sizeof(spec_ctrl_enum[0]); i++)
+        if (spec_ctrl_enum[i].vendor == want && ((feat[spec_ctrl_enum[i].feat / 64] >> (spec_ctrl_enum[i].feat % 64)) & 1))
+            a |= spec_ctrl_enum[i].bits;
     return a;
-#undef FEAT_IN
 }
 
 static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
