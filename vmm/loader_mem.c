@@ -210,6 +210,19 @@ bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint
            find_down(c, floor, len, align, limit, out, false);
 }
 
+bool ld_place_low(const struct loader_ctx *c, const char *who, const char *what, uint64_t low,
+                  uint64_t low_limit, uint64_t after, uint64_t size, uint64_t *base)
+{
+    if (ld_is_free(c, low, size) && low + size <= low_limit) {
+        *base = low;
+        return true;
+    }
+    if (ld_find_up(c, after, size, LD_PAGE, LD_4GIB, base))
+        return true;
+    klog("%s: no room for %s (%llu bytes) below 4 GiB", who, what, (unsigned long long)size);
+    return false;
+}
+
 bool ld_take(struct loader_ctx *c, uint64_t base, uint64_t len, const char *what)
 {
     if (len == 0)

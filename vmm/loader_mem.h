@@ -68,6 +68,12 @@ bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_
 /* Highest such block at or above `floor` ending at or below `limit`. */
 bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
                   uint64_t limit, uint64_t *out);
+/* A boot structure of `size` bytes: at its customary low address `low` if
+ * it is free and ends by `low_limit` (below the EBDA), else the lowest free
+ * page at or above `after` below 4 GiB. False with "<who>: no room for
+ * <what> (N bytes) below 4 GiB". */
+bool ld_place_low(const struct loader_ctx *c, const char *who, const char *what, uint64_t low,
+                  uint64_t low_limit, uint64_t after, uint64_t size, uint64_t *base);
 /* Record [base, base+len) as used by `what`; false (with a message) if the
  * table is full. */
 bool ld_take(struct loader_ctx *c, uint64_t base, uint64_t len, const char *what);

@@ -242,15 +242,9 @@ static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_star
     str_off = mods_off + (uint64_t)(nmods - 1) * 16;
     size = str_off + strings;
 
-    if (!(ld_is_free(c, MB1_INFO_LOW, size) && MB1_INFO_LOW + size <= MB1_INFO_LOW_LIMIT)) {
-        if (!ld_find_up(c, after, size, LD_PAGE, LD_4GIB, &base)) {
-            klog("multiboot guest: no room for the multiboot info (%llu bytes) below 4 GiB",
-                 (unsigned long long)size);
-            return false;
-        }
-    } else {
-        base = MB1_INFO_LOW;
-    }
+    if (!ld_place_low(c, "multiboot guest", "the multiboot info", MB1_INFO_LOW, MB1_INFO_LOW_LIMIT, after,
+                      size, &base))
+        return false;
     p = ld_dest_ptr(c, "the multiboot info", base, size);
     if (!p || !ld_take(c, base, size, "the multiboot info"))
         return false;
