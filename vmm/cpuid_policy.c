@@ -239,33 +239,30 @@ static void host_adjust(const struct cpuid_snapshot *host, uint64_t *hf, uint64_
         feat_clear(hf, FEAT_IBT);
 }
 
-/* Remove every feature whose prerequisite is missing, transitively. */
+/* Drop f if it is on and its prerequisite dep is off; true if it dropped. */
+static bool drop_unmet(struct cpu_policy *p, unsigned f, unsigned dep, bool log)
+{
+    if (!feat_test(p->feat, f) || dep == FEAT_NONE || feat_test(p->feat, dep))
+        return false;
+    feat_clear(p->feat, f);
+    p->why[f] = WHY_DEP;
+    if (log)
+        log_feat("dropped", (enum cpu_feature)f, "needs", (enum cpu_feature)dep);
+    return true;
+}
+
+/* Remove every feature whose prerequisite is missing, transitively: the
+ * feature table's one dependency per feature, then the extra ones. */
 static void closure(struct cpu_policy *p, bool log)
 {
     bool changed = true;
     unsigned f, i;
     while (changed) {
         changed = false;
-        for (f = 1; f < FEAT_COUNT; f++) {
-            unsigned dep = feat_table[f].dep;
-            if (!feat_test(p->feat, f) || dep == FEAT_NONE || feat_test(p->feat, dep))
-                continue;
-            feat_clear(p->feat, f);
-            p->why[f] = WHY_DEP;
-            if (log)
-                log_feat("dropped", (enum cpu_feature)f, "needs", (enum cpu_feature)dep);
-            changed = true;
-        }
-        for (i = 0; i < feat_extra_deps_count; i++) {
-            unsigned f2 = feat_extra_deps[i].feat, dep = feat_extra_deps[i].dep;
-            if (!feat_test(p->feat, f2) || feat_test(p->feat, dep))
-                continue;
-            feat_clear(p->feat, f2);
-            p->why[f2] = WHY_DEP;
-            if (log)
-                log_feat("dropped", (enum cpu_feature)f2, "needs", (enum cpu_feature)dep);
-            changed = true;
-        }
+        for (f = 1; f < FEAT_COUNT; f++)
+            changed |= drop_unmet(p, f, feat_table[f].dep, log);
+        for (i = 0; i < feat_extra_deps_count; i++)
+            changed |= drop_unmet(p, feat_extra_deps[i].feat, feat_extra_deps[i].dep, log);
     }
 }
 
