@@ -50,4 +50,11 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
  * 15.10.1, Intel SDM Vol. 3C 25.6.4): no flush is needed. */
 void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on);
 
+/* What a handler carries out on the host for the guest: WBINVD (for INVD
+ * too), and port I/O forwarded to a device keel traps. keel: the
+ * instructions (vmm/run.c); host tests: fakes that record them. */
+void host_wbinvd(void);
+uint32_t host_port_in(uint16_t port, unsigned size);
+void host_port_out(uint16_t port, unsigned size, uint32_t val);
+
 #endif

@@ -38,13 +38,13 @@ void handle_unhandled(struct vcpu *v)
  * job instead (what KVM and Xen do too), then complete the instruction. */
 static void handle_invd(struct vcpu *v)
 {
-    __asm__ volatile("wbinvd" ::: "memory");
+    host_wbinvd();
     vcpu_complete_insn(v);
 }
 
 static void handle_wbinvd(struct vcpu *v)
 {
-    __asm__ volatile("wbinvd" ::: "memory");
+    host_wbinvd();
     vcpu_complete_insn(v);
 }
 

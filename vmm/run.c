@@ -64,6 +64,26 @@ void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
         vendor->io_passthrough(v, port);
 }
 
+void host_wbinvd(void)
+{
+    __asm__ volatile("wbinvd" ::: "memory");
+}
+
+uint32_t host_port_in(uint16_t port, unsigned size)
+{
+    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+void host_port_out(uint16_t port, unsigned size, uint32_t val)
+{
+    if (size == 1)
+        outb(port, (uint8_t)val);
+    else if (size == 2)
+        outw(port, (uint16_t)val);
+    else
+        outl(port, val);
+}
+
 int vcpu_run(struct vcpu *v)
 {
     v->stats.sample_in = 1;     /* time the first exit */
