@@ -277,7 +277,11 @@ static void test_hypercalls(void **state)
     assert_int_equal(fv.v.regs.rbx, 0);
     hc(99, 0);
     assert_int_equal(fv.v.regs.rax, ~0ull);
-    assert_int_equal(fv.rip_advances, 7);
+    fv.v.stats.count[EXIT_CPUID] = 5, fv.v.stats.count[EXIT_IO] = 2;
+    hc(1, 0);                                          /* total exits */
+    assert_int_equal(fv.v.regs.rax, exit_stats_total(V));
+    assert_true(fv.v.regs.rax >= 7);
+    assert_int_equal(fv.rip_advances, 8);
     assert_int_equal(fv.nexc, 0);
 }
 
@@ -377,6 +381,29 @@ static void test_npf(void **state)
     assert_true(logged("guest execute access to unmapped guest-physical address 0x1000000000"));
 }
 
+/* Hypercall 5 with a canary page: its address, then its FNV-1a hash, which
+ * changes when one byte of the page does. */
+static void test_hypercall_dma_canary(void **state)
+{
+    static uint8_t page[4096];
+    uint64_t h1, h2;
+    (void)state;
+    memset(page, 0xa5, sizeof(page));
+    vm_dma_canary = (uint64_t)(uintptr_t)page;
+    hc(5, 0);
+    assert_int_equal(fv.v.regs.rax, vm_dma_canary);
+    hc(5, vm_dma_canary);
+    h1 = fv.v.regs.rax;
+    assert_int_not_equal(h1, ~0ull);
+    page[4095] ^= 1;
+    hc(5, vm_dma_canary);
+    h2 = fv.v.regs.rax;
+    assert_int_not_equal(h1, h2);
+    hc(5, vm_dma_canary + 4096);                       /* any other page: ~0, nothing read */
+    assert_int_equal(fv.v.regs.rax, ~0ull);
+    assert_int_equal(fv.v.regs.rbx, 7);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -384,7 +411,7 @@ int main(void)
         T(test_every_kind_has_a_handler), T(test_unhandled_reports_and_stops), T(test_invd_wbinvd_write_back),
         T(test_rdtscp_hidden_is_ud), T(test_vminsn_ud), T(test_shutdown_and_invalid_state_stop_125),
         T(test_init_ends_the_run_cleanly), T(test_cr_access_validate_then_commit), T(test_xsetbv),
-        T(test_hypercalls), T(test_io_debug_exit), T(test_io_bochs_shutdown_word),
+        T(test_hypercalls), T(test_hypercall_dma_canary), T(test_io_debug_exit), T(test_io_bochs_shutdown_word),
         T(test_io_pm1a_sleep_and_forwarding), T(test_io_console_first), T(test_npf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
