@@ -3,6 +3,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
 #include "arch/x86/svm/svm_setup.h"
+#include "arch/x86/svm/svm_decode.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
 #include "lib/bitmap.h"
@@ -215,21 +216,9 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     if (s->pending_reinject)
         v->entry_work |= ENTRY_WORK_VENDOR;
 
-    switch (code) {
-    case SVM_EXIT_CPUID:
-        x->kind = EXIT_CPUID;
-        break;
-    case SVM_EXIT_MSR:
-        x->kind = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
-        break;
-    case SVM_EXIT_IOIO: {
-        uint64_t i = c->exitinfo1;
-        x->kind = EXIT_IO;
-        x->u.io.port = (uint16_t)(i >> 16);
-        x->u.io.in = i & 1;
-        x->u.io.string = (i >> 2) & 1;
-        x->u.io.rep = (i >> 3) & 1;
-        x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
+    x->kind = svm_exit_kind(code, c->exitinfo1);
+    svm_decode_info(x, code, c->exitinfo1, c->exitinfo2);
+    if (x->kind == EXIT_IO) {
         /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
          * NRIPS loop completes through nRIP, so it gets the same value
          * (VMRUN reads nRIP only to inject a soft event, which the
@@ -237,60 +226,6 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
         c->next_rip = c->exitinfo2;
         return;
-    }
-    case SVM_EXIT_NPF:
-        x->kind = EXIT_NPF;
-        x->u.npf.gpa = c->exitinfo2;
-        x->u.npf.access = ((c->exitinfo1 & 2) ? NPF_WRITE : NPF_READ) | ((c->exitinfo1 & 0x10) ? NPF_EXEC : 0);
-        break;
-    case SVM_EXIT_VMMCALL:
-        x->kind = EXIT_HYPERCALL;
-        break;
-    case SVM_EXIT_XSETBV:
-        x->kind = EXIT_XSETBV;
-        break;
-    case SVM_EXIT_INVD:
-        x->kind = EXIT_INVD;
-        break;
-    case SVM_EXIT_WBINVD:
-        x->kind = EXIT_WBINVD;
-        break;
-    case SVM_EXIT_HLT:
-        x->kind = EXIT_HLT;
-        break;
-    case SVM_EXIT_SHUTDOWN:
-        x->kind = EXIT_SHUTDOWN;
-        break;
-    case SVM_EXIT_INIT:
-        x->kind = EXIT_INIT;
-        break;
-    case SVM_EXIT_RDTSCP:
-        x->kind = EXIT_RDTSCP;
-        break;
-    case SVM_EXIT_VMRUN:
-    case SVM_EXIT_VMLOAD:
-    case SVM_EXIT_VMSAVE:
-    case SVM_EXIT_STGI:
-    case SVM_EXIT_CLGI:
-    case SVM_EXIT_SKINIT:
-    case SVM_EXIT_INVLPGA:
-    case SVM_EXIT_MONITOR:
-    case SVM_EXIT_MWAIT:
-        x->kind = EXIT_VMINSN;
-        break;
-    default:
-        /* VMEXIT_INVALID is -1; QEMU stores it as a 32-bit -1. */
-        if ((uint32_t)code == 0xffffffffu) {
-            x->kind = EXIT_INVALID_STATE;
-            break;
-        }
-        if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
-            x->kind = EXIT_EXCEPTION;
-            x->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
-        } else {
-            x->kind = EXIT_OTHER;
-        }
-        break;
     }
     /* nRIP is valid for instruction intercepts with NRIPS (APM 15.7.1);
      * without it the length is 0, "unknown": vmm/insn.c reads the
