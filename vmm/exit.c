@@ -3,7 +3,6 @@
  * reports the exit and ends the run with status 125. */
 #include "vmm/exit_handlers.h"
 #include "vmm/arch_hooks.h"
-#include "vmm/vendor.h"
 #include "vmm/stats.h"
 #include "vmm/trace.h"
 #include "vmm/cr_check.h"
@@ -29,7 +28,7 @@ void handle_unhandled(struct vcpu *v)
     klog("unhandled exit: %s (vendor code 0x%lx, info1 0x%lx, info2 0x%lx) at guest RIP 0x%lx",
          exit_kind_names[v->exit.kind], v->exit.raw_code, v->exit.raw_info1, v->exit.raw_info2,
          vcpu_get_state(v, VS_RIP));
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }
@@ -96,7 +95,7 @@ static void handle_cr_access(struct vcpu *v)
 static void handle_shutdown(struct vcpu *v)
 {
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }
@@ -112,9 +111,9 @@ static void handle_invalid_state(struct vcpu *v)
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
          v->exit.raw_info1);
     /* Name the cause when a check knows it; say plainly when none does. */
-    if (!vendor->explain_entry_failure(v))
+    if (!vcpu_explain_entry_failure(v))
         klog("no check of APM 15.5.1 / SDM 26.3 failed that keel knows: dump follows");
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }

@@ -12,6 +12,7 @@
 #include "vmm/run.h"
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
+#include "vmm/arch_hooks.h"
 #include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/stop.h"
@@ -31,6 +32,18 @@ extern const struct vendor_ops vmx_ops __attribute__((weak));
 static struct vcpu vcpu0;
 static struct cpu_policy guest_policy;
 static struct msr_config msr_cfg;
+
+/* The backend's share of keel's options, given to it once (the vendors
+ * read no option themselves). */
+static const struct vendor_options *vendor_options_from(const struct opt_values *o)
+{
+    static struct vendor_options vo;
+    const char *st = opt_str(o, "selftest");
+    vo.selftest = !strcmp(st, "bad-guest-state")           ? VENDOR_SELFTEST_BAD_GUEST_STATE
+                  : !strcmp(st, "unexplained-guest-state") ? VENDOR_SELFTEST_UNEXPLAINED
+                                                           : VENDOR_SELFTEST_NONE;
+    return &vo;
+}
 
 static const struct vendor_ops *pick_backend(void)
 {
@@ -106,13 +119,11 @@ static void trap_io_ports(struct vcpu *v)
 {
     static const uint16_t ports[] = { 0xf4, 0xf5, 0xf6, 0xf7, 0x8900 };
     unsigned i;
-    if (!vendor->io_intercept)
-        return;
     for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-        vendor->io_intercept(v, ports[i]);
+        vcpu_io_intercept(v, ports[i], true);
     if (vm_layout.rsdp_phys && acpi_pm1a_cnt_port(vm_layout.rsdp_phys, &vm_pm1a_cnt_port)) {
-        vendor->io_intercept(v, vm_pm1a_cnt_port);
-        vendor->io_intercept(v, vm_pm1a_cnt_port + 1);
+        vcpu_io_intercept(v, vm_pm1a_cnt_port, true);
+        vcpu_io_intercept(v, vm_pm1a_cnt_port + 1, true);
     }
     {
         unsigned cpus = vm_layout.rsdp_phys ? acpi_cpu_count(vm_layout.rsdp_phys) : 0;
@@ -183,10 +194,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     struct cpuid_snapshot *host_cpuid = region_alloc(sizeof(*host_cpuid), "the host CPUID snapshot");
     struct msr_vcpu_state *msr_state = region_alloc(sizeof(*msr_state), "the vCPU's MSR state");
 
-    vendor = pick_backend();
-    klog("backend: %s", vendor->name);
-    if (!vendor->cpu_init())
-        keel_fatal("%s: could not enable hardware virtualization", vendor->name);
+    arch_select(pick_backend(), vendor_options_from(&keel_opts));
+    klog("backend: %s", arch_name());
+    if (!arch_cpu_init())
+        keel_fatal("%s: could not enable hardware virtualization", arch_name());
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
@@ -221,7 +232,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     for (i = 0; i < bi->nmmap; i++)
         if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
             top = bi->mmap[i].base + bi->mmap[i].len;
-    npt_root = npt_build(vendor->npt, top, pl->region_base, pl->region_end);
+    npt_root = npt_build(arch_npt_format(), top, pl->region_base, pl->region_end);
     vm_npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
@@ -235,8 +246,8 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     if (vm_dma_canary)
         memset(palloc_ptr(vm_dma_canary), 0xa5, 4096);
 
-    if (!vendor->vcpu_create(v, &entry, npt_root))
-        keel_fatal("%s: could not create the vcpu", vendor->name);
+    if (!arch_vcpu_create(v, &entry, npt_root))
+        keel_fatal("%s: could not create the vcpu", arch_name());
     trap_io_ports(v);
     setup_msr_config();
     msr_vcpu_init(v, msr_state, &msr_cfg);

@@ -13,7 +13,6 @@
 #include "vmm/cpu_policy.h"
 #include "vmm/msr.h"
 #include "vmm/npt.h"
-#include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
 #include "vmm/trace.h"
@@ -43,8 +42,11 @@ static inline struct svm_vcpu *svm(struct vcpu *v)
     return (struct svm_vcpu *)v->vendor;
 }
 
-static bool svm_cpu_init(void)
+static struct vendor_options opts;   /* from vmm/ at cpu_init */
+
+static bool svm_cpu_init(const struct vendor_options *o)
 {
+    opts = *o;
     struct cpuid_regs r;
     uint64_t hsave = palloc_page(), host = palloc_page();
 
@@ -184,11 +186,11 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     v->regs.rdi = e->rdi;
     v->regs.rbp = e->rbp;
 
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+    if (opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
     }
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "unexplained-guest-state")) {
+    if (opts.selftest == VENDOR_SELFTEST_UNEXPLAINED) {
         /* CR4.LA57 (bit 12) while the CPU has no 5-level paging: reserved,
          * but keel's checks do not know the host's CR4 feature bits. */
         klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");

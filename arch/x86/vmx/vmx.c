@@ -16,7 +16,6 @@
 #include "lib/string.h"
 #include "vmm/cpu_policy.h"
 #include "vmm/npt.h"
-#include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
 #include "vmm/trace.h"
@@ -290,8 +289,11 @@ static void vmx_io_passthrough(struct vcpu *v, uint16_t port)
     map[port >> 3] &= (uint8_t)~(1u << (port & 7));
 }
 
-static bool vmx_cpu_init(void)
+static struct vendor_options opts;   /* from vmm/ at cpu_init */
+
+static bool vmx_cpu_init(const struct vendor_options *o)
 {
+    opts = *o;
     struct cpuid_regs r;
     uint64_t fc, cr0, cr4;
     bool true_ctls, ok = true;
@@ -664,7 +666,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     vw(VMCS_HOST_RSP, (uint64_t)&vv->host_frame[HOST_FRAME_TOP]);
     setup_guest_state(v, entry);
 
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+    if (opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("vmx: selftest=bad-guest-state: guest TR access rights set to 0 on purpose");
         vw(VMCS_GUEST_TR_AR, 0);
     }
