@@ -134,4 +134,8 @@ struct vcpu {
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
 
+/* The GPRs at the first entry, from the loader's entry state (vmm/vcpu_reset.c). */
+struct guest_entry;
+void vcpu_reset_regs(struct vcpu *v, const struct guest_entry *e);
+
 #endif

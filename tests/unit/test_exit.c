@@ -16,6 +16,7 @@
 #include "vmm/msr_impl.h"
 #include "vmm/cpuid.h"
 #include "vmm/vm.h"
+#include "vmm/guest.h"
 #include "vmm/run.h"
 #include "arch/x86/stop.h"
 #include "log_capture.h"
@@ -400,6 +401,22 @@ static void test_hypercall_dma_canary(void **state)
     assert_int_equal(fv.v.regs.rbx, 7);
 }
 
+/* vmm/vcpu_reset.c: the loader's GPRs, everything else zero (both vendors). */
+static void test_vcpu_reset_regs(void **state)
+{
+    struct guest_entry e = { .rip = 0x100000, .rax = 0x36d76289, .rbx = 0x9000, .rsi = 0x7000, .rsp = 0x8000 };
+    (void)state;
+    memset(&fv.v.regs, 0xee, sizeof(fv.v.regs));
+    vcpu_reset_regs(V, &e);
+    assert_int_equal(fv.v.regs.rax, 0x36d76289);
+    assert_int_equal(fv.v.regs.rbx, 0x9000);
+    assert_int_equal(fv.v.regs.rsi, 0x7000);
+    assert_int_equal(fv.v.regs.rcx, 0);
+    assert_int_equal(fv.v.regs.rdi, 0);
+    assert_int_equal(fv.v.regs.r8, 0);
+    assert_int_equal(fv.v.regs.r15, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -408,7 +425,7 @@ int main(void)
         T(test_rdtscp_hidden_is_ud), T(test_vminsn_ud), T(test_shutdown_and_invalid_state_stop_125),
         T(test_init_ends_the_run_cleanly), T(test_cr_access_validate_then_commit), T(test_xsetbv),
         T(test_hypercalls), T(test_hypercall_dma_canary), T(test_io_debug_exit), T(test_io_bochs_shutdown_word),
-        T(test_io_pm1a_sleep_and_forwarding), T(test_io_console_first), T(test_npf),
+        T(test_io_pm1a_sleep_and_forwarding), T(test_io_console_first), T(test_npf), T(test_vcpu_reset_regs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

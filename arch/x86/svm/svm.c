@@ -177,14 +177,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     g->rax = e->rax;
     g->g_pat = 0x0007040600070406ull;   /* power-on PAT */
 
-    memset(&v->regs, 0, sizeof(v->regs));
-    v->regs.rax = e->rax;
-    v->regs.rbx = e->rbx;
-    v->regs.rcx = e->rcx;
-    v->regs.rdx = e->rdx;
-    v->regs.rsi = e->rsi;
-    v->regs.rdi = e->rdi;
-    v->regs.rbp = e->rbp;
+    /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 
     if (opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");

@@ -567,14 +567,7 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
     }
     vv->xcr0 = 1;   /* x87, the reset value */
 
-    memset(&v->regs, 0, sizeof(v->regs));
-    v->regs.rax = e->rax;
-    v->regs.rbx = e->rbx;
-    v->regs.rcx = e->rcx;
-    v->regs.rdx = e->rdx;
-    v->regs.rsi = e->rsi;
-    v->regs.rdi = e->rdi;
-    v->regs.rbp = e->rbp;
+    /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 }
 
 static uint32_t proc2_for(const struct cpu_policy *p)
