@@ -385,20 +385,15 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
 }
 
 /* The run loop, built twice, for CPUs with NRIPS and without, so neither
- * pays a test for the other; no frame pointer (the exception dump's
- * backtrace only follows frames on keel's stacks, so it stops cleanly). */
+ * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h). */
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
-    v = svm_pass(v, nrips, true);
-    while (v) {
+    for (v = svm_pass(v, nrips, true); v; v = svm_pass(v, nrips, false))
         vcpu_dispatch(v);
-        v = svm_pass(v, nrips, false);
-    }
 }
 
-#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
-static LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
-static LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
+static VCPU_LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
+static VCPU_LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
 
 static void svm_run(struct vcpu *v)
 {

@@ -937,17 +937,13 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
 static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const bool lma)
 {
     vvcpu(v);           /* this vCPU's VMCS is current */
-    v = vmx_pass(v, true, lma);
-    while (v) {
+    for (v = vmx_pass(v, true, lma); v; v = vmx_pass(v, false, lma))
         vcpu_dispatch(v);
-        v = vmx_pass(v, false, lma);
-    }
 }
 
-/* No frame pointer: the exception dump's backtrace stops cleanly here. */
-#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
-static LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
-static LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
+/* Built twice, with and without the EFER.LMA fix-up (VCPU_LOOP_ATTR, vmm/run.h). */
+static VCPU_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
+static VCPU_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
 
 static void vmx_run_loop(struct vcpu *v)
 {
