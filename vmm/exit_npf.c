@@ -19,20 +19,19 @@ void handle_npf(struct vcpu *v)
     /* Above the identity map (RAM and everything below 4 GiB) only device
      * memory can live, e.g. 64-bit PCI BARs: it is the guest's, so map it on
      * first touch and let the access run again. */
-    if (gpa >= vm_npt_top && gpa < (1ull << v->policy->maxphyaddr)) {
-        static unsigned reported;
+    if (gpa >= v->vm->npt_top && gpa < (1ull << v->policy->maxphyaddr)) {
         uint64_t base = gpa & ~(uint64_t)0x1fffff;
-        if (npt_map_on_demand(gpa)) {
-            if (reported++ < 8)
+        if (npt_map_on_demand(&v->vm->npt, gpa)) {
+            if (v->vm->npf_mapped_reported++ < 8)
                 klog("mapped guest-physical [%lx-%lx) for the guest on first access (device memory above RAM)",
                      base, base + 0x200000);
             return;
         }
         klog("out of keel memory mapping device memory at GPA 0x%lx for the guest", gpa);
     }
-    if (gpa >= vm_layout.keel_base && gpa < vm_layout.keel_end)
+    if (gpa >= v->vm->layout.keel_base && gpa < v->vm->layout.keel_end)
         klog("guest %s access to keel's region [%08lx-%08lx): guest RIP 0x%lx, GPA 0x%lx; stopping the guest",
-             kind, vm_layout.keel_base, vm_layout.keel_end, vcpu_get_state(v, VS_RIP), gpa);
+             kind, v->vm->layout.keel_base, v->vm->layout.keel_end, vcpu_get_state(v, VS_RIP), gpa);
     else
         klog("guest %s access to unmapped guest-physical address 0x%lx at RIP 0x%lx; stopping the guest", kind,
              gpa, vcpu_get_state(v, VS_RIP));

@@ -30,8 +30,8 @@ void handle_hypercall(struct vcpu *v)
         r->rax = v->stats.count[EXIT_CPUID];
         break;
     case HC_KEEL_REGION:
-        r->rax = vm_layout.keel_base;
-        r->rbx = vm_layout.keel_end - vm_layout.keel_base;
+        r->rax = v->vm->layout.keel_base;
+        r->rbx = v->vm->layout.keel_end - v->vm->layout.keel_base;
         break;
     default:
         r->rax = ~0ull;

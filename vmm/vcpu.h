@@ -41,15 +41,18 @@ struct exit_stats {
 
 struct cpu_policy;
 struct msr_vcpu_state;
+struct vm;
 
 struct vcpu {
     struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
     struct vm_exit exit;
     struct exit_stats stats;
+    struct vm *vm;                      /* the guest this vCPU belongs to (shared state) */
     const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
     struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
-    uint32_t id;
+    uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
+    uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */
     bool stop;                          /* set by a handler: leave the run loop */
     int stop_code;                      /* exit status reported to the runner */
 };

@@ -17,17 +17,14 @@
 #include "lib/palloc.h"
 #include "lib/string.h"
 
-struct guest_layout vm_layout;
-uint16_t vm_pm1a_cnt_port;
-uint64_t vm_npt_top;
-/* Weak until the VMX backend lands in this tree. */
-extern const struct vendor_ops vmx_ops __attribute__((weak));
-
-static struct vcpu vcpu0;
+/* Storage for the one VM (keel has no heap); everything reaches it through
+ * v->vm and the vCPU pointers, never by name. */
+static struct vm vm0;
+static struct vcpu vcpu_store[KEEL_MAX_CPUS];
+static struct msr_vcpu_state msr_store[KEEL_MAX_CPUS];
 static struct cpu_policy guest_policy;
 static struct cpuid_snapshot host_cpuid;
 static struct msr_config msr_cfg;
-static struct msr_vcpu_state msr_state0;
 
 static const struct vendor_ops *pick_backend(void)
 {
@@ -45,10 +42,10 @@ static const struct vendor_ops *pick_backend(void)
     return &vmx_ops;
 }
 
-static void build_layout(const struct boot_info *bi, const struct placement *pl)
+static void build_layout(struct vm *vm, const struct boot_info *bi, const struct placement *pl)
 {
     unsigned i;
-    struct guest_layout *g = &vm_layout;
+    struct guest_layout *g = &vm->layout;
     memset(g, 0, sizeof(*g));
     g->keel_base = pl->region_base;
     g->keel_end = pl->region_end;
@@ -127,33 +124,27 @@ static void setup_msr_config(void)
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */
-static void trap_io_ports(struct vcpu *v)
+static void trap_io_ports(struct vcpu *v, bool report)
 {
     static const uint16_t ports[] = { 0xf4, 0xf5, 0xf6, 0xf7, 0x8900 };
+    struct vm *vm = v->vm;
     unsigned i;
-    if (!vendor->io_intercept)
-        return;
     for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
         vendor->io_intercept(v, ports[i]);
-    if (vm_layout.rsdp_phys && acpi_pm1a_cnt_port(vm_layout.rsdp_phys, &vm_pm1a_cnt_port)) {
-        vendor->io_intercept(v, vm_pm1a_cnt_port);
-        vendor->io_intercept(v, vm_pm1a_cnt_port + 1);
+    if (vm->pm1a_cnt_port) {
+        vendor->io_intercept(v, vm->pm1a_cnt_port);
+        vendor->io_intercept(v, vm->pm1a_cnt_port + 1);
     }
-    {
-        unsigned cpus = vm_layout.rsdp_phys ? acpi_cpu_count(vm_layout.rsdp_phys) : 0;
-        if (cpus > 1)
-            klog("warning: the ACPI MADT lists %u CPUs; keel virtualizes only the boot CPU, so a guest that "
-                 "starts the others runs them outside keel: boot it with one CPU (Linux: nosmp or maxcpus=1)",
-                 cpus);
-    }
-    klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
-         vm_pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm_layout.rsdp_phys ? "found" : "not found");
+    if (report)
+        klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
+             vm->pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm->layout.rsdp_phys ? "found" : "not found");
 }
 
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
-    struct vcpu *v = &vcpu0;
+    struct vm *vm = &vm0;
+    struct vcpu *v = &vcpu_store[0];
     uint64_t npt_root, top = 0x100000000ull;
     unsigned i;
     int code;
@@ -174,25 +165,30 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         policy_dump(&guest_policy, &host_cpuid);
     v->policy = &guest_policy;
 
-    build_layout(bi, pl);
-    if (!guest_load(bi, &vm_layout, &entry))
+    build_layout(vm, bi, pl);
+    if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
+        vm->pm1a_cnt_port = 0;
+    if (!guest_load(bi, &vm->layout, &entry))
         keel_fatal("could not load the guest");
     klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);
 
     for (i = 0; i < bi->nmmap; i++)
         if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
             top = bi->mmap[i].base + bi->mmap[i].len;
-    npt_root = npt_build(vendor->npt, top, pl->region_base, pl->region_end);
-    vm_npt_top = top;
+    npt_root = npt_build(&vm->npt, vendor->npt, top, pl->region_base, pl->region_end);
+    vm->npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
-    klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, npt_table_pages());
+    klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, vm->npt.pages);
 
+    v->vm = vm;
+    vm->vcpus[0] = v;
+    vm->ncpus = 1;
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);
-    trap_io_ports(v);
+    trap_io_ports(v, true);
     setup_msr_config();
-    msr_vcpu_init(v, &msr_state0, &msr_cfg);
+    msr_vcpu_init(v, &msr_store[0], &msr_cfg);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
 
