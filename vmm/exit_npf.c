@@ -9,12 +9,26 @@
 #include "lib/log.h"
 #include "vmm/npt.h"
 #include "vmm/cpu_policy.h"
+#include "vmm/smp.h"
 
 void handle_npf(struct vcpu *v)
 {
     uint64_t gpa = v->exit.u.npf.gpa;
     uint32_t acc = v->exit.u.npf.access;
     const char *kind = (acc & NPF_EXEC) ? "execute" : (acc & NPF_WRITE) ? "write" : "read";
+
+    /* The local APIC page, out of the map while a vCPU waits for its SIPI. */
+    if (v->vm->lapic_page && (gpa & ~0xfffull) == v->vm->lapic_page) {
+        if (!v->vm->lapic_trapped)
+            return;     /* mapped again since this access: run it again */
+        if (smp_lapic_access(v, gpa, (acc & NPF_WRITE) != 0))
+            return;
+        klog("guest %s of local APIC register 0x%lx at RIP 0x%lx: not a 32-bit MOV keel can complete; stopping",
+             kind, gpa & 0xfff, vcpu_get_state(v, VS_RIP));
+        stats_print(v);
+        vcpu_stop(v, KEEL_EXIT_FATAL);
+        return;
+    }
 
     /* Above the identity map (RAM and everything below 4 GiB) only device
      * memory can live, e.g. 64-bit PCI BARs: it is the guest's, so map it on

@@ -54,6 +54,13 @@ struct vcpu {
     uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
     uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */
     bool stop;                          /* set by a handler: leave the run loop */
+    /* Wait-for-SIPI (SDM 10.4.4, 26.6.2): an AP vCPU sits in keel until
+     * another vCPU's INIT and then STARTUP IPIs reach it. Written by the
+     * sender's CPU, read by this one. */
+    volatile bool waiting;              /* in wait-for-SIPI */
+    volatile bool init_seen;            /* an INIT arrived since the last start */
+    volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
+    uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */
 };
 

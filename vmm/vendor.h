@@ -39,6 +39,10 @@ struct vendor_ops {
     /* Make guest accesses to I/O port `port` exit (EXIT_IO). Everything not
      * asked for here stays passed through. */
     void (*io_intercept)(struct vcpu *v, uint16_t port);
+    /* The state an AP has after INIT and a STARTUP with `vector` (SDM
+     * 10.4.4 / Table 10-1; APM 14.1.3): real mode at CS = vector << 8,
+     * IP 0. Only commits: vmm/ decided the SIPI is due. */
+    void (*sipi_reset)(struct vcpu *v, uint8_t vector);
 };
 
 extern const struct vendor_ops svm_ops;

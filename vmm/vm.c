@@ -2,6 +2,8 @@
  * loader, nested paging, vcpu; then run it and stop with its status. */
 #include "vmm/vm.h"
 #include "vmm/acpi.h"
+#include "vmm/madt.h"
+#include "vmm/smp.h"
 #include "vmm/cpuid.h"
 #include "vmm/profile.h"
 #include "vmm/msr.h"
@@ -11,6 +13,8 @@
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/virt_detect.h"
 #include "lib/log.h"
@@ -22,6 +26,8 @@
 static struct vm vm0;
 static struct vcpu vcpu_store[KEEL_MAX_CPUS];
 static struct msr_vcpu_state msr_store[KEEL_MAX_CPUS];
+static struct msr_cpu_cache msr_cache_store[KEEL_MAX_CPUS];
+static struct madt_info madt;
 static struct cpu_policy guest_policy;
 static struct cpuid_snapshot host_cpuid;
 static struct msr_config msr_cfg;
@@ -140,6 +146,139 @@ static void trap_io_ports(struct vcpu *v, bool report)
              vm->pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm->layout.rsdp_phys ? "found" : "not found");
 }
 
+/* AP hand-shake through percpu.online (written by the AP, read by the BSP). */
+enum { AP_KEEL = 1, AP_VIRT_ON = 2, AP_READY = 3, AP_FAILED = 4 };
+
+/* On each AP: virtualization on, then (when the BSP has built the VM) its
+ * vCPU, then wait for the guest's SIPI. */
+static void ap_vm_main(struct percpu *pc)
+{
+    static const struct guest_entry parked = { .kind = "ap" };
+    struct vcpu *v;
+    if (!vendor->cpu_init()) {
+        pc->online = AP_FAILED;
+        cpu_halt_forever();
+    }
+    pc->online = AP_VIRT_ON;
+    while (!(v = *(struct vcpu *volatile *)&pc->vcpu))
+        __asm__ volatile("pause" ::: "memory");
+    if (!vendor->vcpu_create(v, &parked, v->vm->npt.root)) {
+        pc->online = AP_FAILED;
+        cpu_halt_forever();
+    }
+    trap_io_ports(v, false);
+    msr_vcpu_init(v, &msr_store[v->index], &msr_cfg);
+    msr_cpu_cache_prime(&msr_cache_store[v->index], &msr_cfg);
+    v->msr->cpu = &msr_cache_store[v->index];
+    v->waiting = true;
+    __asm__ volatile("mfence" ::: "memory");
+    pc->online = AP_READY;
+    smp_ap_loop(v);
+}
+
+static bool keep_started(uint32_t apic_id, void *ctx)
+{
+    const struct vm *vm = ctx;
+    unsigned i;
+    for (i = 0; i < vm->ncpus; i++)
+        if (vm->vcpus[i]->id == apic_id)
+            return true;
+    return false;
+}
+
+static struct percpu *ap_percpu[KEEL_MAX_CPUS];
+
+/* Start every CPU the MADT lists (SDM 10.4.4): each must reach keel with
+ * virtualization on, or it is hidden from the guest. */
+static void start_cpus(struct vm *vm, uint32_t bsp_id)
+{
+    uint8_t *table;
+    uint32_t len;
+    unsigned i, hidden;
+    const char *err;
+    uint64_t t0 = rdtsc();
+
+    vm->ncpus = 1;
+    vcpu_store[0].id = bsp_id;
+    if (!vm->layout.rsdp_phys || !(table = acpi_find_table(vm->layout.rsdp_phys, "APIC", &len))) {
+        klog("smp: no ACPI MADT: the guest gets the boot CPU only");
+        return;
+    }
+    err = madt_parse(table, len, &madt);
+    if (err)
+        keel_fatal("%s", err);
+    if (madt.over_limit)
+        klog("smp: the MADT lists %u CPUs; keel's limit is %u (KEEL_MAX_CPUS): the other %u are hidden from the guest",
+             madt.ncpus + madt.over_limit, KEEL_MAX_CPUS, madt.over_limit);
+    if (madt.ncpus > 1 && !smp_tramp_install()) {
+        klog("smp: no usable trampoline page at 0x7000: the guest gets the boot CPU only");
+        madt.ncpus = 1;
+    }
+    for (i = 0; i < madt.ncpus; i++) {
+        const struct madt_cpu *c = &madt.cpus[i];
+        struct percpu *pc;
+        struct vcpu *v;
+        if (c->apic_id == bsp_id)
+            continue;
+        if (!c->enabled) {
+            klog("smp: CPU with APIC ID %u is online-capable, not enabled: keel does not hot-add CPUs; hidden", c->apic_id);
+            continue;
+        }
+        pc = smp_percpu_alloc(vm->ncpus, c->apic_id);
+        if (!pc) {
+            klog("smp: out of memory for CPU %u's stacks; hidden from the guest", c->apic_id);
+            continue;
+        }
+        if (!smp_start_ap(pc, ap_vm_main)) {
+            klog("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI; hidden from the guest", c->apic_id);
+            continue;
+        }
+        while (pc->online == AP_KEEL)
+            __asm__ volatile("pause" ::: "memory");
+        if (pc->online != AP_VIRT_ON) {
+            klog("smp: CPU with APIC ID %u could not enable %s; hidden from the guest", c->apic_id, vendor->name);
+            continue;
+        }
+        v = &vcpu_store[vm->ncpus];
+        v->id = c->apic_id;
+        v->index = vm->ncpus;
+        ap_percpu[vm->ncpus] = pc;
+        vm->vcpus[vm->ncpus++] = v;
+        klog("smp: cpu %u (APIC ID %u) online in keel, %s on", v->index, v->id, vendor->name);
+    }
+    if (madt.ncpus > 1)
+        smp_tramp_remove();
+    hidden = madt_hide_cpus(table, len, keep_started, vm);
+    klog("smp: %u CPU%s under keel (started in %lu TSC cycles)%s", vm->ncpus, vm->ncpus == 1 ? "" : "s",
+         rdtsc() - t0, hidden ? "; MADT rewritten in place to hide the others" : "");
+}
+
+/* After the VM exists: each AP creates its vCPU, one at a time (keel's
+ * allocator is not shared between CPUs). */
+static void create_ap_vcpus(struct vm *vm)
+{
+    unsigned i;
+    for (i = 1; i < vm->ncpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        struct percpu *pc = ap_percpu[i];
+        v->vm = vm;
+        v->policy = vm->vcpus[0]->policy;
+        __asm__ volatile("mfence" ::: "memory");
+        pc->vcpu = v;
+        while (pc->online == AP_VIRT_ON)
+            __asm__ volatile("pause" ::: "memory");
+        if (pc->online != AP_READY)
+            keel_fatal("smp: cpu %u (APIC ID %u): could not create its vCPU", i, v->id);
+    }
+    if (vm->ncpus > 1) {
+        /* Every AP waits for its SIPI: trap the APIC page until they are up. */
+        vm->waiting = (int)vm->ncpus - 1;
+        vm->lapic_trapped = 1;
+        if (!npt_set_present(&vm->npt, vm->lapic_page, false))
+            keel_fatal("out of memory in keel's region splitting the nested page tables");
+    }
+}
+
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
@@ -153,19 +292,26 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     klog("backend: %s", vendor->name);
     if (!vendor->cpu_init())
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
+    percpu_boot.apic_id = lapic_id();
+    percpu_boot.vcpu = v;
+    v->vm = vm;
+    vm->vcpus[0] = v;
+    vm->lapic_page = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ull;
+    build_layout(vm, bi, pl);
+    start_cpus(vm, percpu_boot.apic_id);
 
     cpuid_snapshot_host(&host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
         cpuid_snapshot_print(&host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1))
+    if (policy_init(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"),
+                    vm->ncpus))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
         policy_dump(&guest_policy, &host_cpuid);
     v->policy = &guest_policy;
 
-    build_layout(vm, bi, pl);
     if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
         vm->pm1a_cnt_port = 0;
     if (!guest_load(bi, &vm->layout, &entry))
@@ -181,9 +327,6 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("out of memory in keel's region building nested page tables");
     klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, vm->npt.pages);
 
-    v->vm = vm;
-    vm->vcpus[0] = v;
-    vm->ncpus = 1;
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);
     trap_io_ports(v, true);
@@ -191,6 +334,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     msr_vcpu_init(v, &msr_store[0], &msr_cfg);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
+    create_ap_vcpus(vm);
 
     klog("entering the guest");
     code = vcpu_run(v);

@@ -23,6 +23,10 @@ struct vm {
     unsigned ncpus;                 /* vCPUs, one per physical CPU keel started */
     struct vcpu *vcpus[KEEL_MAX_CPUS];
     volatile int stopping;          /* set once by the vCPU that ends the run */
+    uint64_t lapic_page;            /* guest-physical local APIC page (MADT / IA32_APIC_BASE) */
+    volatile int lapic_trapped;     /* its nested-paging entry is not present: some vCPU waits */
+    volatile int waiting;           /* vCPUs in wait-for-SIPI */
+    int stop_index;                 /* the vCPU that ended the run */
 };
 
 /* Build the guest and run it until it ends; never returns. */

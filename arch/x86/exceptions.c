@@ -3,6 +3,7 @@
  * on the console before a clean stop with status 125. */
 #include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -15,7 +16,6 @@ struct ksym {
 extern const struct ksym keel_syms[];
 extern const unsigned long keel_nsyms;
 extern char __text_start[], __text_end[];
-extern char keel_stack_bottom[], keel_stack_top[], keel_ist_bottom[], keel_ist_top[];
 
 static const char *const names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -54,8 +54,8 @@ const char *symbol_for(uint64_t addr, uint64_t *offset)
 
 static bool on_keel_stack(uint64_t p)
 {
-    return (p >= (uint64_t)keel_stack_bottom && p + 16 <= (uint64_t)keel_stack_top) ||
-           (p >= (uint64_t)keel_ist_bottom && p + 16 <= (uint64_t)keel_ist_top);
+    const struct percpu *c = this_cpu();
+    return (p >= c->stack_bottom && p + 16 <= c->stack_top) || (p >= c->ist_bottom && p + 16 <= c->ist_top);
 }
 
 static void print_frame_line(unsigned depth, uint64_t rip)

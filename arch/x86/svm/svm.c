@@ -3,6 +3,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/bitmap.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
@@ -21,13 +22,13 @@ void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vm
 struct svm_vcpu {
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
+    uint64_t host_vmcb_pa;      /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) on this vCPU's CPU */
     uint8_t *msrpm;
     uint8_t *iopm;
     uint64_t pending_reinject;  /* EXITINTINFO of an event cut short by the exit */
 };
 
-static struct svm_vcpu svm_vcpu0;
-static uint64_t host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
+/* Capabilities: the same on every CPU of the machine. */
 static bool has_nrips, has_lbrv;
 
 /* Instruction lengths for the exits keel completes, for CPUs without NRIPS
@@ -60,7 +61,8 @@ static bool svm_cpu_init(void)
     cpuid_count(0x8000000A, 0, &r);
     has_nrips = (r.edx >> 3) & 1;
     has_lbrv = (r.edx >> 1) & 1;
-    klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
+    if (this_cpu()->index == 0)
+        klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
          (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
          has_lbrv ? "yes" : "no");
     /* XSETBV on the guest's behalf needs CR4.OSXSAVE in keel's own CR4. */
@@ -69,8 +71,10 @@ static bool svm_cpu_init(void)
         write_cr4(read_cr4() | CR4_OSXSAVE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave);
-    host_vmcb_pa = host;
-    __asm__ volatile("vmsave %0" ::"a"(host_vmcb_pa) : "memory");
+    this_cpu()->host_save_pa = hsave;
+    this_cpu()->host_vmcb_pa = host;
+    /* keel's GS base (this CPU's struct percpu) is in what VMSAVE keeps. */
+    __asm__ volatile("vmsave %0" ::"a"(host) : "memory");
     return true;
 }
 
@@ -103,12 +107,21 @@ static void svm_io_intercept(struct vcpu *v, uint16_t port)
 
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
-    struct svm_vcpu *s = &svm_vcpu0;
+    uint64_t s_pa = palloc_page();
+    struct svm_vcpu *s;
     struct vmcb *vm;
     struct vmcb_control *c;
     struct vmcb_save *g;
     uint64_t msrpm = palloc_pages(MSRPM_PAGES, PAGE_SIZE), iopm = palloc_pages(IOPM_PAGES, PAGE_SIZE);
 
+    if (!s_pa) {
+        klog("svm: out of memory for the vcpu");
+        return false;
+    }
+    _Static_assert(sizeof(struct svm_vcpu) <= PAGE_SIZE, "struct svm_vcpu fits a page");
+    s = palloc_ptr(s_pa);
+    memset(s, 0, sizeof(*s));
+    s->host_vmcb_pa = this_cpu()->host_vmcb_pa;
     s->vmcb_pa = palloc_page();
     if (!s->vmcb_pa || !msrpm || !iopm) {
         klog("svm: out of memory for VMCB/bitmaps");
@@ -181,7 +194,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     v->regs.rbp = e->rbp;
     v->regs.rsp = e->rsp;
 
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+    if (v->index == 0 && !strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
     }
@@ -288,7 +301,7 @@ static void svm_enter(struct vcpu *v)
         vm->control.event_inj = s->pending_reinject;
     vm->save.rax = v->regs.rax;
     vm->save.rsp = v->regs.rsp;
-    svm_vmrun(&v->regs, s->vmcb_pa, host_vmcb_pa);
+    svm_vmrun(&v->regs, s->vmcb_pa, s->host_vmcb_pa);
     v->regs.rax = vm->save.rax;
     v->regs.rsp = vm->save.rsp;
     vm->control.tlb_control = 0;
@@ -385,6 +398,46 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     }
 }
 
+/* INIT then STARTUP (APM Vol 2 14.1.3 table 14-1; SDM Vol 3 10.4.4): real
+ * mode, CS = vector << 8, IP 0, EDX = family/model/stepping, caches as
+ * after INIT; EFER.SVME stays set underneath for VMRUN. */
+static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb *vm = svm(v)->vmcb;
+    struct vmcb_save *g = &vm->save;
+    struct cpuid_regs r;
+
+    set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
+    set_seg(&g->ds, 0, 0x93, 0xffff, 0);
+    set_seg(&g->es, 0, 0x93, 0xffff, 0);
+    set_seg(&g->ss, 0, 0x93, 0xffff, 0);
+    set_seg(&g->fs, 0, 0x93, 0xffff, 0);
+    set_seg(&g->gs, 0, 0x93, 0xffff, 0);
+    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&g->idtr, 0, 0, 0xffff, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
+    g->cpl = 0;
+    g->efer = EFER_SVME;
+    g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
+    g->cr2 = 0;
+    g->cr3 = 0;
+    g->cr4 = 0;
+    g->dr7 = 0x400;
+    g->dr6 = 0xffff0ff0;
+    g->rflags = 0x2;
+    g->rip = 0;
+    g->g_pat = 0x0007040600070406ull;
+    vm->control.event_inj = 0;
+    svm(v)->pending_reinject = 0;
+    vm->control.tlb_control = 1;
+    memset(&v->regs, 0, sizeof(v->regs));
+    cpuid_count(1, 0, &r);
+    v->regs.rdx = r.eax;
+    if (read_cr4() & CR4_OSXSAVE)
+        xsetbv(0, 1);
+}
+
 static void svm_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
 {
     msr_encode_svm_msrpm(mi, svm(v)->msrpm);
@@ -408,4 +461,5 @@ const struct vendor_ops svm_ops = {
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
+    .sipi_reset = svm_sipi_reset,
 };

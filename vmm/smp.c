@@ -1,0 +1,189 @@
+/* SMP in vmm/: the guest's INIT-SIPI-SIPI kept virtual, so no guest code
+ * ever runs on a CPU outside keel.
+ *
+ * keel starts every CPU itself at boot; each AP's vCPU then waits in keel.
+ * While any vCPU waits, the local APIC page is left out of the nested page
+ * tables: every guest access to it exits, keel decodes the MOV, completes it
+ * on the physical APIC (the vCPU runs on its own CPU, so the register file
+ * is the one the guest would reach) and keeps the ICR writes that send INIT
+ * or STARTUP to a keel vCPU for itself. Once no vCPU waits, the page is
+ * mapped again and IPIs, EOIs and the timer never exit. */
+#include "vmm/smp.h"
+#include "vmm/arch_hooks.h"
+#include "vmm/exit_handlers.h"
+#include "vmm/mmio_decode.h"
+#include "vmm/run.h"
+#include "vmm/vendor.h"
+#include "vmm/vm.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/stop.h"
+#include "lib/log.h"
+
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LMA (1ull << 10)
+
+uint64_t smp_lapic_trap_page(const struct vm *vm)
+{
+    return vm->lapic_trapped ? vm->lapic_page : 0;
+}
+
+static const uint64_t *gpte(struct vcpu *v, uint64_t pa, unsigned size)
+{
+    return guest_phys_ptr(&v->vm->layout, pa, size);
+}
+
+/* Guest linear -> guest physical through the guest's own page tables
+ * (SDM Vol 3 4.3 32-bit, 4.4 PAE, 4.5 4-level). Flat segments assumed:
+ * CS/DS bases are 0 in every mode a guest programs its APIC from. */
+static bool guest_linear_to_phys(struct vcpu *v, uint64_t la, uint64_t *pa)
+{
+    uint64_t cr0 = vcpu_get_state(v, VS_CR0), cr3 = vcpu_get_state(v, VS_CR3);
+    uint64_t cr4 = vcpu_get_state(v, VS_CR4), efer = vcpu_get_state(v, VS_EFER);
+    const uint64_t mask = 0x000ffffffffff000ull;
+    int level;
+    uint64_t e, table;
+
+    if (!(cr0 & CR0_PG)) {
+        *pa = la & 0xffffffffull;
+        return true;
+    }
+    if (!(cr4 & CR4_PAE)) {
+        const uint32_t *pd = guest_phys_ptr(&v->vm->layout, cr3 & 0xfffff000u, 4096), *pt;
+        uint32_t pde, pte;
+        if (!pd || !((pde = pd[(la >> 22) & 1023]) & 1))
+            return false;
+        if ((pde & 0x80) && (cr4 & (1ull << 4))) {
+            *pa = (pde & 0xffc00000u) | (la & 0x3fffff);
+            return true;
+        }
+        pt = guest_phys_ptr(&v->vm->layout, pde & 0xfffff000u, 4096);
+        if (!pt || !((pte = pt[(la >> 12) & 1023]) & 1))
+            return false;
+        *pa = (pte & 0xfffff000u) | (la & 0xfff);
+        return true;
+    }
+    if (efer & EFER_LMA) {
+        level = 4;
+        table = cr3 & mask;
+    } else {
+        const uint64_t *pdpt = gpte(v, cr3 & 0xffffffe0u, 32);
+        if (!pdpt || !((e = pdpt[(la >> 30) & 3]) & 1))
+            return false;
+        level = 2;
+        table = e & mask;
+    }
+    for (; level >= 1; level--) {
+        const uint64_t *t = gpte(v, table, 4096);
+        if (!t || !((e = t[(la >> (12 + 9 * (level - 1))) & 511]) & 1))
+            return false;
+        if (level == 1 || (level <= 3 && (e & 0x80))) {
+            uint64_t psize = 1ull << (12 + 9 * (level - 1));
+            *pa = (e & mask & ~(psize - 1)) | (la & (psize - 1));
+            return true;
+        }
+        table = e & mask;
+    }
+    return false;
+}
+
+/* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
+static uint64_t *gpr(struct vcpu *v, unsigned reg)
+{
+    static const uint8_t slot[16] = { 0, 2, 3, 1, 15, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14 };
+    return &((uint64_t *)&v->regs)[slot[reg & 15]];
+}
+
+static void release_waiting(struct vm *vm)
+{
+    /* The last waiting vCPU is on its way: give the APIC page back. A
+     * not-present entry is never cached (SDM 29.4.3.1, APM 15.25.9), so
+     * making it present needs no flush. */
+    if (__atomic_sub_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 0) {
+        npt_set_present(&vm->npt, vm->lapic_page, true);
+        vm->lapic_trapped = 0;
+    }
+}
+
+/* An ICR write: INIT / STARTUP to keel's vCPUs stay virtual (SDM 10.6.1). */
+static void icr_write(struct vcpu *v, uint32_t lo)
+{
+    struct vm *vm = v->vm;
+    unsigned mode = (lo >> 8) & 7, shorthand = (lo >> 18) & 3, i;
+    uint32_t dest = lapic_read(APIC_ICR_HI) >> 24;
+
+    if (mode != 5 && mode != 6) {
+        lapic_write(APIC_ICR_LO, lo);
+        return;
+    }
+    for (i = 0; i < vm->ncpus; i++) {
+        struct vcpu *t = vm->vcpus[i];
+        bool hit = shorthand == 0 ? t->id == dest : shorthand == 1 ? t == v : shorthand == 2 ? true : t != v;
+        if (!hit || t == v)
+            continue;           /* INIT/SIPI to self: not a start-up (ignored) */
+        if (mode == 5) {
+            /* Level de-assert (bit 14 = 0) is only an arbitration sync. */
+            if (lo & (1u << 14))
+                t->init_seen = true;
+        } else if (t->waiting && t->init_seen && !t->sipi) {
+            t->sipi = 0x100 | (lo & 0xff);
+        }
+    }
+}
+
+bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
+{
+    uint8_t bytes[15];
+    unsigned n, off = (unsigned)(gpa & 0xfff);
+    uint64_t rip = vcpu_get_state(v, VS_RIP), pa;
+    bool long64 = (vcpu_get_state(v, VS_EFER) & EFER_LMA) != 0;
+    struct mmio_insn d;
+
+    for (n = 0; n < sizeof(bytes); n++) {
+        const uint8_t *p;
+        if (!guest_linear_to_phys(v, rip + n, &pa) || !(p = guest_phys_ptr(&v->vm->layout, pa, 1)))
+            break;
+        bytes[n] = *p;
+    }
+    if (!mmio_decode(bytes, n, long64, &d) || d.write != write || (off & 3))
+        return false;
+    if (d.write) {
+        uint32_t val = d.has_imm ? d.imm : (uint32_t)*gpr(v, d.reg);
+        uint32_t old = bytes[0] == 0x87 || bytes[1] == 0x87 ? lapic_read(off) : 0;
+        if (off == APIC_ICR_LO)
+            icr_write(v, val);
+        else
+            lapic_write(off, val);
+        if (!d.has_imm && (bytes[0] == 0x87 || bytes[1] == 0x87))
+            *gpr(v, d.reg) = old;
+    } else {
+        *gpr(v, d.reg) = lapic_read(off);   /* a 32-bit load zero-extends */
+    }
+    vcpu_set_state(v, VS_RIP, rip + d.len);
+    return true;
+}
+
+__attribute__((noreturn)) void smp_ap_loop(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    for (;;) {
+        int code;
+        while (!v->sipi && !vm->stopping)
+            __asm__ volatile("pause" ::: "memory");
+        if (vm->stopping)
+            cpu_halt_forever();
+        vendor->sipi_reset(v, (uint8_t)v->sipi);
+        v->starts++;
+        v->init_seen = false;
+        v->sipi = 0;
+        v->waiting = false;
+        release_waiting(vm);
+        code = vcpu_run(v);
+        if (!v->waiting)
+            keel_exit(code);
+        v->stop = false;
+    }
+}

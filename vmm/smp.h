@@ -1,0 +1,21 @@
+/* Every CPU under keel: the guest's APs wait, as on hardware, for the
+ * INIT-SIPI-SIPI their BSP sends, then start in real mode at the SIPI
+ * vector. See docs/smp.md. */
+#ifndef KEEL_VMM_SMP_H
+#define KEEL_VMM_SMP_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/vcpu.h"
+
+struct vm;
+
+/* A guest access to the local APIC page while it is trapped (some vCPU waits
+ * for its SIPI): complete it, keeping INIT and SIPI virtual. False if the
+ * access could not be decoded (the caller reports and stops). */
+bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
+/* The guest physical page keel traps while a vCPU waits (0 if none). */
+uint64_t smp_lapic_trap_page(const struct vm *vm);
+/* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */
+__attribute__((noreturn)) void smp_ap_loop(struct vcpu *v);
+
+#endif
