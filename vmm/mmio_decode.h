@@ -1,6 +1,6 @@
 /* Decoding the one kind of instruction a guest uses on the local APIC page:
  * a 32-bit MOV (or XCHG) between a register or an immediate and memory
- * (SDM Vol 2: 89 /r, 8B /r, C7 /0, 87 /r; ModRM/SIB/displacement per
+ * (SDM Vol 2: 89 /r, 8B /r, C7 /0, 87 /r, A1/A3 moffs; ModRM/SIB/displacement per
  * 2.1.5 and 2.2.1 for REX). Pure, so the host unit tests check it. keel
  * needs the register (or value) and the length; the address comes from the
  * nested page fault. */
@@ -29,10 +29,22 @@ static inline bool mmio_decode(const uint8_t *b, unsigned n, bool long64, struct
         i++;    /* segment overrides, LOCK (XCHG) */
     if (i < n && long64 && (b[i] & 0xf0) == 0x40)
         rex = b[i++];
-    if (i + 2 > n || (rex & 8))
+    if (i + 1 > n || (rex & 8))
         return false;   /* 64-bit operand: not an APIC register access */
     op = b[i++];
-    if (op != 0x89 && op != 0x8b && op != 0xc7 && op != 0x87)
+    if (op == 0xa1 || op == 0xa3) {
+        /* MOV EAX, moffs / MOV moffs, EAX: the offset is 4 bytes, 8 in 64-bit mode. */
+        need = i + (long64 ? 8 : 4);
+        if (need > n)
+            return false;
+        d->write = op == 0xa3;
+        d->has_imm = false;
+        d->reg = 0;
+        d->imm = 0;
+        d->len = (uint8_t)need;
+        return true;
+    }
+    if ((op != 0x89 && op != 0x8b && op != 0xc7 && op != 0x87) || i >= n)
         return false;
     modrm = b[i++];
     mod = modrm >> 6;

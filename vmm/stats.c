@@ -1,12 +1,12 @@
 #include "vmm/stats.h"
 #include "vmm/msr.h"
+#include "vmm/vm.h"
 #include "arch/x86/exceptions.h"
 #include "lib/log.h"
 
-void stats_print(struct vcpu *v)
+static void print_one(struct vcpu *v)
 {
     unsigned k;
-    klog("exit statistics: %lu exits", v->stats.total);
     klog("  %-14s %12s %14s %10s", "kind", "count", "tsc-cycles", "avg");
     for (k = 0; k < EXIT_KIND_COUNT; k++) {
         uint64_t n = v->stats.count[k];
@@ -17,5 +17,32 @@ void stats_print(struct vcpu *v)
     for (k = 0; k < 32; k++)
         if (v->stats.injected[k])
             klog("  injected %-22s %lu", exception_name(k), v->stats.injected[k]);
-    msr_print_stats(v);
+}
+
+/* One vCPU: the table as always. Several: which vCPU ended the run, the
+ * total, then each vCPU's table and MSR counts. Counters of the other vCPUs
+ * are read while they may still run: each value is a plain 64-bit load. */
+void stats_print(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    unsigned i;
+    uint64_t total = 0;
+    if (!vm || vm->ncpus <= 1) {
+        klog("exit statistics: %lu exits", v->stats.total);
+        print_one(v);
+        msr_print_stats(v);
+        return;
+    }
+    for (i = 0; i < vm->ncpus; i++)
+        total += vm->vcpus[i]->stats.total;
+    klog("exit statistics: %lu exits on %u vCPUs; the run ended on vcpu %u (APIC ID %u)", total, vm->ncpus, v->index,
+         v->id);
+    for (i = 0; i < vm->ncpus; i++) {
+        struct vcpu *c = vm->vcpus[i];
+        klog("vcpu %u (APIC ID %u): %lu exits, started %u time%s by the guest", c->index, c->id, c->stats.total,
+             c->index ? c->starts : 1, (c->index ? c->starts : 1) == 1 ? "" : "s");
+        print_one(c);
+        if (c->msr)
+            msr_print_stats(c);
+    }
 }

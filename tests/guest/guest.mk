@@ -20,7 +20,8 @@ GUEST_LIB_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRC
 GUEST_suite_SRCS := $(GUEST_DIR)/suite.c $(GUEST_DIR)/msr_tests.c $(GUEST_DIR)/profile_tests.c
 GUEST_demo_SRCS  := $(GUEST_DIR)/demo.c
 GUEST_bench_SRCS := $(GUEST_DIR)/bench.c
-GUEST_KERNELS    := suite demo bench
+GUEST_smp_SRCS   := $(GUEST_DIR)/smp.c $(GUEST_DIR)/smp_tramp.S
+GUEST_KERNELS    := suite demo bench smp
 
 $(GUEST_OUT)/obj/%.c.o: $(GUEST_DIR)/%.c
 	@mkdir -p $(dir $@)
