@@ -37,7 +37,7 @@ static const uint64_t *gpte(struct vcpu *v, uint64_t pa, unsigned size)
 }
 
 /* Guest linear -> guest physical through the guest's own page tables
- * (SDM Vol 3 4.3 32-bit, 4.4 PAE, 4.5 4-level). Flat segments assumed:
+ * (SDM Vol 3 4.3 32-bit, 4.4 PAE, 4.5 4- and 5-level). Flat segments assumed:
  * CS/DS bases are 0 in every mode a guest programs its APIC from. */
 static bool guest_linear_to_phys(struct vcpu *v, uint64_t la, uint64_t *pa)
 {
@@ -67,7 +67,7 @@ static bool guest_linear_to_phys(struct vcpu *v, uint64_t la, uint64_t *pa)
         return true;
     }
     if (efer & EFER_LMA) {
-        level = 4;
+        level = (cr4 & (1ull << 12)) ? 5 : 4;     /* CR4.LA57: 5-level paging (SDM 4.5) */
         table = cr3 & mask;
     } else {
         const uint64_t *pdpt = gpte(v, cr3 & 0xffffffe0u, 32);
@@ -148,8 +148,11 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
             break;
         bytes[n] = *p;
     }
-    if (!mmio_decode(bytes, n, long64, &d) || d.write != write || (off & 3))
+    if (!mmio_decode(bytes, n, long64, &d) || d.write != write || (off & 3)) {
+        klog("local APIC access at RIP 0x%lx: %u instruction bytes readable, first %02x %02x %02x %02x", rip, n,
+             n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
         return false;
+    }
     if (d.write) {
         uint32_t val = d.has_imm ? d.imm : (uint32_t)*gpr(v, d.reg);
         uint32_t old = bytes[0] == 0x87 || bytes[1] == 0x87 ? lapic_read(off) : 0;
