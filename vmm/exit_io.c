@@ -66,6 +66,14 @@ void handle_io(struct vcpu *v)
             outw(e->u.io.port, (uint16_t)val);
         else
             outl(e->u.io.port, val);
+        /* The platform powers off a little after the write (QEMU handles it
+         * in its main loop): give it that time before keel's own exit path
+         * (the debug-exit port) would end the run with another status. */
+        {
+            unsigned long n;
+            for (n = 0; n < 200000000ul; n++)
+                __asm__ volatile("pause");
+        }
         vcpu_advance_rip(v);
         vcpu_stop(v, 0);
         return;

@@ -10,6 +10,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
@@ -279,9 +280,11 @@ static bool vmx_cpu_init(void)
         vmx.cap[VMX_CTL_PROC2] = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
     if (vmx.cap[VMX_CTL_PROC2] >> 32 & (PROC2_EPT | PROC2_VPID))
         vmx.ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-    klog("vmx: caps basic=%lx pin=%lx proc=%lx proc2=%lx exit=%lx entry=%lx", vmx.basic, vmx.cap[VMX_CTL_PIN],
+    if (this_cpu()->index == 0)
+        klog("vmx: caps basic=%lx pin=%lx proc=%lx proc2=%lx exit=%lx entry=%lx", vmx.basic, vmx.cap[VMX_CTL_PIN],
          vmx.cap[VMX_CTL_PROC], vmx.cap[VMX_CTL_PROC2], vmx.cap[VMX_CTL_EXIT], vmx.cap[VMX_CTL_ENTRY]);
-    klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
+    if (this_cpu()->index == 0)
+        klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
          vmx.cr0_fixed0, vmx.cr0_fixed1, vmx.cr4_fixed0, vmx.cr4_fixed1);
 
     ok &= compute_ctl(VMX_CTL_PIN, &req_pin, &vmx.pin);
@@ -357,7 +360,8 @@ static bool vmx_cpu_init(void)
     ksnprintf(line, sizeof(line), "%s%s%s%s", (vmx.ept_vpid & EPT_CAP_2M) ? " 2M" : "",
               (vmx.ept_vpid & EPT_CAP_1G) ? " 1G" : "", (vmx.ept_vpid & EPT_CAP_AD) ? " A/D" : "",
               (vmx.ept_vpid & EPT_CAP_WB) ? " WB" : " UC");
-    klog("vmx: VMXON done: VMCS revision 0x%x, %s controls, EPT 4-level%s, VPID %s, unrestricted guest, "
+    if (this_cpu()->index == 0)
+        klog("vmx: VMXON done: VMCS revision 0x%x, %s controls, EPT 4-level%s, VPID %s, unrestricted guest, "
          "MTRRs %s (%u variable)",
          VMX_BASIC_REVISION(vmx.basic), true_ctls ? "TRUE_" : "plain", line,
          (vmx.cap[VMX_CTL_PROC2] >> 32 & PROC2_VPID) ? "yes" : "no",
@@ -406,7 +410,7 @@ static void setup_host_state(void)
     vw(VMCS_HOST_GS_SEL, 0);
     vw(VMCS_HOST_TR_SEL, KEEL_TSS);
     vw(VMCS_HOST_FS_BASE, 0);
-    vw(VMCS_HOST_GS_BASE, 0);
+    vw(VMCS_HOST_GS_BASE, (uint64_t)this_cpu());     /* keel's per-CPU block (arch/x86/percpu.h) */
     vw(VMCS_HOST_TR_BASE, desc_tss_base());
     vw(VMCS_HOST_GDTR_BASE, desc_gdt_base());
     vw(VMCS_HOST_IDTR_BASE, desc_idt_base());
@@ -584,7 +588,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     setup_host_state();
     setup_guest_state(v, entry);
 
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+    if (v->index == 0 && !strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("vmx: selftest=bad-guest-state: guest TR access rights set to 0 on purpose");
         vw(VMCS_GUEST_TR_AR, 0);
     }
@@ -1014,6 +1018,50 @@ static void vmx_msr_intercepts_changed(struct vcpu *v, const struct msr_intercep
     early_vcpu = v;
 }
 
+/* INIT then STARTUP (SDM Vol 3 10.4.4, table 10-1 "IA-32 processor states
+ * following power-up, reset, or INIT"): real mode at CS = vector << 8,
+ * IP 0, under unrestricted guest; EDX = family/model/stepping. */
+static void vmx_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint64_t cr0 = CR0_ET | CR0_NE | (1ull << 29) | (1ull << 30);
+    struct cpuid_regs r;
+
+    load_vmcs(vv);
+    set_seg(VMCS_GUEST_CS_SEL, (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff, 0x9b);
+    set_seg(VMCS_GUEST_ES_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_SS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_DS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_FS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_GS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_LDTR_SEL, 0, 0, 0xffff, 0x82);
+    set_seg(VMCS_GUEST_TR_SEL, 0, 0, 0xffff, AR_TSS_BUSY);
+    vw(VMCS_GUEST_GDTR_BASE, 0);
+    vw(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    vw(VMCS_GUEST_IDTR_BASE, 0);
+    vw(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+    vw(VMCS_GUEST_CR0, (cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
+    vw(VMCS_CR0_SHADOW, cr0);
+    vw(VMCS_GUEST_CR3, 0);
+    vw(VMCS_GUEST_CR4, vmx.cr4_fixed0 & vmx.cr4_fixed1);
+    vw(VMCS_CR4_SHADOW, 0);
+    vw(VMCS_GUEST_DR7, 0x400);
+    vw(VMCS_GUEST_RFLAGS, 0x2);
+    vw(VMCS_GUEST_RIP, 0);
+    vw(VMCS_GUEST_RSP, 0);
+    vv->vmcs_rsp = 0;
+    vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vw(VMCS_GUEST_ACTIVITY, 0);
+    vw(VMCS_ENTRY_INTR_INFO, 0);
+    if (vmx.entry & ENTRY_LOAD_EFER)
+        vw(VMCS_GUEST_EFER, 0);
+    vw(VMCS_ENTRY_CTLS, vmread(VMCS_ENTRY_CTLS) & ~(uint64_t)ENTRY_IA32E_MODE_GUEST);
+    vv->xcr0 = 1;
+    memset(&v->regs, 0, sizeof(v->regs));
+    cpuid_count(1, 0, &r);
+    v->regs.rdx = r.eax;
+}
+
 const struct vendor_ops vmx_ops = {
     .name = "vmx",
     .cpu_init = vmx_cpu_init,
@@ -1027,4 +1075,5 @@ const struct vendor_ops vmx_ops = {
     .set_state = vmx_set_state,
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
+    .sipi_reset = vmx_sipi_reset,
 };
