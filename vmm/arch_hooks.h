@@ -25,4 +25,9 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
 struct msr_intercepts;
 void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
 
+/* INIT-then-STARTUP state, real mode at vector << 8 (vendor commits). */
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector);
+/* Enter the hardware wait-for-SIPI state if the vendor has one. */
+bool vcpu_wait_for_sipi(struct vcpu *v);
+
 #endif

@@ -5,6 +5,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/vendor.h"
 #include "vmm/stats.h"
+#include "vmm/smp.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -84,12 +85,6 @@ static void handle_shutdown(struct vcpu *v)
     vcpu_stop(v, KEEL_EXIT_FATAL);
 }
 
-static void handle_init(struct vcpu *v)
-{
-    klog("guest INIT (CPU reset request) at RIP 0x%lx: keel runs one guest once; stopping", vcpu_get_state(v, VS_RIP));
-    vcpu_stop(v, KEEL_EXIT_OK);
-}
-
 static void handle_invalid_state(struct vcpu *v)
 {
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
@@ -113,8 +108,8 @@ const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
     [EXIT_SHUTDOWN] = handle_shutdown,
     [EXIT_HYPERCALL] = handle_hypercall,
     [EXIT_EXCEPTION] = handle_unhandled,    /* no exception is intercepted */
-    [EXIT_INIT] = handle_init,
-    [EXIT_SIPI] = handle_unhandled,
+    [EXIT_INIT] = smp_init_signal,
+    [EXIT_SIPI] = smp_sipi_signal,
     [EXIT_INVALID_STATE] = handle_invalid_state,
     [EXIT_VMINSN] = handle_vminsn,
     [EXIT_CR_ACCESS] = handle_cr_access,

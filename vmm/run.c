@@ -36,6 +36,16 @@ void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi
     vendor->msr_intercepts_changed(v, mi);
 }
 
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    vendor->sipi_reset(v, vector);
+}
+
+bool vcpu_wait_for_sipi(struct vcpu *v)
+{
+    return vendor->wait_for_sipi && vendor->wait_for_sipi(v);
+}
+
 int vcpu_run(struct vcpu *v)
 {
     const struct vendor_ops *ops = vendor;

@@ -169,6 +169,46 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
     return true;
 }
 
+void smp_init_signal(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    unsigned i;
+    if (v->index == 0) {
+        /* The guest's BSP has nobody to wait for: keel runs one guest once. */
+        klog("guest INIT (CPU reset request) on vcpu 0 at RIP 0x%lx: keel runs one guest once; stopping",
+             vcpu_get_state(v, VS_RIP));
+        vcpu_stop(v, KEEL_EXIT_OK);
+        return;
+    }
+    /* An AP taken offline (SDM 10.4.4): back to wait-for-SIPI. Where the
+     * hardware has that state (VMX), the guest's next STARTUP exits with its
+     * vector (smp_sipi_signal). Elsewhere keel traps the APIC page again;
+     * the vCPUs that may have it in their TLBs flush at their next entry. */
+    if (vcpu_wait_for_sipi(v)) {
+        v->init_seen = true;
+        return;
+    }
+    v->sipi = 0;
+    v->init_seen = true;
+    v->waiting = true;
+    if (__atomic_add_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 1) {
+        npt_set_present(&vm->npt, vm->lapic_page, false);
+        vm->lapic_trapped = 1;
+        for (i = 0; i < vm->ncpus; i++)
+            vm->vcpus[i]->tlb_flush = true;
+    }
+    vcpu_stop(v, KEEL_EXIT_OK);
+}
+
+void smp_sipi_signal(struct vcpu *v)
+{
+    /* A STARTUP reached a vCPU in the hardware wait-for-SIPI state: the exit
+     * qualification holds the vector (SDM 28.2.1). */
+    vcpu_sipi_reset(v, (uint8_t)v->exit.raw_info1);
+    v->starts++;
+    v->init_seen = false;
+}
+
 __attribute__((noreturn)) void smp_ap_loop(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -178,7 +218,7 @@ __attribute__((noreturn)) void smp_ap_loop(struct vcpu *v)
             __asm__ volatile("pause" ::: "memory");
         if (vm->stopping)
             cpu_halt_forever();
-        vendor->sipi_reset(v, (uint8_t)v->sipi);
+        vcpu_sipi_reset(v, (uint8_t)v->sipi);
         v->starts++;
         v->init_seen = false;
         v->sipi = 0;

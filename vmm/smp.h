@@ -15,6 +15,11 @@ struct vm;
 bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
 /* The guest physical page keel traps while a vCPU waits (0 if none). */
 uint64_t smp_lapic_trap_page(const struct vm *vm);
+/* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
+ * the BSP ends the run. */
+void smp_init_signal(struct vcpu *v);
+/* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
+void smp_sipi_signal(struct vcpu *v);
 /* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */
 __attribute__((noreturn)) void smp_ap_loop(struct vcpu *v);
 

@@ -61,6 +61,7 @@ struct vcpu {
     volatile bool init_seen;            /* an INIT arrived since the last start */
     volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
     uint32_t starts;                    /* times the guest started this vCPU */
+    volatile bool tlb_flush;            /* flush guest translations before the next entry */
     int stop_code;                      /* exit status reported to the runner */
 };
 

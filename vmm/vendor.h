@@ -43,6 +43,10 @@ struct vendor_ops {
      * 10.4.4 / Table 10-1; APM 14.1.3): real mode at CS = vector << 8,
      * IP 0. Only commits: vmm/ decided the SIPI is due. */
     void (*sipi_reset)(struct vcpu *v, uint8_t vector);
+    /* Put the vCPU in the hardware wait-for-SIPI state (VMX activity state
+     * 3, SDM 24.4.2 / 26.6.2): the next STARTUP then exits with its vector.
+     * False where there is no such state (SVM): vmm/ keeps the SIPI virtual. */
+    bool (*wait_for_sipi)(struct vcpu *v);
 };
 
 extern const struct vendor_ops svm_ops;

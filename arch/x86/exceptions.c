@@ -84,8 +84,6 @@ void print_backtrace(uint64_t rbp, uint64_t rip)
     }
 }
 
-volatile unsigned keel_nmis_pending;
-
 void exception_dispatch(struct exc_frame *f)
 {
     const struct ex_table_entry *e;
@@ -95,7 +93,7 @@ void exception_dispatch(struct exc_frame *f)
     /* VMX runs keel with NMI exiting off, so an NMI for the guest can land
      * between exit and entry; on SVM GIF=0 holds them until VMRUN. */
     if (f->vector == 2) {
-        keel_nmis_pending++;
+        this_cpu()->nmis_pending++;
         return;
     }
     for (e = __ex_table_start; e < __ex_table_end; e++) {

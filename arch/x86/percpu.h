@@ -21,6 +21,9 @@ struct percpu {
     void *vcpu;                     /* the vCPU pinned to this CPU (struct vcpu) */
     void (*main)(struct percpu *);  /* what the AP runs once in long mode (never returns) */
     volatile uint32_t online;       /* set by the AP when it runs keel code */
+    /* NMIs that arrived while keel itself ran on this CPU: the guest's
+     * (keel uses none); a backend reflects them at this CPU's next entry. */
+    volatile unsigned nmis_pending;
 };
 
 static inline struct percpu *this_cpu(void)

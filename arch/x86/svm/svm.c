@@ -299,6 +299,11 @@ static void svm_enter(struct vcpu *v)
 
     if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
         vm->control.event_inj = s->pending_reinject;
+    if (__builtin_expect(v->tlb_flush, 0)) {
+        /* Another vCPU took a page out of the shared NPT (APM 15.16.1). */
+        v->tlb_flush = false;
+        vm->control.tlb_control = 1;
+    }
     vm->save.rax = v->regs.rax;
     vm->save.rsp = v->regs.rsp;
     svm_vmrun(&v->regs, s->vmcb_pa, s->host_vmcb_pa);

@@ -686,7 +686,7 @@ static void reflect_nmi(void)
     if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)
         return;
     vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
-    keel_nmis_pending--;
+    this_cpu()->nmis_pending--;
 }
 
 static void vmx_enter(struct vcpu *v)
@@ -700,8 +700,14 @@ static void vmx_enter(struct vcpu *v)
         vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
         vv->vmcs_rsp = v->regs.rsp;
     }
-    if (__builtin_expect(keel_nmis_pending, 0))
+    if (__builtin_expect(this_cpu()->nmis_pending, 0))
         reflect_nmi();
+    if (__builtin_expect(v->tlb_flush, 0)) {
+        /* Another vCPU took a page out of the shared EPT tables (SDM 29.4.3.1). */
+        v->tlb_flush = false;
+        if (vmx.ept_vpid & EPT_CAP_INVEPT)
+            invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, vv->eptp);
+    }
     if (!vv->checked) {
         /* Once, before the first VMLAUNCH: name what the CPU would reject. */
         vv->checked = true;
@@ -1062,6 +1068,19 @@ static void vmx_sipi_reset(struct vcpu *v, uint8_t vector)
     v->regs.rdx = r.eax;
 }
 
+/* Wait-for-SIPI activity state (SDM 24.4.2), if IA32_VMX_MISC bit 8 says
+ * the CPU has it: a STARTUP then exits with its vector (SDM 26.6.2). */
+static bool vmx_wait_for_sipi(struct vcpu *v)
+{
+    if (!(vmx.misc & (1ull << 8)))
+        return false;
+    load_vmcs(v->vendor);
+    vw(VMCS_GUEST_ACTIVITY, 3);
+    vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vw(VMCS_ENTRY_INTR_INFO, 0);
+    return true;
+}
+
 const struct vendor_ops vmx_ops = {
     .name = "vmx",
     .cpu_init = vmx_cpu_init,
@@ -1076,4 +1095,5 @@ const struct vendor_ops vmx_ops = {
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
     .sipi_reset = vmx_sipi_reset,
+    .wait_for_sipi = vmx_wait_for_sipi,
 };
