@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: unit tests, short fuzz runs, then boot and guest tests under
 # QEMU (SVM) and Bochs (VMX and SVM). Each guest/boot test is a case file
-# in tests/cases/*.case (a bash fragment; see tests/cases/README.md).
+# in tests/cases/*.case (a bash fragment; see docs/guest-tests.md); a case
+# that names PLATFORMS=(...) counts once per platform.
 # Ends with one line "N passed, N failed"; exit status 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -43,7 +44,8 @@ if grep -lq '^NEEDS=linux' tests/cases/*.case; then
         echo "Linux guest: build failed (see $logdir/linux-guest.log)"
     fi
 fi
-ls tests/cases/*.case > "$logdir/cases.list"
+source tests/platforms.sh
+for c in tests/cases/*.case; do case_runs "$c"; done > "$logdir/cases.list"
 xargs -P "$JOBS" -n 1 bash tests/run_case.sh "$logdir" < "$logdir/cases.list"
 for r in "$logdir"/*.result; do
     [ -f "$r" ] || continue

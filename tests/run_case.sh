@@ -2,12 +2,20 @@
 # Run one test case file (tests/cases/NAME.case) through scripts/keel-run.
 # A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
 # status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
-# that must not match), optional NEEDS=bochs|linux, TIMEOUT.
+# that must not match), optional NEEDS=bochs|linux, TIMEOUT, and optional
+# PLATFORMS=(...) (tests/platforms.sh): then it is run as CASE@PLATFORM, once
+# per platform, with PLAT_ARGS and the platform's facts set before it is read.
 set -u
-logdir=$1 case=$2
-name=$(basename "$case" .case)
+logdir=$1 case=$2 plat=""
+# CASE@PLATFORM: one run of a case that names its platforms (tests/platforms.sh).
+case $case in *@*) plat=${case##*@}; case=${case%@*} ;; esac
+name=$(basename "$case" .case)${plat:+@$plat}
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT=""
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=()
+if [ -n "$plat" ]; then
+    source "$(dirname "$0")/platforms.sh"
+    platform "$plat" || { echo "FAIL $name: unknown platform"; echo fail > "$logdir/$name.result"; exit 0; }
+fi
 # shellcheck disable=SC1090
 source "$case"
 start=$(date +%s)

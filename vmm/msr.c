@@ -1,5 +1,5 @@
 /* MSR engine core: exit-path dispatch over THE table (msr_table.c), per-vCPU
- * policy, intercept-bitmap generation, lazy host-state restore (seed 004),
+ * policy, intercept-bitmap generation, lazy host-state restore (as KVM's user-return MSRs),
  * msr.dump and statistics. The exit path (msr_read/msr_write) is a binary
  * search, a flags test, a counter increment and the handler: no logging, no
  * loops over the table; logging happens only on the deny/unknown paths. */
@@ -283,7 +283,7 @@ unsigned msr_expected_intercept(const struct vcpu *v, uint32_t index)
     return d ? row_intercept(v->msr, d, index) : MSR_ACC_RW;
 }
 
-/* ---- class (c): lazy host-state restore, seed 004 ------------------------------ */
+/* ---- class (c): lazy host-state restore ------------------------------ */
 
 static inline void load(struct msr_vcpu_state *s, unsigned k, uint32_t index, uint64_t want)
 {

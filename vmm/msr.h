@@ -78,7 +78,7 @@ bool msr_filter_allows(const struct msr_filter *f, uint32_t index, unsigned acce
 
 /* ---- per-vCPU state --------------------------------------------------------- */
 
-/* Per physical CPU: the live value of each class-(c) MSR (seed 004), so a
+/* Per physical CPU: the live value of each class-(c) MSR, so a
  * WRMSR that would write the value already there is skipped. */
 enum msr_keel_reg { MSR_KEEL_SPEC_CTRL, MSR_KEEL_TSC_AUX, MSR_KEEL_COUNT };
 struct msr_cpu_cache {
@@ -121,7 +121,7 @@ struct msr_vcpu_state {
     uint64_t unknown_reads, unknown_writes;
     uint64_t filter_denials;
     uint64_t restores_performed, restores_skipped;
-    /* Exit-path fast path (seed 004): true while neither entry nor exit has
+    /* Exit-path fast path: true while neither entry nor exit has
      * any class-(c) MSR to switch; cleared by anything that can change that
      * (a WRMSR, a policy change, msr_host_restore). skip_entry/skip_exit:
      * how many restores each fast entry/exit skips, for the statistics. */
@@ -165,7 +165,7 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value);
  * or not in the table). */
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
 
-/* Class (c) host state, seed 004: call msr_before_entry() right before
+/* Class (c) host state: call msr_before_entry() right before
  * VMRUN/VMLAUNCH (loads the guest's values where they differ from the live
  * ones) and msr_after_exit() right after the exit (restores keel's values
  * keel needs while it handles the exit). msr_host_restore() puts every

@@ -3,7 +3,7 @@
  * generated from these rows, so what is intercepted and what is handled
  * cannot drift apart.
  *
- * Handler rules (seed 002 / STYLE "validate, then commit"):
+ * Handler rules (validate, then commit: a failed check changes nothing):
  *  - a read handler writes *val only when it returns MSR_OK;
  *  - a write handler checks everything first and changes state only after
  *    the last check (the single exception: a failing vcpu_set_state or
@@ -261,7 +261,7 @@ static enum msr_verdict rd_arch_cap(struct vcpu *v, const struct msr_desc *d, ui
     return MSR_OK;
 }
 
-/* ---- Intel virtual mitigation MSRs (seed 001) ------------------------------------
+/* ---- Intel virtual mitigation MSRs (MSR_VIRTUAL_ENUMERATION, MITIGATION_ENUM/CTRL) ------------------------------------
  * Intel "Branch History Injection and Intra-mode Branch Target Injection"
  * guidance, "Virtual MSRs": MSR_VIRTUAL_ENUMERATION bit 0 = mitigation
  * control supported; MSR_VIRTUAL_MITIGATION_ENUM bit 0 BHB_CLEAR_SEQ_S_SUPPORT
@@ -477,7 +477,7 @@ static enum msr_verdict wr_xss(struct vcpu *v, const struct msr_desc *d, uint32_
     return MSR_OK;
 }
 
-/* ---- CET (seed 000) --------------------------------------------------------------------------
+/* ---- CET (SDM Vol 1 ch. 17) --------------------------------------------------------------------------
  * SDM Vol. 1 17.3.1 / Vol. 4 Table 2-2. U_CET/S_CET exist with SHSTK or IBT;
  * the shadow-stack enables (1:0) need SHSTK, the IBT bits (5:2, 10, 11) and
  * the legacy-bitmap base (63:12) need IBT; 9:6 reserved; the base must be

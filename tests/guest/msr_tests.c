@@ -1,4 +1,4 @@
-/* MSR guest tests (issue 5): the per-MSR table, the filter and unknown-MSR
+/* MSR guest tests: the per-MSR table, the filter and unknown-MSR
  * policies, and a seeded MSR fuzzer. Expected existence is derived from the
  * guest's OWN CPUID, so the same table checks every profile and vendor. */
 #include "suite.h"

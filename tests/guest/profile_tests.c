@@ -1,4 +1,4 @@
-/* CPUID profile tests (issue 6): what the guest sees matches the profile keel
+/* CPUID profile tests: what the guest sees matches the profile keel
  * was started with (expect-profile=NAME), the dependency closure holds, the
  * never-offered bits are clear, and feature-gated MSRs follow CPUID. */
 #include "suite.h"

@@ -1,6 +1,6 @@
 /* keel's guest test suite: one kernel, tests selected by command-line words.
  *
- *   suite.elf                      all basic tests (the issue 3 acceptance)
+ *   suite.elf                      all basic tests
  *   suite.elf basic                the same, explicitly (combine with others)
  *   suite.elf cpuid-hv hypercall msr-intercept msr-passthrough msr-unknown cpuid-regs
  *                                  individual basic tests
@@ -8,11 +8,11 @@
  *   suite.elf region               read keel's region: keel must end the run (status 125)
  *   suite.elf triple-fault         load an empty IDT and fault: keel must report the triple
  *                                  fault with the guest state and end the run (status 125)
- *   suite.elf msr                  the MSR table (issue 5)
+ *   suite.elf msr                  the MSR table
  *   suite.elf msr-filter-deny=0xIDX   keel started with a filter denying IDX
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
  *   suite.elf msrfuzz seed=N count=N
- *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal (issue 6)
+ *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
  *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
@@ -278,8 +278,13 @@ static void t_cr_owned_bits(void)
         fail("cr0-ne", "wrote CR0 0x%x, read back 0x%x", cr0 & ~(1u << 5), back);
     else
         pass("cr0-ne");
-    if (guest_vendor != GV_INTEL)
-        return;                 /* CR4 bit 13 is reserved on AMD: nothing of keel's to test */
+    /* CR4 bit 13 is VMXE on Intel (owned by keel: its guest/host mask makes the
+     * write exit and keel refuses it, as the guest has no VMX) and reserved on
+     * AMD (APM 3.1.3: setting it is #GP), which SVM passes to the hardware.
+     * Asked for on AMD only by "cr4-reserved": QEMU TCG ends the VMRUN with
+     * VMEXIT_INVALID there instead of raising #GP (an emulator quirk). */
+    if (guest_vendor != GV_INTEL && !has_arg("cr4-reserved"))
+        return;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     cr4_target = cr4 | (1u << 13);
     vec = (uint32_t)insn_safe(set_cr4);
@@ -391,7 +396,7 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)

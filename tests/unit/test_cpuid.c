@@ -30,7 +30,7 @@
         }                                                                          \
     } while (0)
 
-/* ---- fake arch hooks (own copy, see TEAM.md) ---------------------------------- */
+/* ---- fake arch hooks (own copy: it records advances, injections and the XSS read) --------------------- */
 static struct {
     uint64_t state[VS_COUNT];
     unsigned advanced, injected;
