@@ -7,9 +7,11 @@
 #  2. Linux boot to /init under keel vs bare QEMU, both with icount (the
 #     kernel's printk clock is then an instruction count), and keel's exits
 #     by kind during that boot.
+#  3. SMP: exits per IPI round trip between two vCPUs (the SMP guest) and the
+#     cost of keel starting the other CPUs at boot.
 # Figures go to stdout and build/bench.txt. Goals (not tests): <= 100 keel
 # instructions per CPUID exit, <= 120 per emulated MSR exit, boot ratio
-# <= 1.05, <= 5,000 exits per Linux boot.
+# <= 1.05, <= 5,000 exits per Linux boot, 0 exits per IPI.
 set -u
 cd "$(dirname "$0")/.."
 out=build/bench.txt
@@ -36,6 +38,32 @@ exit_table "Bochs ryzen (SVM with NRIPS), TSC = instructions" \
     --emu bochs --cpu ryzen --timeout 300 build/guest/bench.elf tsc-per-insn=1
 exit_table "Bochs corei7_skylake_x (VMX), TSC = instructions" \
     --emu bochs --cpu corei7_skylake_x --timeout 300 build/guest/bench.elf tsc-per-insn=1
+
+# ---- SMP: exits per IPI round trip, cost of starting the CPUs -------------------------
+smp_table() { # label, tsc-per-insn, keel-run args...
+    local label=$1 per=$2; shift 2
+    local log; log=$(mktemp)
+    scripts/keel-run "$@" >"$log" 2>&1
+    say ""
+    say "== SMP: $label"
+    local ipi start
+    ipi=$(grep -aoE '^BENCH ipi-round-trip exits=[0-9]+ rounds=[0-9]+' "$log" | head -1)
+    start=$(grep -aoE 'CPUs under keel \(started in [0-9]+ TSC cycles\)' "$log" | grep -oE '[0-9]+ TSC' | grep -oE '[0-9]+')
+    say "$(printf '%-34s %s' 'exits per IPI round trip (goal 0)' \
+        "$(echo "$ipi" | awk -F'[= ]' '{ if ($6 > 0) printf "%.2f (%d exits / %d round trips)", $4 / $6, $4, $6; else print "n/a" }' 2>/dev/null)")"
+    if [ -n "$start" ]; then
+        say "$(printf '%-34s %s' 'starting the APs (keel INIT-SIPI-SIPI)' "$(awk -v c="$start" -v p="$per" 'BEGIN { printf "%d instructions", c / p }')")"
+    else
+        say "(no start-up figure: see below)"; tail -5 "$log" | tee -a "$out"
+    fi
+    rm -f "$log"
+}
+smp_table "QEMU TCG -cpu max -smp 2 (SVM), -icount shift=7" 128 \
+    --emu qemu --cpu max --smp 2 --icount build/guest/smp.elf no-restart
+if [ -x ../shared/tools/bochs-smp/bin/bochs ]; then
+    smp_table "Bochs corei7_skylake_x -smp 2 (VMX), TSC = instructions" 1 \
+        --emu bochs --cpu corei7_skylake_x --smp 2 --timeout 300 build/guest/smp.elf no-restart
+fi
 
 # ---- Linux boot -------------------------------------------------------------------
 if ! bash scripts/build-linux-guest.sh build/linux >/dev/null 2>&1; then
