@@ -17,6 +17,8 @@ const char *const exit_kind_names[EXIT_KIND_COUNT] = {
 
 void vcpu_stop(struct vcpu *v, int code)
 {
+    if (!v->waiting)
+        smp_end_run(v);
     v->stop = true;
     v->stop_code = code;
 }

@@ -169,10 +169,28 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
     return true;
 }
 
+bool smp_end_run(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (!vm || vm->ncpus <= 1)
+        return true;
+    if (__atomic_exchange_n(&vm->stopping, 1, __ATOMIC_SEQ_CST)) {
+        if (vm->stop_index != (int)v->index)
+            cpu_halt_forever();     /* another vCPU ends the run and reports */
+        return true;
+    }
+    vm->stop_index = (int)v->index;
+    lapic_init_others();
+    return true;
+}
+
 void smp_init_signal(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     unsigned i;
+
+    if (vm->stopping)
+        cpu_halt_forever();         /* keel's own end-of-run INIT */
     if (v->index == 0) {
         /* The guest's BSP has nobody to wait for: keel runs one guest once. */
         klog("guest INIT (CPU reset request) on vcpu 0 at RIP 0x%lx: keel runs one guest once; stopping",

@@ -15,6 +15,9 @@ struct vm;
 bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
 /* The guest physical page keel traps while a vCPU waits (0 if none). */
 uint64_t smp_lapic_trap_page(const struct vm *vm);
+/* The run ends on vCPU v: the first caller stops the other CPUs (INIT) and
+ * reports; a later caller halts for good. True on the reporting vCPU. */
+bool smp_end_run(struct vcpu *v);
 /* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
  * the BSP ends the run. */
 void smp_init_signal(struct vcpu *v);

@@ -1,6 +1,7 @@
 #include "vmm/stats.h"
 #include "vmm/msr.h"
 #include "vmm/vm.h"
+#include "vmm/smp.h"
 #include "arch/x86/exceptions.h"
 #include "lib/log.h"
 
@@ -27,6 +28,7 @@ void stats_print(struct vcpu *v)
     struct vm *vm = v->vm;
     unsigned i;
     uint64_t total = 0;
+    smp_end_run(v);     /* the report is the end of the run: stop the other CPUs first */
     if (!vm || vm->ncpus <= 1) {
         klog("exit statistics: %lu exits", v->stats.total);
         print_one(v);
@@ -35,8 +37,8 @@ void stats_print(struct vcpu *v)
     }
     for (i = 0; i < vm->ncpus; i++)
         total += vm->vcpus[i]->stats.total;
-    klog("exit statistics: %lu exits on %u vCPUs; the run ended on vcpu %u (APIC ID %u)", total, vm->ncpus, v->index,
-         v->id);
+    klog("exit statistics: %lu exits on %u vCPUs; the run ended on vcpu %u (APIC ID %u); the other CPUs were stopped",
+         total, vm->ncpus, v->index, v->id);
     for (i = 0; i < vm->ncpus; i++) {
         struct vcpu *c = vm->vcpus[i];
         klog("vcpu %u (APIC ID %u): %lu exits, started %u time%s by the guest", c->index, c->id, c->stats.total,

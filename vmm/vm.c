@@ -292,6 +292,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     klog("backend: %s", vendor->name);
     if (!vendor->cpu_init())
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
+    vm->stop_index = -1;
     percpu_boot.apic_id = lapic_id();
     percpu_boot.vcpu = v;
     v->vm = vm;

@@ -69,9 +69,9 @@ static void send_ipi(uint32_t apic_id, uint32_t lo)
         __asm__ volatile("pause");
 }
 
-void lapic_nmi_others(void)
+void lapic_init_others(void)
 {
-    send_ipi(0, ICR_NMI | ICR_ALL_BUT_SELF);
+    send_ipi(0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);
 }
 
 bool smp_tramp_install(void)

@@ -19,8 +19,10 @@ bool smp_start_ap(struct percpu *pc, void (*main)(struct percpu *));
 
 /* This CPU's local APIC ID (xAPIC or x2APIC mode). */
 uint32_t lapic_id(void);
-/* NMI to every other CPU (the end of the run). */
-void lapic_nmi_others(void);
+/* INIT to every other CPU (the end of the run): in the guest it exits
+ * (VMX always, SDM 25.2; SVM with the INIT intercept), in keel it is held
+ * (VMX root operation; SVM with GIF = 0) until the CPU halts for good. */
+void lapic_init_others(void);
 /* The physical local APIC's registers at this page (xAPIC MMIO), for the
  * guest accesses keel completes itself. */
 uint32_t lapic_read(uint32_t off);
