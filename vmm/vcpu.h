@@ -51,6 +51,7 @@ struct vcpu {
     const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
     struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
+    void *percpu;                       /* struct percpu of the CPU it is pinned to */
     uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
     uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */
     bool stop;                          /* set by a handler: leave the run loop */

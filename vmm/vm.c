@@ -27,7 +27,6 @@ static struct vm vm0;
 static struct vcpu vcpu_store[KEEL_MAX_CPUS];
 static struct msr_vcpu_state msr_store[KEEL_MAX_CPUS];
 static struct msr_cpu_cache msr_cache_store[KEEL_MAX_CPUS];
-static struct madt_info madt;
 static struct cpu_policy guest_policy;
 static struct cpuid_snapshot host_cpuid;
 static struct msr_config msr_cfg;
@@ -186,8 +185,6 @@ static bool keep_started(uint32_t apic_id, void *ctx)
     return false;
 }
 
-static struct percpu *ap_percpu[KEEL_MAX_CPUS];
-
 /* Start every CPU the MADT lists (SDM 10.4.4): each must reach keel with
  * virtualization on, or it is hidden from the guest. */
 static void start_cpus(struct vm *vm, uint32_t bsp_id)
@@ -204,18 +201,18 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
         klog("smp: no ACPI MADT: the guest gets the boot CPU only");
         return;
     }
-    err = madt_parse(table, len, &madt);
+    err = madt_parse(table, len, &vm->madt);
     if (err)
         keel_fatal("%s", err);
-    if (madt.over_limit)
+    if (vm->madt.over_limit)
         klog("smp: the MADT lists %u CPUs; keel's limit is %u (KEEL_MAX_CPUS): the other %u are hidden from the guest",
-             madt.ncpus + madt.over_limit, KEEL_MAX_CPUS, madt.over_limit);
-    if (madt.ncpus > 1 && !smp_tramp_install()) {
+             vm->madt.ncpus + vm->madt.over_limit, KEEL_MAX_CPUS, vm->madt.over_limit);
+    if (vm->madt.ncpus > 1 && !smp_tramp_install()) {
         klog("smp: no usable trampoline page at 0x7000: the guest gets the boot CPU only");
-        madt.ncpus = 1;
+        vm->madt.ncpus = 1;
     }
-    for (i = 0; i < madt.ncpus; i++) {
-        const struct madt_cpu *c = &madt.cpus[i];
+    for (i = 0; i < vm->madt.ncpus; i++) {
+        const struct madt_cpu *c = &vm->madt.cpus[i];
         struct percpu *pc;
         struct vcpu *v;
         if (c->apic_id == bsp_id)
@@ -242,11 +239,11 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
         v = &vcpu_store[vm->ncpus];
         v->id = c->apic_id;
         v->index = vm->ncpus;
-        ap_percpu[vm->ncpus] = pc;
+        v->percpu = pc;
         vm->vcpus[vm->ncpus++] = v;
         klog("smp: cpu %u (APIC ID %u) online in keel, %s on", v->index, v->id, vendor->name);
     }
-    if (madt.ncpus > 1)
+    if (vm->madt.ncpus > 1)
         smp_tramp_remove();
     hidden = madt_hide_cpus(table, len, keep_started, vm);
     klog("smp: %u CPU%s under keel (started in %lu TSC cycles)%s", vm->ncpus, vm->ncpus == 1 ? "" : "s",
@@ -260,7 +257,7 @@ static void create_ap_vcpus(struct vm *vm)
     unsigned i;
     for (i = 1; i < vm->ncpus; i++) {
         struct vcpu *v = vm->vcpus[i];
-        struct percpu *pc = ap_percpu[i];
+        struct percpu *pc = v->percpu;
         v->vm = vm;
         v->policy = vm->vcpus[0]->policy;
         __asm__ volatile("mfence" ::: "memory");
@@ -295,6 +292,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     vm->stop_index = -1;
     percpu_boot.apic_id = lapic_id();
     percpu_boot.vcpu = v;
+    v->percpu = &percpu_boot;
     v->vm = vm;
     vm->vcpus[0] = v;
     vm->lapic_page = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ull;
@@ -333,6 +331,8 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     trap_io_ports(v, true);
     setup_msr_config();
     msr_vcpu_init(v, &msr_store[0], &msr_cfg);
+    msr_cpu_cache_prime(&msr_cache_store[0], &msr_cfg);
+    v->msr->cpu = &msr_cache_store[0];
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
     create_ap_vcpus(vm);

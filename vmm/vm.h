@@ -7,6 +7,7 @@
 #include "vmm/guest.h"
 #include "vmm/npt.h"
 #include "vmm/smp_limits.h"
+#include "vmm/madt.h"
 
 struct vcpu;
 
@@ -20,6 +21,7 @@ struct vm {
     struct npt npt;                 /* one set of nested page tables for every vCPU */
     unsigned npf_mapped_reported;   /* on-demand device mappings reported so far */
     unsigned shutdown_matched;      /* bytes of "Shutdown" seen at Bochs' port 0x8900 */
+    struct madt_info madt;          /* the CPUs the firmware lists (boot time) */
     unsigned ncpus;                 /* vCPUs, one per physical CPU keel started */
     struct vcpu *vcpus[KEEL_MAX_CPUS];
     volatile int stopping;          /* set once by the vCPU that ends the run */
