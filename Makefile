@@ -23,6 +23,8 @@ KEEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
                -mcmodel=kernel -fno-asynchronous-unwind-tables -nostdlib -nostdinc \
                -isystem $(shell $(CC) -print-file-name=include) -I. \
                -DKEEL_VERSION='"$(VERSION)"' -MMD -MP
+# Extra flags for measurement builds, e.g. KEEL_EXTRA_CFLAGS=-DKEEL_VMINSN_COUNT (README).
+KEEL_CFLAGS += $(KEEL_EXTRA_CFLAGS)
 KEEL_ASFLAGS := $(filter-out -std=gnu11 -Werror,$(KEEL_CFLAGS)) -D__ASSEMBLY__
 
 KEEL_C    := $(sort $(wildcard boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c vmm/*.c lib/*.c))

@@ -7,8 +7,16 @@
 #include <stdbool.h>
 #include "vmm/vcpu.h"
 
-/* Complete the exiting instruction: RIP += its length. */
-void vcpu_advance_rip(struct vcpu *v);
+/* The one "instruction completed" path (vmm/insn.c), for every exit whose
+ * instruction keel carried out for the guest: RIP moves past it (its
+ * length from the vendor, or read from guest memory when the vendor has
+ * none), an STI / MOV SS interrupt shadow ends, and a single-step trap is
+ * raised if RFLAGS.TF is set. If the length cannot be found the run stops
+ * (status 125) and RIP stays. */
+void vcpu_complete_insn(struct vcpu *v);
+/* The vendor's commit for vcpu_complete_insn, one call on the hot path:
+ * RIP += len, the interrupt shadow cleared; returns the guest's RFLAGS. */
+uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len);
 
 /* Queue an exception for the next entry (vector 0..31). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

@@ -9,7 +9,10 @@
 
 enum cpu_vendor { VENDOR_OTHER = 0, VENDOR_INTEL, VENDOR_AMD };
 enum cpuid_reg { R_EAX, R_EBX, R_ECX, R_EDX };
-enum feat_class { FC_PASS, FC_EMUL, FC_NEVER };
+enum feat_class { FC_PASS, FC_EMUL, FC_NEVER, FC_PMU };
+
+/* Guest PMU policy (pmu=): off, or the host's counters passed through. */
+enum pmu_mode { PMU_OFF = 0, PMU_PASSTHROUGH };
 
 enum cpu_feature {
     FEAT_NONE = 0,
@@ -26,7 +29,7 @@ enum cpu_feature {
  * extended leaves 0x80000000..+CPUID_EXT_SLOTS-1; the guest's maximum
  * leaves are clamped to these. */
 #define CPUID_BASIC_SLOTS 0x20u
-#define CPUID_EXT_SLOTS 0x22u
+#define CPUID_EXT_SLOTS 0x23u
 #define CPUID_EXT_BASE 0x80000000u
 #define CPUID_HV_BASE 0x40000000u
 #define CPUID_HV_MAX 0x40000001u   /* 0x40000001: keel feature leaf, all zero for now */
@@ -65,6 +68,7 @@ enum feat_why {
     WHY_OVERRIDE,      /* removed by cpuid=-name */
     WHY_DEP,           /* a prerequisite is missing (dependency closure) */
     WHY_ABSENT,        /* optional for the profile and the host does not have it */
+    WHY_PMU,           /* part of the PMU and the guest has none (pmu=off, or no host PMU) */
 };
 
 struct cpu_policy {
@@ -74,6 +78,12 @@ struct cpu_policy {
     uint64_t xcr0_mask;             /* XCR0 bits the guest may set */
     uint64_t xss_mask;              /* IA32_XSS bits the guest may set */
     uint64_t arch_capabilities;     /* guest IA32_ARCH_CAPABILITIES value */
+    /* Guest PMU (pmu=): what the guest got, and on Intel what CPUID leaf 0xA
+     * enumerates (all 0 without a PMU). The MSR table's PMU rows exist from these. */
+    uint8_t pmu;                    /* enum pmu_mode */
+    uint8_t pmu_version;            /* leaf 0xA EAX[7:0] */
+    uint8_t pmu_gp_counters;        /* leaf 0xA EAX[15:8] */
+    uint8_t pmu_fixed_counters;     /* leaf 0xA EDX[4:0] (version 2 and up) */
     /* ---- CPUID policy internals (vmm/cpuid*) ---- */
     uint32_t max_basic;             /* guest CPUID.0.EAX, < CPUID_BASIC_SLOTS */
     uint32_t max_ext;               /* guest CPUID.0x80000000.EAX */

@@ -24,6 +24,11 @@ struct cpuid_snapshot {
     unsigned n;
     struct cpuid_snap_entry e[CPUID_SNAP_MAX];
     uint64_t arch_caps;        /* host IA32_ARCH_CAPABILITIES (0 if absent) */
+    /* The host's first event-select MSR (AMD PerfEvtSel0, Intel
+     * IA32_PERFEVTSEL0) kept a written value: a real PMU. CPUID cannot say:
+     * AMD's legacy counters have no bit, and Bochs advertises an Intel PMU
+     * (leaf 0xA) whose MSRs fault. */
+    bool host_pmu;
 };
 
 #ifndef KEEL_HOSTED
@@ -87,6 +92,10 @@ void cpuid_host_features(const struct cpuid_snapshot *host, uint64_t feat[FEAT_W
  * overrides, so the caller may use it as the fallback. */
 int policy_init(struct cpu_policy *p, const struct cpuid_snapshot *host, const char *profile,
                 const char *overrides, unsigned nr_vcpus);
+/* The same with a guest PMU policy (policy_init: PMU_OFF). PMU_PASSTHROUGH
+ * on a host without a PMU says so and falls back to PMU_OFF. */
+int policy_init_pmu(struct cpu_policy *p, const struct cpuid_snapshot *host, const char *profile,
+                    const char *overrides, unsigned nr_vcpus, enum pmu_mode pmu);
 
 /* Hot path: the guest's static view of leaf.subleaf (no state-dependent
  * bits). Returns the enum cpuid_dyn_kind the exit handler must apply. */

@@ -26,6 +26,7 @@ static const char *const why_names[] = {
     [WHY_OVERRIDE] = "cpuid=-",
     [WHY_DEP] = "missing dependency",
     [WHY_ABSENT] = "absent (optional)",
+    [WHY_PMU] = "pmu=off",
 };
 
 void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host)
@@ -64,10 +65,12 @@ void policy_dump(const struct cpu_policy *p, const struct cpuid_snapshot *host)
 
     /* Feature verdicts: what the guest has, what a required feature the host
      * lacks, and why each host feature is hidden (WHY_ABSENT is not listed). */
-    for (w = WHY_GUEST; w <= WHY_DEP; w++) {
+    for (w = WHY_GUEST; w <= WHY_PMU; w++) {
         char line[120], name[32];
         unsigned n = 0;
         bool first = true;
+        if (w == WHY_ABSENT)
+            continue;
         for (i = 1; i < FEAT_COUNT; i++) {
             if (p->why[i] != w || (w != WHY_GUEST && !feat_test(p->host_feat, i) && w != WHY_HOST_LACKS))
                 continue;

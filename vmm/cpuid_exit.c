@@ -35,7 +35,7 @@ void handle_cpuid(struct vcpu *v)
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;
     v->regs.rdx = r.edx;
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 /* XSETBV (SDM Vol. 2): #UD if CR4.OSXSAVE = 0; #GP(0) if CPL > 0, ECX != 0,
@@ -53,5 +53,5 @@ void handle_xsetbv(struct vcpu *v)
         return;
     }
     vcpu_set_state(v, VS_XCR0, val);
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }

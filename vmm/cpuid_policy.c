@@ -401,6 +401,13 @@ static void build_leaves(struct cpu_policy *p, const struct cpuid_snapshot *host
             r = slot_alloc(p, s, 2, SLOT_TOPO, DYN_TOPO);
             build_topology(r, n);
             break;
+        case 0xA:
+            /* Architectural PMU (SDM Vol. 3B 20.2.1): the host's leaf with
+             * pmu=passthrough, else all zero ("no PMU"). */
+            r = slot_alloc(p, s, 1, SLOT_FLAT, DYN_NONE);
+            if (p->pmu == PMU_PASSTHROUGH && p->vendor == VENDOR_INTEL)
+                *r = h;
+            break;
         case 0xD:
             if (policy_has(p, FEAT_XSAVE))
                 build_xsave(p, host, s);
@@ -408,7 +415,7 @@ static void build_leaves(struct cpu_policy *p, const struct cpuid_snapshot *host
                 slot_alloc(p, s, 1, SLOT_FLAT, DYN_NONE);
             break;
         default:
-            /* Everything else reads 0: thermal/power (6, except ARAT), PMU (0xA),
+            /* Everything else reads 0: thermal/power (6, except ARAT),
              * RDT (0xF, 0x10), SGX (0x12), PT (0x14), hybrid (0x1A), AMX
              * (0x1D, 0x1E), ... keel virtualises none of it. */
             slot_alloc(p, s, 1, SLOT_FLAT, DYN_NONE);
@@ -433,6 +440,13 @@ static void build_leaves(struct cpu_policy *p, const struct cpuid_snapshot *host
         case 0x80000019: /* 1 GiB TLB */
         case 0x8000001A: /* performance hints */
             *r = h;
+            break;
+        case 0x80000022:
+            /* AMD extended PMU: EAX is a feature word (PerfMonV2 only);
+             * EBX NumPerfCtrCore/NumPerfCtrNB, ECX UMC mask: the host's
+             * with pmu=passthrough, else 0. */
+            if (p->pmu == PMU_PASSTHROUGH)
+                *r = h;
             break;
         case 0x80000008:
             /* EAX address sizes kept; EBX feature word; ECX (AMD): NC = n - 1,
@@ -468,9 +482,41 @@ static void build_leaves(struct cpu_policy *p, const struct cpuid_snapshot *host
     p->hv = (struct cpuid_regs){ CPUID_HV_MAX, 0x6c65654b, 0x6c65654b, 0x6c65654b };
 }
 
+/* pmu=passthrough needs a host PMU: the snapshot's probe found an event
+ * select that keeps a value (host_pmu) and, on Intel, CPUID leaf 0xA has a
+ * version (EAX[7:0] > 0, SDM Vol. 3B 20.2) and says how many counters. */
+static enum pmu_mode pmu_decide(struct cpu_policy *p, const struct cpuid_snapshot *host, enum pmu_mode want)
+{
+    struct cpuid_regs a;
+    if (want != PMU_PASSTHROUGH)
+        return PMU_OFF;
+    cpuid_snapshot_get(host, 0xA, 0, &a);
+    if (p->vendor == VENDOR_INTEL && host->host_pmu && p->max_basic >= 0xA && (a.eax & 0xff)) {
+        p->pmu_version = (uint8_t)(a.eax & 0xff);
+        p->pmu_gp_counters = (uint8_t)(a.eax >> 8);
+        p->pmu_fixed_counters = p->pmu_version >= 2 ? (uint8_t)(a.edx & 0x1f) : 0;
+        klog("pmu: passthrough: the guest owns the host's counters (architectural PMU version %u, "
+             "%u general-purpose, %u fixed); cycles spent in keel are counted too",
+             p->pmu_version, p->pmu_gp_counters, p->pmu_fixed_counters);
+        return PMU_PASSTHROUGH;
+    }
+    if (p->vendor == VENDOR_AMD && host->host_pmu) {
+        klog("pmu: passthrough: the guest owns the host's counters (legacy PerfEvtSel/PerfCtr0-3%s%s); "
+             "cycles spent in keel are counted too",
+             feat_test(p->host_feat, FEAT_PERFCTR_CORE) ? ", core counters 0-5" : "",
+             feat_test(p->host_feat, FEAT_PERFMON_V2) ? ", PerfMonV2 global control" : "");
+        return PMU_PASSTHROUGH;
+    }
+    klog("pmu: passthrough: the host has no PMU to pass through (%s); the guest gets pmu=off",
+         p->vendor == VENDOR_AMD     ? "PerfEvtSel0 does not keep a value"
+         : !(a.eax & 0xff)           ? "CPUID leaf 0xA reports no version"
+                                     : "IA32_PERFEVTSEL0 does not keep a value");
+    return PMU_OFF;
+}
+
 static int policy_build(struct cpu_policy *p, const struct cpuid_snapshot *host,
                         const struct cpu_profile *pr, const uint64_t *plus, const uint64_t *minus,
-                        unsigned nr_vcpus)
+                        unsigned nr_vcpus, enum pmu_mode pmu)
 {
     uint64_t want[FEAT_WORDS], req[FEAT_WORDS], hxcr0, hxss;
     struct cpuid_regs l0, e0, h;
@@ -491,6 +537,7 @@ static int policy_build(struct cpu_policy *p, const struct cpuid_snapshot *host,
 
     cpuid_host_features(host, p->host_feat);
     host_adjust(host, p->host_feat, &hxcr0, &hxss);
+    p->pmu = (uint8_t)pmu_decide(p, host, pmu);
     profile_features(pr, want);
     profile_required(pr, req);
     for (f = 0; f < FEAT_WORDS; f++)
@@ -505,6 +552,12 @@ static int policy_build(struct cpu_policy *p, const struct cpuid_snapshot *host,
                 klog("cpuid: cpuid=+%s ignored: keel never exposes it (see docs/cpuid.md)",
                      feat_lname((enum cpu_feature)f, n, sizeof(n)));
             }
+        } else if (fi->cls == FC_PMU) {
+            /* The PMU policy decides, not the profile. */
+            if (p->pmu == PMU_PASSTHROUGH && feat_test(p->host_feat, f))
+                feat_set(p->feat, f);
+            else
+                p->why[f] = WHY_PMU;
         } else if (fi->cls == FC_EMUL) {
             if (feat_test(minus, f))
                 p->why[f] = WHY_OVERRIDE;
@@ -567,6 +620,12 @@ static int policy_build(struct cpu_policy *p, const struct cpuid_snapshot *host,
 int policy_init(struct cpu_policy *p, const struct cpuid_snapshot *host, const char *profile,
                 const char *overrides, unsigned nr_vcpus)
 {
+    return policy_init_pmu(p, host, profile, overrides, nr_vcpus, PMU_OFF);
+}
+
+int policy_init_pmu(struct cpu_policy *p, const struct cpuid_snapshot *host, const char *profile,
+                    const char *overrides, unsigned nr_vcpus, enum pmu_mode pmu)
+{
     uint64_t plus[FEAT_WORDS] = { 0 }, minus[FEAT_WORDS] = { 0 };
     const struct cpu_profile *pr;
     const char *name = profile && *profile ? profile : "host";
@@ -583,8 +642,8 @@ int policy_init(struct cpu_policy *p, const struct cpuid_snapshot *host, const c
     if (!pr) {
         memset(plus, 0, sizeof(plus));
         memset(minus, 0, sizeof(minus));
-        policy_build(p, host, profile_find("host"), plus, minus, nr_vcpus);
+        policy_build(p, host, profile_find("host"), plus, minus, nr_vcpus, pmu);
         return -1;
     }
-    return policy_build(p, host, pr, plus, minus, nr_vcpus);
+    return policy_build(p, host, pr, plus, minus, nr_vcpus, pmu);
 }

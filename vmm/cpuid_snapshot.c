@@ -115,6 +115,23 @@ void cpuid_snapshot_host(struct cpuid_snapshot *s)
     cpuid_snapshot_get(s, 7, 0, &r);
     if (r0.eax >= 7 && ((r.edx >> 29) & 1))
         s->arch_caps = rdmsr(0x10a);
+    /* A PMU's first event select (AMD PerfEvtSel0, APM Vol. 2 13.2.1; Intel
+     * IA32_PERFEVTSEL0 when leaf 0xA has a version, SDM Vol. 3B 20.2.1) keeps
+     * what is written; emulators without one fault or read 0. Probe with
+     * event 0x76 and the enable bit clear (nothing counts), then restore. */
+    cpuid_snapshot_get(s, 0, 0, &r);
+    {
+        uint32_t sel = 0;
+        uint64_t old, v;
+        if (r.ebx == 0x68747541u)
+            sel = 0xc0010000u;
+        else if (r.ebx == 0x756e6547u && r.eax >= 0xA && cpuid_snapshot_get(s, 0xA, 0, &r) && (r.eax & 0xff))
+            sel = 0x186;
+        if (sel && rdmsr_safe(sel, &old) && wrmsr_safe(sel, 0x76) && rdmsr_safe(sel, &v)) {
+            s->host_pmu = (v & 0xffff) == 0x76;
+            wrmsr_safe(sel, old);
+        }
+    }
 }
 #endif
 

@@ -37,13 +37,13 @@ void handle_unhandled(struct vcpu *v)
 static void handle_invd(struct vcpu *v)
 {
     __asm__ volatile("wbinvd" ::: "memory");
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 static void handle_wbinvd(struct vcpu *v)
 {
     __asm__ volatile("wbinvd" ::: "memory");
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 /* The guest tried an SVM/VMX instruction: keel offers no nesting (the
@@ -77,7 +77,7 @@ static void handle_cr_access(struct vcpu *v)
         vcpu_inject_gp(v);
         return;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 static void handle_shutdown(struct vcpu *v)
@@ -91,6 +91,9 @@ static void handle_invalid_state(struct vcpu *v)
 {
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
          v->exit.raw_info1);
+    /* Name the cause when a check knows it; say plainly when none does. */
+    if (!vendor->explain_entry_failure(v))
+        klog("no check of APM 15.5.1 / SDM 26.3 failed that keel knows: dump follows");
     vendor->dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
 }

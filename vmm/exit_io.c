@@ -36,11 +36,11 @@ void handle_io(struct vcpu *v)
         uint32_t in = e->u.io.size == 1 ? inb(e->u.io.port) : e->u.io.size == 2 ? inw(e->u.io.port)
                                                                              : inl(e->u.io.port);
         v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | (in & mask);
-        vcpu_advance_rip(v);
+        vcpu_complete_insn(v);
         return;
     }
     if (e->u.io.port >= PORT_DEBUG_EXIT && e->u.io.port < PORT_DEBUG_EXIT + 4) {
-        vcpu_advance_rip(v);
+        vcpu_complete_insn(v);
         guest_ended(v, (int)(val & 0xff), "debug-exit port 0xf4");
         return;
     }
@@ -49,7 +49,7 @@ void handle_io(struct vcpu *v)
         v->vm->shutdown_matched = (char)val == word[v->vm->shutdown_matched] ? v->vm->shutdown_matched + 1
                            : (char)val == word[0]              ? 1
                                                                : 0;
-        vcpu_advance_rip(v);
+        vcpu_complete_insn(v);
         if (v->vm->shutdown_matched == sizeof(word) - 1)
             guest_ended(v, 0, "shutdown port 0x8900");
         return;
@@ -74,7 +74,7 @@ void handle_io(struct vcpu *v)
             for (n = 0; n < 200000000ul; n++)
                 __asm__ volatile("pause");
         }
-        vcpu_advance_rip(v);
+        vcpu_complete_insn(v);
         vcpu_stop(v, 0);
         return;
     }
@@ -85,5 +85,5 @@ void handle_io(struct vcpu *v)
         outw(e->u.io.port, (uint16_t)val);
     else
         outl(e->u.io.port, val);
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }

@@ -12,7 +12,7 @@ void handle_rdmsr(struct vcpu *v)
     }
     v->regs.rax = (uint32_t)val;
     v->regs.rdx = val >> 32;
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }
 
 void handle_wrmsr(struct vcpu *v)
@@ -22,5 +22,5 @@ void handle_wrmsr(struct vcpu *v)
         vcpu_inject_gp(v);
         return;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }

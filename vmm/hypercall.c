@@ -37,5 +37,5 @@ void handle_hypercall(struct vcpu *v)
         r->rax = ~0ull;
         break;
     }
-    vcpu_advance_rip(v);
+    vcpu_complete_insn(v);
 }

@@ -1,7 +1,7 @@
 /* Linux bzImage guest loader: x86 boot protocol >= 2.10, 32-bit entry
  * (Documentation/arch/x86/boot.rst "32-bit boot protocol"). Loads the
  * protected-mode kernel at pref_address or another suitably aligned free
- * address, places the initrd (module 1) as high as initrd_addr_max allows,
+ * address, places the initrd (module 1, optional) as high as initrd_addr_max allows,
  * builds the zero page with an e820 table from keel's guest map. Entry:
  * EIP = load address, ESI = zero page, EBP = EDI = EBX = 0. */
 #include "lib/bytes.h"
@@ -78,12 +78,36 @@ static bool place_low(struct loader_ctx *c, uint64_t pref, uint64_t len, uint64_
     return ld_find_up(c, LD_PAGE, len, LD_PAGE, LD_4GIB, at);
 }
 
+static bool place_initrd(struct loader_ctx *c, const uint8_t *h, uint64_t *out)
+{
+    uint64_t initrd_max = rd32(h + LH_INITRD_ADDR_MAX), rd_limit, rd_at;
+    uint8_t *dst;
+
+    rd_limit = initrd_max ? initrd_max + 1 : 0x38000000ull;
+    if (c->g->ram_top_below_4g && c->g->ram_top_below_4g < rd_limit)
+        rd_limit = c->g->ram_top_below_4g;
+    if (!ld_find_down(c, LD_1MIB, c->size[1], LD_PAGE, rd_limit, &rd_at)) {
+        klog("linux guest: the initrd (%llu KiB) does not fit in free RAM below 0x%llx",
+             (unsigned long long)(c->size[1] >> 10), (unsigned long long)rd_limit);
+        return false;
+    }
+    dst = ld_dest_ptr(c, "linux guest: initrd", rd_at, c->size[1]);
+    if (!dst)
+        return false;
+    memmove(dst, ld_module(c, 1), c->size[1]);
+    if (!ld_take(c, rd_at, c->size[1], "the initrd"))
+        return false;
+    *out = rd_at;
+    return true;
+}
+
 bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
 {
     const struct boot_info *bi = c->bi;
     const uint8_t *img = ld_module(c, 0);
-    uint64_t size = c->size[0], setup_size, pm_size, need, load, rd_at, rd_limit, zp_at, cl_at;
-    uint64_t hdr_end, initrd_max, sys;
+    uint64_t size = c->size[0], setup_size, pm_size, need, load, rd_at, zp_at, cl_at;
+    uint64_t hdr_end, sys, rd_size = 0;
+    bool has_rd;
     static uint8_t h[0x1000];   /* the first 4 KiB (setup header), kept before the image moves */
     uint8_t *zp, *dst;
     const char *cmdline = bi->mods[0].cmdline;
@@ -127,8 +151,12 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
              (unsigned long long)cmdlen, cmdline_max);
         return false;
     }
-    if (c->nmods < 2 || c->size[1] == 0) {
-        klog("linux guest: no initrd given (module 1 must be the initramfs)");
+    /* The initrd is optional (boot protocol: ramdisk_image/ramdisk_size 0
+     * = none): a kernel with its root on a disk, or a memory tester, needs
+     * none. A module 1 that is there must be usable. */
+    has_rd = c->nmods >= 2;
+    if (has_rd && c->size[1] == 0) {
+        klog("linux guest: module 1 (the initrd) is empty; leave it out to boot without an initrd");
         return false;
     }
 
@@ -148,21 +176,11 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
 
     /* 2. the initrd: page-aligned, as high as possible. */
     c->guard_from = c->nmods;
-    initrd_max = rd32(h + LH_INITRD_ADDR_MAX);
-    rd_limit = initrd_max ? initrd_max + 1 : 0x38000000ull;
-    if (c->g->ram_top_below_4g && c->g->ram_top_below_4g < rd_limit)
-        rd_limit = c->g->ram_top_below_4g;
-    if (!ld_find_down(c, LD_1MIB, c->size[1], LD_PAGE, rd_limit, &rd_at)) {
-        klog("linux guest: the initrd (%llu KiB) does not fit in free RAM below 0x%llx",
-             (unsigned long long)(c->size[1] >> 10), (unsigned long long)rd_limit);
+    rd_at = 0;
+    if (has_rd && !place_initrd(c, h, &rd_at))
         return false;
-    }
-    dst = ld_dest_ptr(c, "linux guest: initrd", rd_at, c->size[1]);
-    if (!dst)
-        return false;
-    memmove(dst, ld_module(c, 1), c->size[1]);
-    if (!ld_take(c, rd_at, c->size[1], "the initrd"))
-        return false;
+    if (has_rd)
+        rd_size = c->size[1];
     if (c->nmods > 2)
         klog("linux guest: modules after the initrd are ignored (%u)", c->nmods - 2);
 
@@ -189,7 +207,7 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     zp[LH_LOADFLAGS] = (uint8_t)((h[LH_LOADFLAGS] | LF_CAN_USE_HEAP) & ~0x40u);
     wr32(zp + LH_CODE32_START, (uint32_t)load);
     wr32(zp + LH_RAMDISK_IMAGE, (uint32_t)rd_at);
-    wr32(zp + LH_RAMDISK_SIZE, (uint32_t)c->size[1]);
+    wr32(zp + LH_RAMDISK_SIZE, (uint32_t)rd_size);
     wr16(zp + LH_HEAP_END_PTR, LINUX_HEAP_END);
     wr32(zp + LH_CMD_LINE_PTR, (uint32_t)cl_at);
     wr32(zp + LH_HW_SUBARCH, 0);                    /* normal PC */
@@ -209,9 +227,14 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     entry->rax = entry->rbx = entry->rcx = entry->rdx = 0;
     entry->rdi = entry->rbp = entry->rsp = 0;
     entry->kind = "linux";
-    klog("guest: linux bzImage (protocol %u.%02u) at [0x%llx, 0x%llx), initrd [0x%llx, 0x%llx), "
-         "zero page 0x%llx, %u e820 entries, cmdline \"%s\"", version >> 8, version & 0xff,
-         (unsigned long long)load, (unsigned long long)(load + need), (unsigned long long)rd_at,
-         (unsigned long long)(rd_at + c->size[1]), (unsigned long long)zp_at, n, cmdline);
+    if (has_rd)
+        klog("guest: linux bzImage (protocol %u.%02u) at [0x%llx, 0x%llx), initrd [0x%llx, 0x%llx), "
+             "zero page 0x%llx, %u e820 entries, cmdline \"%s\"", version >> 8, version & 0xff,
+             (unsigned long long)load, (unsigned long long)(load + need), (unsigned long long)rd_at,
+             (unsigned long long)(rd_at + rd_size), (unsigned long long)zp_at, n, cmdline);
+    else
+        klog("guest: linux bzImage (protocol %u.%02u) at [0x%llx, 0x%llx), no initrd, "
+             "zero page 0x%llx, %u e820 entries, cmdline \"%s\"", version >> 8, version & 0xff,
+             (unsigned long long)load, (unsigned long long)(load + need), (unsigned long long)zp_at, n, cmdline);
     return true;
 }

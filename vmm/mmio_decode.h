@@ -13,6 +13,7 @@ struct mmio_insn {
     uint8_t len;
     bool write;             /* to memory */
     bool has_imm;           /* write of imm (else of / into register reg) */
+    bool xchg;              /* XCHG: reg also receives the old value */
     uint8_t reg;            /* x86 register number 0-15 (0 RAX, 1 RCX, ... 4 RSP ...) */
     uint32_t imm;
 };
@@ -39,6 +40,7 @@ static inline bool mmio_decode(const uint8_t *b, unsigned n, bool long64, struct
             return false;
         d->write = op == 0xa3;
         d->has_imm = false;
+        d->xchg = false;
         d->reg = 0;
         d->imm = 0;
         d->len = (uint8_t)need;
@@ -65,6 +67,7 @@ static inline bool mmio_decode(const uint8_t *b, unsigned n, bool long64, struct
     }
     i += mod == 1 ? 1 : mod == 2 ? 4 : 0;
     d->has_imm = op == 0xc7;
+    d->xchg = op == 0x87;
     d->write = op != 0x8b;
     need = i + (d->has_imm ? 4 : 0);
     if (need > n || need > 15)

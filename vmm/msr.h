@@ -139,6 +139,7 @@ struct msr_vcpu_state {
 #define MSR_RF_DENY_R 0x02      /* the filter denies every read of the row */
 #define MSR_RF_DENY_W 0x04
 #define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
+#define MSR_RF_ICPT_RW 0x10     /* the policy intercepts the row both ways (msr_row_icpt) */
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -224,6 +225,10 @@ uint32_t msr_desc_first(const struct msr_desc *d);
 uint32_t msr_desc_count(const struct msr_desc *d);
 const char *msr_desc_name(const struct msr_desc *d);
 unsigned msr_desc_icpt(const struct msr_desc *d);
+/* The row's intercept class for this guest policy: msr_desc_icpt, except
+ * that PMU rows are emulated (intercepted both ways) unless pmu=passthrough. */
+struct cpu_policy;
+unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p);
 char msr_desc_host_class(const struct msr_desc *d);
 /* Whether a guest with these caps/config has the MSR at index. */
 bool msr_exists(const struct vcpu *v, uint32_t index);

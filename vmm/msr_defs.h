@@ -35,6 +35,10 @@
 #define MSR_PL3_SSP             0x000006a7u
 #define MSR_INT_SSP_TAB         0x000006a8u
 #define MSR_TSC_DEADLINE        0x000006e0u
+/* x2APIC registers (SDM Vol. 3A 11.12.1.2, Table 11-6): 0x800 + MMIO offset / 16. */
+#define MSR_X2APIC_FIRST        0x00000800u
+#define MSR_X2APIC_ICR          0x00000830u
+#define MSR_X2APIC_LAST         0x000008ffu
 #define MSR_XSS                 0x00000da0u
 #define MSR_PV_FIRST            0x40000000u     /* KVM / Hyper-V paravirtual range */
 #define MSR_PV_COUNT            0x100u
@@ -156,5 +160,16 @@
 /* AMD HWCR: APM Vol. 2 Appendix A / BKDG (McStatusWrEn, TscFreqSel). */
 #define HWCR_MCSTATUSWREN       BIT64(18)
 #define HWCR_TSCFREQSEL         BIT64(24)
+
+/* Performance counters (SDM Vol. 4 Table 2-2; AMD APM Vol. 2 13.2, 13.3). */
+#define MSR_IA32_PMC0               0x000000c1u
+#define MSR_IA32_PERFEVTSEL0        0x00000186u
+#define MSR_IA32_FIXED_CTR0         0x00000309u
+#define MSR_IA32_PERF_CAPABILITIES  0x00000345u
+#define MSR_IA32_FIXED_CTR_CTRL     0x0000038du
+#define MSR_IA32_A_PMC0             0x000004c1u
+#define MSR_AMD_PERF_GLOBAL_STATUS  0xc0000300u
+#define MSR_AMD_PERF_EVTSEL0        0xc0010000u
+#define MSR_AMD_PERF_CTL0           0xc0010200u
 
 #endif

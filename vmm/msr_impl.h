@@ -36,6 +36,8 @@ typedef enum msr_verdict (*msr_write_fn)(struct vcpu *v, const struct msr_desc *
 
 #define MSR_F_CANON 0x01        /* a write must be a canonical address */
 #define MSR_F_LOW32 0x02        /* only bits 31:0 are kept (read back masked) */
+#define MSR_F_PMU 0x04          /* a PMU row: .icpt applies with pmu=passthrough; otherwise
+                                 * keel emulates it (intercepted both ways) */
 
 /* One row of THE table. Handlers get the row and the exact index. */
 struct msr_desc {

@@ -537,6 +537,19 @@ static enum msr_verdict wr_tsc_deadline(struct vcpu *v, const struct msr_desc *d
     return wrmsr_safe(i, val ? val - vcpu_get_state(v, VS_TSC_OFFSET) : 0) ? MSR_OK : MSR_GP;
 }
 
+/* The x2APIC registers: the LAPIC is passed through (its MMIO page is the
+ * guest's), so in x2APIC mode its MSR interface is too. The hardware then
+ * raises the architectural faults itself: #GP for every x2APIC MSR while
+ * IA32_APIC_BASE.EXTD = 0, for writes of read-only registers (ID, VERSION,
+ * PPR, ISR/TMR/IRR, current count), reads of write-only ones (EOI, SELF
+ * IPI) and reserved indices (SDM Vol. 3A 11.12.1.2-11.12.1.3). These
+ * handlers run only when a filter forces an intercept. */
+static enum msr_verdict wr_hw(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)v, (void)d;
+    return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
+}
+
 static enum msr_verdict wr_u_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)d;
@@ -567,6 +580,50 @@ static enum msr_verdict wr_int_ssp_tab(struct vcpu *v, const struct msr_desc *d,
     if (!msr_is_canonical(val))
         return MSR_GP;
     return vs_commit(v, d, val);
+}
+
+/* ---- performance counters (pmu=) ----------------------------------------------------------------
+ * AMD APM Vol. 2 13.2.1: the legacy PerfEvtSel0-3 (0xC0010000-3) and PerfCtr0-3
+ * (0xC0010004-7) exist on every AMD CPU, whatever CPUID says. With pmu=off
+ * they read 0 and drop writes (what Linux KVM does with its PMU disabled),
+ * so the counter reset in a guest's start-up code works. The AMD core
+ * counters (0xC0010200-B, CPUID 0x80000001 ECX[23]), the PerfMonV2 global
+ * controls (0xC0000300-3, CPUID 0x80000022 EAX[0]) and the Intel
+ * architectural counters (SDM Vol. 3B 20.2; CPUID leaf 0xA enumerates them)
+ * exist only with pmu=passthrough. Passed through, they are guest-owned
+ * (class b: keel never uses the PMU); these handlers then run only when a
+ * filter forces an intercept, and counters the host lacks fault on it. */
+static bool pmu_pass(const struct vcpu *v)
+{
+    return P(v)->pmu == PMU_PASSTHROUGH;
+}
+
+static enum msr_verdict rd_pmu(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val)
+{
+    if (!pmu_pass(v)) {
+        *val = 0;
+        return MSR_OK;
+    }
+    return rd_hw(v, d, i, val);
+}
+
+static enum msr_verdict wr_pmu(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    (void)d;
+    if (!pmu_pass(v))
+        return MSR_OK;          /* no guest PMU: the write is dropped */
+    return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
+}
+
+static bool intel_pmu(const struct cpu_policy *p)
+{
+    return p->pmu == PMU_PASSTHROUGH && p->pmu_version >= 1;
+}
+
+/* Fixed counters and the global controls: architectural PMU version 2 and up. */
+static bool intel_pmu_v2(const struct cpu_policy *p)
+{
+    return p->pmu == PMU_PASSTHROUGH && p->pmu_version >= 2;
 }
 
 /* ---- AMD: SYSCFG, HWCR, VM_CR ------------------------------------------------------------------
@@ -628,6 +685,8 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_KEEL, .slot = MSLOT_SPEC_CTRL, RD(rd_slot), WR(wr_spec_ctrl) },
     { M(MSR_PRED_CMD, 1, "IA32_PRED_CMD"), .exists_fn = pred_cmd_exists, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .rsvd = ~PRED_CMD_IBPB, RD(rd_gp), WR(wr_cmd) },
+    { M(MSR_IA32_PMC0, 8, "IA32_PMC0-7"), .vendor = MSR_V_INTEL, .exists_fn = intel_pmu, .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     { M(MSR_MTRRCAP, 1, "IA32_MTRRCAP"), F1(MTRR), .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
       RD(rd_mtrrcap), WR(wr_gp) },
     { M(MSR_ARCH_CAPABILITIES, 1, "IA32_ARCH_CAPABILITIES"), F1(ARCH_CAPABILITIES), .icpt = MSR_ICPT_RW,
@@ -640,6 +699,8 @@ const struct msr_desc msr_table[] = {
       VS(VS_SYSENTER_ESP), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
     { M(MSR_SYSENTER_EIP, 1, "IA32_SYSENTER_EIP"), F1(SEP), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_HW,
       VS(VS_SYSENTER_EIP), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
+    { M(MSR_IA32_PERFEVTSEL0, 8, "IA32_PERFEVTSEL0-7"), .vendor = MSR_V_INTEL, .exists_fn = intel_pmu,
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     { M(MSR_MISC_ENABLE, 1, "IA32_MISC_ENABLE"), .vendor = MSR_V_INTEL, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MISC_ENABLE, .rsvd = ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_RO),
       RD(rd_slot), WR(wr_misc_enable) },
@@ -658,10 +719,21 @@ const struct msr_desc msr_table[] = {
     { M(MSR_MTRR_DEF_TYPE, 1, "IA32_MTRR_DEF_TYPE"), F1(MTRR), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_DEF_TYPE,
       .rsvd = ~(0xffull | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E), RD(rd_slot), WR(wr_mtrr_def) },
+    { M(MSR_IA32_FIXED_CTR0, 4, "IA32_FIXED_CTR0-3"), .vendor = MSR_V_INTEL, .exists_fn = intel_pmu_v2,
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
+    /* Read-only (SDM Vol. 4): reads pass through, writes #GP. */
+    { M(MSR_IA32_PERF_CAPABILITIES, 1, "IA32_PERF_CAPABILITIES"), .vendor = MSR_V_INTEL, F1(PDCM),
+      .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_gp) },
+    { M(MSR_IA32_FIXED_CTR_CTRL, 4, "IA32_FIXED_CTR_CTRL/PERF_GLOBAL_STATUS/CTRL/OVF_CTRL"),
+      .vendor = MSR_V_INTEL, .exists_fn = intel_pmu_v2, .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
+      .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     /* SDM Vol. 3D Appendix A: the VMX capability MSRs exist only with VMX,
      * which keel never offers (FC_NEVER): #GP, never passed to hardware. */
     { M(MSR_VMX_BASIC, MSR_VMX_LAST - MSR_VMX_BASIC + 1, "IA32_VMX_BASIC..VMFUNC"),
       .vendor = MSR_V_INTEL, F1(VMX), .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE, RD(rd_gp), WR(wr_gp) },
+    /* Full-width counter writes (PERF_CAPABILITIES bit 13); without them the host faults. */
+    { M(MSR_IA32_A_PMC0, 8, "IA32_A_PMC0-7"), .vendor = MSR_V_INTEL, .exists_fn = intel_pmu, F1(PDCM),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     { M(MSR_U_CET, 1, "IA32_U_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_W,
       .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_u_cet) },
     { M(MSR_S_CET, 1, "IA32_S_CET"), .exists_fn = cet_exists, .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW,
@@ -672,6 +744,15 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_HW, VS(VS_INT_SSP_TAB), RD(rd_vs), WR(wr_int_ssp_tab) },
     { M(MSR_TSC_DEADLINE, 1, "IA32_TSC_DEADLINE"), F1(TSC_DEADLINE), .icpt = MSR_ICPT_NONE,
       .host = MSR_HOST_GUEST, RD(rd_tsc_deadline), WR(wr_tsc_deadline) },
+    /* x2APIC (see wr_hw). The ICR has a row of its own: a multi-CPU keel
+     * intercepts its writes (INIT/SIPI to an AP it holds) without touching
+     * the other registers' rows. */
+    { M(MSR_X2APIC_FIRST, MSR_X2APIC_ICR - MSR_X2APIC_FIRST, "X2APIC_0x800-0x82f"), F1(X2APIC),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
+    { M(MSR_X2APIC_ICR, 1, "X2APIC_ICR"), F1(X2APIC), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
+      RD(rd_hw), WR(wr_hw) },
+    { M(MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, "X2APIC_0x831-0x8ff"), F1(X2APIC),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
     { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,
       RD(rd_xss), WR(wr_xss) },
     /* No paravirtual MSRs (KVM 0x4b564dxx lives elsewhere; Hyper-V and KVM's
@@ -705,6 +786,11 @@ const struct msr_desc msr_table[] = {
       .host = MSR_HOST_GUEST, VS(VS_KERNEL_GS_BASE), .flags = MSR_F_CANON, RD(rd_vs), WR(wr_vs) },
     { M(MSR_TSC_AUX, 1, "IA32_TSC_AUX"), F2(RDTSCP, RDPID), .icpt = MSR_ICPT_W, .host = MSR_HOST_KEEL,
       .slot = MSLOT_TSC_AUX, RD(rd_slot), WR(wr_tsc_aux) },
+    { M(MSR_AMD_PERF_GLOBAL_STATUS, 4, "AMD_PERF_CNTR_GLOBAL_STATUS/CTL/STATUS_CLR/STATUS_SET"),
+      .vendor = MSR_V_AMD, F1(PERFMON_V2), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU,
+      RD(rd_pmu), WR(wr_pmu) },
+    { M(MSR_AMD_PERF_EVTSEL0, 8, "AMD_PERF_EVTSEL0-3/PERF_CTR0-3"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_NONE,
+      .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     { M(MSR_SYSCFG, 1, "AMD_SYSCFG"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
       RD(rd_zero), WR(wr_zero) },
     { M(MSR_HWCR, 1, "AMD_HWCR"), .vendor = MSR_V_AMD, .icpt = MSR_ICPT_RW, .host = MSR_HOST_NONE,
@@ -713,6 +799,8 @@ const struct msr_desc msr_table[] = {
       RD(rd_vm_cr), WR(wr_gp) },
     { M(MSR_VM_HSAVE_PA, 1, "AMD_VM_HSAVE_PA"), .vendor = MSR_V_AMD, F1(SVM), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, RD(rd_gp), WR(wr_gp) },
+    { M(MSR_AMD_PERF_CTL0, 12, "AMD_PERF_CTL0-5/PERF_CTR0-5 (core)"), .vendor = MSR_V_AMD, F1(PERFCTR_CORE),
+      .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
 };
 const size_t msr_table_rows = sizeof(msr_table) / sizeof(msr_table[0]);
 _Static_assert(sizeof(msr_table) / sizeof(msr_table[0]) <= MSR_MAX_ROWS, "grow MSR_MAX_ROWS");
@@ -732,6 +820,13 @@ const struct msr_desc *msr_lookup(uint32_t index)
         n -= half;
     }
     return index - base->first < base->count ? base : NULL;
+}
+
+unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p)
+{
+    if ((d->flags & MSR_F_PMU) && p->pmu != PMU_PASSTHROUGH)
+        return MSR_ICPT_RW;
+    return d->icpt;
 }
 
 bool msr_row_exists(const struct msr_desc *d, const struct cpu_policy *p, const struct msr_config *cfg)

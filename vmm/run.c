@@ -10,9 +10,9 @@
 
 const struct vendor_ops *vendor;
 
-void vcpu_advance_rip(struct vcpu *v)
+uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len)
 {
-    vendor->advance_rip(v);
+    return vendor->retire_insn(v, len);
 }
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)

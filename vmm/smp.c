@@ -11,6 +11,7 @@
 #include "vmm/smp.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/exit_handlers.h"
+#include "vmm/guest_walk.h"
 #include "vmm/mmio_decode.h"
 #include "vmm/run.h"
 #include "vmm/vendor.h"
@@ -23,71 +24,11 @@
 #define APIC_ICR_LO 0x300
 #define APIC_ICR_HI 0x310
 #define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
 #define EFER_LMA (1ull << 10)
 
 uint64_t smp_lapic_trap_page(const struct vm *vm)
 {
     return vm->lapic_trapped ? vm->lapic_page : 0;
-}
-
-static const uint64_t *gpte(struct vcpu *v, uint64_t pa, unsigned size)
-{
-    return guest_phys_ptr(&v->vm->layout, pa, size);
-}
-
-/* Guest linear -> guest physical through the guest's own page tables
- * (SDM Vol 3 4.3 32-bit, 4.4 PAE, 4.5 4- and 5-level). Flat segments assumed:
- * CS/DS bases are 0 in every mode a guest programs its APIC from. */
-static bool guest_linear_to_phys(struct vcpu *v, uint64_t la, uint64_t *pa)
-{
-    uint64_t cr0 = vcpu_get_state(v, VS_CR0), cr3 = vcpu_get_state(v, VS_CR3);
-    uint64_t cr4 = vcpu_get_state(v, VS_CR4), efer = vcpu_get_state(v, VS_EFER);
-    const uint64_t mask = 0x000ffffffffff000ull;
-    int level;
-    uint64_t e, table;
-
-    if (!(cr0 & CR0_PG)) {
-        *pa = la & 0xffffffffull;
-        return true;
-    }
-    if (!(cr4 & CR4_PAE)) {
-        const uint32_t *pd = guest_phys_ptr(&v->vm->layout, cr3 & 0xfffff000u, 4096), *pt;
-        uint32_t pde, pte;
-        if (!pd || !((pde = pd[(la >> 22) & 1023]) & 1))
-            return false;
-        if ((pde & 0x80) && (cr4 & (1ull << 4))) {
-            *pa = (pde & 0xffc00000u) | (la & 0x3fffff);
-            return true;
-        }
-        pt = guest_phys_ptr(&v->vm->layout, pde & 0xfffff000u, 4096);
-        if (!pt || !((pte = pt[(la >> 12) & 1023]) & 1))
-            return false;
-        *pa = (pte & 0xfffff000u) | (la & 0xfff);
-        return true;
-    }
-    if (efer & EFER_LMA) {
-        level = (cr4 & (1ull << 12)) ? 5 : 4;     /* CR4.LA57: 5-level paging (SDM 4.5) */
-        table = cr3 & mask;
-    } else {
-        const uint64_t *pdpt = gpte(v, cr3 & 0xffffffe0u, 32);
-        if (!pdpt || !((e = pdpt[(la >> 30) & 3]) & 1))
-            return false;
-        level = 2;
-        table = e & mask;
-    }
-    for (; level >= 1; level--) {
-        const uint64_t *t = gpte(v, table, 4096);
-        if (!t || !((e = t[(la >> (12 + 9 * (level - 1))) & 511]) & 1))
-            return false;
-        if (level == 1 || (level <= 3 && (e & 0x80))) {
-            uint64_t psize = 1ull << (12 + 9 * (level - 1));
-            *pa = (e & mask & ~(psize - 1)) | (la & (psize - 1));
-            return true;
-        }
-        table = e & mask;
-    }
-    return false;
 }
 
 /* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
@@ -138,16 +79,20 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
 {
     uint8_t bytes[15];
     unsigned n, off = (unsigned)(gpa & 0xfff);
-    uint64_t rip = vcpu_get_state(v, VS_RIP), pa;
-    bool long64 = (vcpu_get_state(v, VS_EFER) & EFER_LMA) != 0;
+    uint64_t rip = vcpu_get_state(v, VS_RIP), la;
+    struct guest_paging pg = { vcpu_get_state(v, VS_CR0), 0, 0, 0 };
+    bool long64 = false;
     struct mmio_insn d;
 
-    for (n = 0; n < sizeof(bytes); n++) {
-        const uint8_t *p;
-        if (!guest_linear_to_phys(v, rip + n, &pa) || !(p = guest_phys_ptr(&v->vm->layout, pa, 1)))
-            break;
-        bytes[n] = *p;
+    if (pg.cr0 & CR0_PG) {
+        pg.cr3 = vcpu_get_state(v, VS_CR3);
+        pg.cr4 = vcpu_get_state(v, VS_CR4);
+        pg.efer = vcpu_get_state(v, VS_EFER);
+        long64 = (pg.efer & EFER_LMA) && (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L);
     }
+    /* 64-bit mode: CS base is 0 (SDM 3.4.4); else linear = CS.base + EIP. */
+    la = long64 ? rip : (uint32_t)(vcpu_get_state(v, VS_CS_BASE) + (uint32_t)rip);
+    n = guest_read_linear(&v->vm->layout, &pg, la, bytes, sizeof(bytes));
     if (!mmio_decode(bytes, n, long64, &d) || d.write != write || (off & 3)) {
         klog("local APIC access at RIP 0x%lx: %u instruction bytes readable, first %02x %02x %02x %02x", rip, n,
              n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
@@ -155,17 +100,19 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
     }
     if (d.write) {
         uint32_t val = d.has_imm ? d.imm : (uint32_t)*gpr(v, d.reg);
-        uint32_t old = bytes[0] == 0x87 || bytes[1] == 0x87 ? lapic_read(off) : 0;
+        uint32_t old = d.xchg ? lapic_read(off) : 0;
         if (off == APIC_ICR_LO)
             icr_write(v, val);
         else
             lapic_write(off, val);
-        if (!d.has_imm && (bytes[0] == 0x87 || bytes[1] == 0x87))
+        if (d.xchg)
             *gpr(v, d.reg) = old;
     } else {
         *gpr(v, d.reg) = lapic_read(off);   /* a 32-bit load zero-extends */
     }
-    vcpu_set_state(v, VS_RIP, rip + d.len);
+    /* Completed like any instruction keel carries out (single-step, shadow). */
+    v->exit.insn_len = d.len;
+    vcpu_complete_insn(v);
     return true;
 }
 

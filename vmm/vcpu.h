@@ -29,14 +29,31 @@ enum vcpu_state {
     VS_TSC_OFFSET,     /* guest TSC = host TSC + offset */
     VS_S_CET, VS_SSP, VS_INT_SSP_TAB,   /* hardware-switched CET state where the vendor has it */
     VS_CPL,
+    VS_DR6,            /* the guest's DR6 */
+    VS_INTR_SHADOW,    /* STI / MOV SS interrupt shadow: bit 0 STI, bit 1 MOV SS */
+    VS_CS_BASE,        /* CS segment base */
+    VS_CS_FLAGS,       /* CS_FLAG_*: code-segment size bits */
     VS_COUNT
 };
+
+/* VS_CS_FLAGS bits: the descriptor's D/B and L bits (SDM 3.4.5). */
+#define CS_FLAG_D 1u
+#define CS_FLAG_L 2u
 
 struct exit_stats {
     uint64_t count[EXIT_KIND_COUNT];
     uint64_t cycles[EXIT_KIND_COUNT];   /* TSC cycles spent in keel per kind */
     uint64_t total;
     uint64_t injected[32];              /* exceptions injected, by vector */
+};
+
+/* The last instruction vmm/insn.c decoded with paging off (SVM without
+ * NRIPS): reused while the same bytes are at the same address. */
+struct insn_cache {
+    uint64_t la;
+    const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
+    uint8_t len, kind;           /* len 0: empty */
+    uint8_t bytes[15];
 };
 
 struct cpu_policy;
@@ -64,6 +81,7 @@ struct vcpu {
     uint32_t starts;                    /* times the guest started this vCPU */
     volatile bool tlb_flush;            /* flush guest translations before the next entry */
     int stop_code;                      /* exit status reported to the runner */
+    struct insn_cache insn_cache;       /* vmm/insn.c */
 };
 
 #endif

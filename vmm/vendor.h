@@ -29,9 +29,12 @@ struct vendor_ops {
     /* Print the hardware state by name (VMCB fields / VMCS guest state) for
      * a failed entry or an unhandled exit. */
     void (*dump_state)(struct vcpu *v);
+    /* After a failed VM entry: print each of keel's APM 15.5.1 / SDM 26.3
+     * checks that fails for the current state; returns how many did. */
+    unsigned (*explain_entry_failure)(struct vcpu *v);
 
     /* Hooks behind vmm/arch_hooks.h. */
-    void (*advance_rip)(struct vcpu *v);
+    uint64_t (*retire_insn)(struct vcpu *v, uint8_t len);
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     uint64_t (*get_state)(struct vcpu *v, enum vcpu_state s);
     bool (*set_state)(struct vcpu *v, enum vcpu_state s, uint64_t val);

@@ -304,8 +304,8 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         cpuid_snapshot_print(&host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"),
-                    vm->ncpus))
+    if (policy_init_pmu(&guest_policy, &host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
+                        strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
         policy_dump(&guest_policy, &host_cpuid);

@@ -21,7 +21,7 @@
 /* ---- fake vCPU hooks ---- */
 static uint64_t fstate[VS_COUNT];
 static unsigned fadv, finj;
-void vcpu_advance_rip(struct vcpu *v) { (void)v; fadv++; }
+void vcpu_complete_insn(struct vcpu *v) { (void)v; fadv++; }
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     (void)v, (void)vector, (void)has_error, (void)error;

@@ -120,7 +120,7 @@ static unsigned oracle(uint32_t index)
     unsigned acc;
     if (!d || !msr_row_exists(d, &pol, &cfg))
         return MSR_ACC_RW;
-    acc = msr_desc_icpt(d);
+    acc = msr_row_icpt(d, &pol);
     if (!msr_filter_allows(&st.filter, index, MSR_ACC_R))
         acc |= MSR_ACC_R;
     if (!msr_filter_allows(&st.filter, index, MSR_ACC_W))

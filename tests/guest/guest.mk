@@ -17,7 +17,8 @@ GUEST_LIB_SRCS := $(GUEST_DIR)/lib/entry.S $(GUEST_DIR)/lib/start.c $(GUEST_DIR)
 GUEST_LIB_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
 
 # Each kernel: its sources besides the library.
-GUEST_suite_SRCS := $(GUEST_DIR)/suite.c $(GUEST_DIR)/msr_tests.c $(GUEST_DIR)/profile_tests.c
+GUEST_suite_SRCS := $(GUEST_DIR)/suite.c $(GUEST_DIR)/msr_tests.c $(GUEST_DIR)/profile_tests.c \
+                    $(GUEST_DIR)/hw_tests.c $(GUEST_DIR)/arch_tests.c
 GUEST_demo_SRCS  := $(GUEST_DIR)/demo.c
 GUEST_bench_SRCS := $(GUEST_DIR)/bench.c
 GUEST_smp_SRCS   := $(GUEST_DIR)/smp.c $(GUEST_DIR)/smp_tramp.S

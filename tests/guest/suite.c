@@ -13,6 +13,12 @@
  *   suite.elf msr-unknown-ignore   keel started with msr.unknown=ignore
  *   suite.elf msrfuzz seed=N count=N
  *   suite.elf expect-profile=NAME  x86-64-v2 | host | minimal
+ *   suite.elf vminsn               every SVM/VMX instruction raises #UD (hw_tests.c)
+ *   suite.elf pae                  PAE paging on through a MOV to CR0 keel carries out (hw_tests.c)
+ *   suite.elf x2apic               the LAPIC in x2APIC mode; SKIP without x2APIC (hw_tests.c)
+ *   suite.elf pmu                  PMU MSRs/CPUID with pmu=off (runs first, like a test library's start-up)
+ *   suite.elf singlestep           TF over CPUID/RDMSR/WRMSR/hypercall: one #DB with DR6.BS
+ *   suite.elf prefix               CPUID/RDMSR with 1-4 redundant prefixes resume after the instruction
  *   cpuid-iters=N                  CPUID loop length for cpuid-regs (default 100000)
  *   intercept-msr=0xIDX            the emulated MSR msr-intercept counts (default:
  *                                  0x1a0 MISC_ENABLE on Intel, 0x2ff MTRR_DEF_TYPE on AMD)
@@ -396,7 +402,8 @@ static const struct test basic_tests[] = {
 static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
-                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved" };
+                                         "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved",
+                                         "vminsn", "x2apic", "pae", "singlestep", "prefix", "pmu" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
                                         "cpuid-iters=", "intercept-msr=" };
     for (unsigned i = 0; i < NBASIC; i++)
@@ -422,7 +429,8 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
+    bool any_group = has_arg("vminsn") || has_arg("x2apic") || has_arg("pae") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("singlestep") || has_arg("prefix") ||
+                     has_arg("pmu") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile");
     bool any_basic = has_arg("basic");
@@ -430,6 +438,9 @@ int guest_main(void)
         any_basic |= has_arg(basic_tests[i].word);
     bool all_basic = has_arg("basic") || (!any_group && !any_basic);
 
+    /* First, as a test library's start-up code resets the counters first. */
+    if (has_arg("pmu"))
+        run_pmu();
     if (has_arg("selftest"))
         t_selftest();
     for (unsigned i = 0; i < NBASIC; i++)
@@ -437,6 +448,10 @@ int guest_main(void)
             basic_tests[i].fn();
     if (has_arg("msr"))
         run_msr_table();
+    if (has_arg("singlestep"))
+        run_singlestep();
+    if (has_arg("prefix"))
+        run_prefix();
     const char *deny = arg_value("msr-filter-deny");
     if (deny) {
         uint64_t idx;
@@ -457,6 +472,12 @@ int guest_main(void)
         t_region();
     if (has_arg("cr"))
         t_cr_owned_bits();
+    if (has_arg("vminsn"))
+        run_vminsn_ud();
+    if (has_arg("pae"))
+        run_pae();
+    if (has_arg("x2apic"))
+        run_x2apic();
     if (has_arg("triple-fault"))
         t_triple_fault();
     return 0;

@@ -13,6 +13,16 @@ void run_msrfuzz(uint64_t seed, uint32_t count); /* words: msrfuzz seed=N count=
 /* profile_tests.c */
 void run_profile(const char *name);      /* word: expect-profile=NAME */
 
+/* hw_tests.c */
+void run_vminsn_ud(void);                /* word: vminsn */
+void run_x2apic(void);                   /* word: x2apic (runs last) */
+void run_pae(void);                      /* word: pae */
+
+/* arch_tests.c */
+void run_singlestep(void);               /* word: singlestep */
+void run_prefix(void);                   /* word: prefix */
+void run_pmu(void);                      /* word: pmu */
+
 /* Hypercall helpers shared by the groups: false (and a FAIL under name) if
  * the hypercall instruction faulted. */
 bool hc_msr_count(const char *name, uint32_t idx, uint32_t *reads, uint32_t *writes);

@@ -19,7 +19,7 @@ void fake_vcpu_init(struct fake_vcpu *f)
     memset(f, 0, sizeof(*f));
 }
 
-void vcpu_advance_rip(struct vcpu *v)
+void vcpu_complete_insn(struct vcpu *v)
 {
     fake_of(v)->rip_advances++;
 }

@@ -221,13 +221,31 @@ static void test_linux_too_large(void **state)
                         "0x8000000, aligned to 0x200000: too large for the RAM left"));
 }
 
-static void test_linux_missing_initrd(void **state)
+/* No initrd (root on a disk, memory testers): ramdisk_image = ramdisk_size = 0. */
+static void test_linux_no_initrd(void **state)
+{
+    uint64_t zp;
+    (void)state;
+    mk_bzimage(0x020f);
+    add_module(2 * MIB, bz, sizeof(bz), "vmlinuz root=/dev/sda1");
+    assert_true(guest_load(&bi, &gl, &ge));
+    zp = ge.rsi;
+    assert_memory_equal(fake_mem + 0x1000000, bz + 5 * 512, PM_SIZE);
+    assert_int_equal(rd32m(zp + LH_RAMDISK_IMAGE), 0);
+    assert_int_equal(rd32m(zp + LH_RAMDISK_SIZE), 0);
+    assert_string_equal((char *)fake_mem + rd32m(zp + LH_CMD_LINE_PTR), "vmlinuz root=/dev/sda1");
+    assert_true(log_has("guest: linux bzImage (protocol 2.15) at [0x1000000, 0x1400000), no initrd"));
+}
+
+/* A module 1 that is there but empty is refused, not silently dropped. */
+static void test_linux_empty_initrd(void **state)
 {
     (void)state;
     mk_bzimage(0x020f);
     add_module(2 * MIB, bz, sizeof(bz), "vmlinuz");
+    add_module(16 * MIB, rd, 0, "initrd.gz");
     assert_false(guest_load(&bi, &gl, &ge));
-    assert_true(log_has("keel: linux guest: no initrd given (module 1 must be the initramfs)"));
+    assert_true(log_has("keel: linux guest: module 1 (the initrd) is empty"));
 }
 
 static void test_linux_cmdline_too_long(void **state)
@@ -330,7 +348,8 @@ int main(void)
         T(test_linux_relocated),
         T(test_linux_min_alignment),
         T(test_linux_too_large),
-        T(test_linux_missing_initrd),
+        T(test_linux_no_initrd),
+        T(test_linux_empty_initrd),
         T(test_linux_cmdline_too_long),
         T(test_linux_corrupt),
         T(test_linux_extra_modules),

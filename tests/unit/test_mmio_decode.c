@@ -42,7 +42,7 @@ static void test_store_forms(void **state)
     assert_true(mmio_decode(g, sizeof g, true, &d));
     assert_true(d.write && d.reg == 6 && d.len == 3);
     assert_true(mmio_decode(h, sizeof h, true, &d));
-    assert_true(d.write && d.reg == 0 && d.len == 2);
+    assert_true(d.write && d.xchg && d.reg == 0 && d.len == 2);
     assert_true(mmio_decode(i, sizeof i, false, &d));
     assert_true(d.write && d.reg == 0 && d.len == 5);
 }

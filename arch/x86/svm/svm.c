@@ -2,6 +2,8 @@
  * neutral record and implements the vcpu hooks; vmm/ decides everything. */
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
+#include "arch/x86/svm/svm_setup.h"
+#include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "lib/bitmap.h"
@@ -30,19 +32,7 @@ struct svm_vcpu {
 
 /* Capabilities: the same on every CPU of the machine. */
 static bool has_nrips, has_lbrv;
-
-/* Instruction lengths for the exits keel completes, for CPUs without NRIPS
- * (QEMU TCG): the architectural encodings without prefixes. */
-static const uint8_t insn_len_no_nrips[EXIT_KIND_COUNT] = {
-    [EXIT_CPUID] = 2,       /* 0F A2 */
-    [EXIT_MSR_READ] = 2,    /* 0F 32 */
-    [EXIT_MSR_WRITE] = 2,   /* 0F 30 */
-    [EXIT_HYPERCALL] = 3,   /* 0F 01 D9 */
-    [EXIT_XSETBV] = 3,      /* 0F 01 D1 */
-    [EXIT_INVD] = 2,        /* 0F 08 */
-    [EXIT_WBINVD] = 2,      /* 0F 09 */
-    [EXIT_HLT] = 1,         /* F4 */
-};
+static struct svm_host_caps host_caps;     /* for the VMRUN consistency checks */
 
 static inline struct svm_vcpu *svm(struct vcpu *v)
 {
@@ -59,12 +49,21 @@ static bool svm_cpu_init(void)
         return false;
     }
     cpuid_count(0x8000000A, 0, &r);
-    has_nrips = (r.edx >> 3) & 1;
-    has_lbrv = (r.edx >> 1) & 1;
+    {
+        struct svm_caps caps;
+        svm_caps_from_cpuid(r.edx, &caps);
+        has_nrips = caps.nrips;
+        has_lbrv = caps.lbrv;
+    }
+    host_caps.flush_by_asid = (r.edx >> 6) & 1;
     if (this_cpu()->index == 0)
         klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
-         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel computes instruction lengths)",
+         (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel decodes instruction lengths at CS:RIP)",
          has_lbrv ? "yes" : "no");
+    cpuid_count(0x80000001, 0, &r);
+    host_caps.long_mode = (r.edx >> 29) & 1;
+    cpuid_count(0x80000008, 0, &r);
+    host_caps.maxphyaddr = r.eax & 0xff;
     /* XSETBV on the guest's behalf needs CR4.OSXSAVE in keel's own CR4. */
     cpuid_count(1, 0, &r);
     if ((r.ecx >> 26) & 1)
@@ -139,17 +138,12 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     /* Devices belong to the guest: the IOPM starts empty and vmm/ asks
      * for the few ports it traps (svm_io_intercept). */
 
-    c->intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
-                         SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_INIT;
-    /* VMRUN must be intercepted (APM 15.5.1); the other SVM instructions
-     * would work for the guest because its EFER.SVME is set underneath
-     * (required for VMRUN), so they are intercepted and get #UD. */
-    c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
-                         SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-                         SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV | SVM_INTERCEPT2_MONITOR |
-                         SVM_INTERCEPT2_MWAIT;
-    if (!policy_has(v->policy, FEAT_RDTSCP))
-        c->intercept_misc2 |= SVM_INTERCEPT2_RDTSCP;
+    {
+        uint32_t m1, m2;
+        svm_intercept_words(!policy_has(v->policy, FEAT_RDTSCP), &m1, &m2);
+        c->intercept_misc1 = m1;
+        c->intercept_misc2 = m2;
+    }
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
     c->guest_asid = 1;
@@ -197,6 +191,12 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     if (v->index == 0 && !strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
+    }
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "unexplained-guest-state")) {
+        /* CR4.LA57 (bit 12) while the CPU has no 5-level paging: reserved,
+         * but keel's checks do not know the host's CR4 feature bits. */
+        klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
+        g->cr4 |= 1ull << 12;
     }
     /* Start from the architectural XCR0 reset value (x87 only). */
     if (read_cr4() & CR4_OSXSAVE)
@@ -271,6 +271,7 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     case SVM_EXIT_STGI:
     case SVM_EXIT_CLGI:
     case SVM_EXIT_SKINIT:
+    case SVM_EXIT_INVLPGA:
     case SVM_EXIT_MONITOR:
     case SVM_EXIT_MWAIT:
         x->kind = EXIT_VMINSN;
@@ -289,7 +290,24 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         }
         break;
     }
-    x->insn_len = insn_len_no_nrips[x->kind];
+    /* nRIP is valid for instruction intercepts with NRIPS (APM 15.7.1);
+     * without it the length is 0, "unknown": vmm/insn.c reads the
+     * instruction from guest memory. */
+    x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
+}
+
+/* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
+ * soft events need their return address (svm_plan_event). */
+static void reinject(struct svm_vcpu *s, struct vmcb *vm)
+{
+    struct svm_event_plan p;
+    svm_plan_event(s->pending_reinject, vm->save.cr0 & CR0_PE, has_nrips, vm->save.rip,
+                   svm_soft_event_len(s->pending_reinject), &p);
+    vm->control.event_inj = p.event_inj;
+    vm->save.rip = p.rip;
+    if (p.set_next_rip)
+        vm->control.next_rip = p.next_rip;
+    s->pending_reinject = 0;
 }
 
 static void svm_enter(struct vcpu *v)
@@ -297,8 +315,13 @@ static void svm_enter(struct vcpu *v)
     struct svm_vcpu *s = svm(v);
     struct vmcb *vm = s->vmcb;
 
-    if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
-        vm->control.event_inj = s->pending_reinject;
+    if (__builtin_expect(s->pending_reinject != 0, 0) && !(vm->control.event_inj & SVM_EVTINJ_VALID))
+        reinject(s, vm);
+    if (__builtin_expect(this_cpu()->nmis_pending != 0, 0) && svm_nmi_injectable(vm->control.event_inj, vm->control.int_state)) {
+        /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
+        vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+        this_cpu()->nmis_pending--;
+    }
     if (__builtin_expect(v->tlb_flush, 0)) {
         /* Another vCPU took a page out of the shared NPT (APM 15.16.1). */
         v->tlb_flush = false;
@@ -313,22 +336,20 @@ static void svm_enter(struct vcpu *v)
     decode(v, s);
 }
 
-static void svm_advance_rip(struct vcpu *v)
+/* Completion commit: RIP past the instruction, the interrupt shadow
+ * (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state, APM 15.21.5) ended. */
+static uint64_t svm_retire_insn(struct vcpu *v, uint8_t len)
 {
-    struct svm_vcpu *s = svm(v);
-    /* nRIP is valid for instruction intercepts when NRIPS exists (APM 15.7.1);
-     * IOIO uses EXITINFO2 (decoded into insn_len) either way. */
-    if (has_nrips && v->exit.kind != EXIT_IO)
-        s->vmcb->save.rip = s->vmcb->control.next_rip;
-    else
-        s->vmcb->save.rip += v->exit.insn_len;
+    struct vmcb *vm = svm(v)->vmcb;
+    vm->save.rip += len;
+    vm->control.int_state &= ~1ull;
+    return vm->save.rflags;
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     struct svm_vcpu *s = svm(v);
-    s->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID |
-                                 (has_error ? SVM_EVTINJ_ERR_VALID | ((uint64_t)error << 32) : 0);
+    s->vmcb->control.event_inj = svm_exception_event(vector, has_error, error, s->vmcb->save.cr0 & CR0_PE);
 }
 
 static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
@@ -361,6 +382,12 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     case VS_SSP: return vm->save.ssp;
     case VS_INT_SSP_TAB: return vm->save.isst_addr;
     case VS_CPL: return vm->save.cpl;
+    case VS_DR6: return vm->save.dr6;
+    case VS_INTR_SHADOW: return vm->control.int_state & 1;     /* APM 15.21.5: one shadow bit */
+    case VS_CS_BASE: return vm->save.cs.base;
+    /* VMCB attributes: descriptor bits 55:52 in attrib 11:8 (APM 15.5.1), L = 9, D/B = 10. */
+    case VS_CS_FLAGS: return ((vm->save.cs.attrib >> 10) & 1 ? CS_FLAG_D : 0) |
+                             ((vm->save.cs.attrib >> 9) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -399,6 +426,8 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     case VS_GS_BASE: vm->save.gs.base = val; return true;
     case VS_KERNEL_GS_BASE: vm->save.kernel_gs_base = val; return true;
     case VS_TSC_OFFSET: vm->control.tsc_offset = val; return true;
+    case VS_DR6: vm->save.dr6 = val; return true;
+    case VS_INTR_SHADOW: vm->control.int_state = (vm->control.int_state & ~1ull) | (val ? 1 : 0); return true;
     default: return false;      /* CET state: no SVM shadow-stack support in keel yet */
     }
 }
@@ -453,6 +482,11 @@ static void svm_dump_state(struct vcpu *v)
     svm_dump_vmcb(svm(v)->vmcb);
 }
 
+static unsigned svm_explain_entry_failure(struct vcpu *v)
+{
+    return svm_explain_vmcb(svm(v)->vmcb, &host_caps);
+}
+
 const struct vendor_ops svm_ops = {
     .name = "svm",
     .cpu_init = svm_cpu_init,
@@ -460,7 +494,8 @@ const struct vendor_ops svm_ops = {
     .vcpu_create = svm_vcpu_create,
     .enter = svm_enter,
     .dump_state = svm_dump_state,
-    .advance_rip = svm_advance_rip,
+    .explain_entry_failure = svm_explain_entry_failure,
+    .retire_insn = svm_retire_insn,
     .inject_exception = svm_inject_exception,
     .get_state = svm_get_state,
     .set_state = svm_set_state,

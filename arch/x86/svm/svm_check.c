@@ -1,8 +1,5 @@
 #include "arch/x86/svm/svm_check.h"
 #include "lib/log.h"
-#ifndef KEEL_HOSTED
-#include "arch/x86/cpu.h"
-#endif
 
 #define CR0_CD (1ull << 30)
 #define CR0_NW (1ull << 29)
@@ -18,11 +15,31 @@
  * 14 (SMXE) and everything from 24 up are reserved on AMD. */
 #define CR4_RESERVED (0xffffffffff000000ull | (1ull << 13) | (1ull << 14))
 
-const char *svm_check_vmcb(const struct vmcb *vm, unsigned maxphyaddr)
+#define EFER_LMA (1ull << 10)
+#define EVTINJ_VALID (1u << 31)
+
+/* EVENTINJ (APM 15.20): TYPE 0 INTR, 2 NMI, 3 exception, 4 software
+ * interrupt; 1 and 5-7 are reserved. An exception must have an exception
+ * vector: not 2 (the NMI) and not above 31. */
+static const char *event_inj_check(uint64_t ev)
+{
+    unsigned type = (ev >> 8) & 7, vec = ev & 0xff;
+    if (!(ev & EVTINJ_VALID))
+        return 0;
+    if (type == 1 || type > 4)
+        return "EVENTINJ has an illegal event type (APM 15.20: TYPE 1 and 5-7 are reserved)";
+    if (type == 3 && (vec == 2 || vec > 31))
+        return "EVENTINJ injects an exception with a vector that is not an exception (APM 15.20)";
+    return 0;
+}
+
+const char *svm_check_vmcb(const struct vmcb *vm, const struct svm_host_caps *h)
 {
     const struct vmcb_save *g = &vm->save;
     const struct vmcb_control *c = &vm->control;
-    uint64_t phys_limit = maxphyaddr >= 64 ? ~0ull : (1ull << maxphyaddr);
+    uint64_t phys_limit = h->maxphyaddr >= 64 ? ~0ull : (1ull << h->maxphyaddr);
+    bool long_paging = (g->efer & EFER_LME) && (g->cr0 & CR0_PG);
+    const char *ev;
 
     if (!(g->efer & EFER_SVME))
         return "EFER.SVME is zero (APM 15.5.1: guest EFER.SVME must be set)";
@@ -38,6 +55,11 @@ const char *svm_check_vmcb(const struct vmcb *vm, unsigned maxphyaddr)
         return "DR7[63:32] are not zero";
     if (g->efer & ~EFER_DEFINED)
         return "EFER has reserved bits set";
+    if ((g->efer & (EFER_LME | EFER_LMA)) && !h->long_mode)
+        return "EFER.LMA or EFER.LME is set but this processor does not support long mode";
+    /* Long-mode CR3: bits 63:52 and those above MAXPHYADDR are MBZ (APM 3.1.2). */
+    if (long_paging && (g->cr3 & ~(phys_limit - 1)))
+        return "a CR3 MBZ bit is set (long mode: bits at or above MAXPHYADDR)";
     if ((g->efer & EFER_LME) && (g->cr0 & CR0_PG) && !(g->cr4 & CR4_PAE))
         return "EFER.LME and CR0.PG are set but CR4.PAE is zero";
     if ((g->efer & EFER_LME) && (g->cr0 & CR0_PG) && !(g->cr0 & CR0_PE))
@@ -53,9 +75,23 @@ const char *svm_check_vmcb(const struct vmcb *vm, unsigned maxphyaddr)
         return "IOPM_BASE_PA is beyond the physical address width";
     if (c->guest_asid == 0)
         return "ASID is zero";
-    if ((c->event_inj & (1u << 31)) && ((c->event_inj >> 8) & 7) == 1)
-        return "EVENTINJ has an illegal event type";
+    if ((ev = event_inj_check(c->event_inj)))
+        return ev;
+    /* APM 15.16.1: TLB_CONTROL 0, 1, and 3 / 7 with FlushByAsid; other values
+     * are reserved (KVM's nested VMRUN refuses them too). */
+    if (!(c->tlb_control == 0 || c->tlb_control == 1 ||
+          (h->flush_by_asid && (c->tlb_control == 3 || c->tlb_control == 7))))
+        return "TLB_CONTROL has a reserved value (APM 15.16.1: 0, 1, and 3 or 7 with FlushByAsid)";
     return 0;
+}
+
+unsigned svm_explain_vmcb(const struct vmcb *vm, const struct svm_host_caps *h)
+{
+    const char *why = svm_check_vmcb(vm, h);
+    if (!why)
+        return 0;
+    klog("VMRUN consistency check: %s", why);
+    return 1;
 }
 
 #define SEG(name, s) \
@@ -65,20 +101,14 @@ void svm_dump_vmcb(const struct vmcb *vm)
 {
     const struct vmcb_control *c = &vm->control;
     const struct vmcb_save *g = &vm->save;
-    const char *why;
-    unsigned maxphy = 48;
-#ifndef KEEL_HOSTED
-    struct cpuid_regs r;
-    cpuid_count(0x80000008, 0, &r);
-    maxphy = r.eax & 0xff;
-#endif
     klog("VMCB control: exitcode 0x%lx exitinfo1 0x%lx exitinfo2 0x%lx exitintinfo 0x%lx", c->exitcode,
          c->exitinfo1, c->exitinfo2, c->exitintinfo);
     klog("  intercepts cr %08x dr %08x exc %08x misc1 %08x misc2 %08x", c->intercept_cr, c->intercept_dr,
          c->intercept_exceptions, c->intercept_misc1, c->intercept_misc2);
     klog("  iopm 0x%lx msrpm 0x%lx asid %u tlb_control %u int_ctl 0x%lx np_enable 0x%lx n_cr3 0x%lx",
          c->iopm_base_pa, c->msrpm_base_pa, c->guest_asid, c->tlb_control, c->int_ctl, c->np_enable, c->n_cr3);
-    klog("  event_inj 0x%lx tsc_offset 0x%lx next_rip 0x%lx", c->event_inj, c->tsc_offset, c->next_rip);
+    klog("  event_inj 0x%lx tsc_offset 0x%lx next_rip 0x%lx int_state 0x%lx", c->event_inj, c->tsc_offset,
+         c->next_rip, c->int_state);
     klog("VMCB save: rip %016lx rsp %016lx rax %016lx rflags %016lx cpl %u", g->rip, g->rsp, g->rax, g->rflags,
          g->cpl);
     klog("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %016lx", g->cr0, g->cr2, g->cr3, g->cr4, g->efer);
@@ -93,8 +123,4 @@ void svm_dump_vmcb(const struct vmcb *vm)
     SEG("idtr", g->idtr);
     SEG("ldtr", g->ldtr);
     SEG("tr", g->tr);
-    if ((uint32_t)c->exitcode == 0xffffffffu) {
-        why = svm_check_vmcb(vm, maxphy);
-        klog("VMRUN consistency check: %s", why ? why : "no APM 15.5.1 check fails that keel can test");
-    }
 }

@@ -34,6 +34,13 @@ svm_vmrun:
     movq 104(%rdi), %r14
     movq 112(%rdi), %r15
     movq 40(%rdi), %rdi
+    /* GIF = 0 from before the guest's VMLOAD until keel's own state is
+     * back: in between TR (and FS/GS) are the guest's, and an NMI, #MC or
+     * SMI taken there would run keel's handler on the guest's TSS/IST
+     * (APM 15.17 "Global Interrupt Flag"). VMRUN sets GIF = 1 for the
+     * guest, #VMEXIT clears it; anything that arrives meanwhile is held
+     * pending until the STGI below. */
+    clgi
     vmload %rax
     vmrun %rax
     vmsave %rax
@@ -57,6 +64,7 @@ svm_vmrun:
     movq %rbx, 40(%rdi)
     popq %rax                   /* host VMCB */
     vmload %rax
+    stgi                        /* keel's TR is back: NMIs may be taken (counted as the guest's) */
     addq $8, %rsp
     popq %r15
     popq %r14
@@ -65,4 +73,6 @@ svm_vmrun:
     popq %rbx
     popq %rbp
     ret
+    .globl svm_vmrun_end        /* for tests/unit/test_svm_setup.c, which checks the GIF order */
+svm_vmrun_end:
 .section .note.GNU-stack,"",@progbits

@@ -132,6 +132,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "the VMCB is one 4 KiB page");
 #define SVM_INTERCEPT1_INIT (1u << 3)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
 #define SVM_INTERCEPT1_INVD (1u << 22)
+#define SVM_INTERCEPT1_INVLPGA (1u << 26)
 #define SVM_INTERCEPT1_IOIO (1u << 27)
 #define SVM_INTERCEPT1_MSR (1u << 28)
 #define SVM_INTERCEPT1_SHUTDOWN (1u << 31)
@@ -155,6 +156,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "the VMCB is one 4 KiB page");
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_HLT 0x078
+#define SVM_EXIT_INVLPGA 0x07a
 #define SVM_EXIT_IOIO 0x07b
 #define SVM_EXIT_MSR 0x07c
 #define SVM_EXIT_SHUTDOWN 0x07f

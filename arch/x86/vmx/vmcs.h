@@ -42,6 +42,7 @@
 #define VPID_CAP_INVVPID (1ull << 32)
 #define VPID_CAP_INVVPID_SINGLE (1ull << 41)
 #define VPID_CAP_INVVPID_ALL (1ull << 42)
+#define VPID_CAP_INVVPID_ADDR (1ull << 40)
 
 /* ---- MTRR MSRs (SDM Vol. 3 12.11) --------------------------------------- */
 #define MSR_IA32_MTRRCAP 0xfe
@@ -87,6 +88,7 @@
 #define VMCS_ENTRY_MSR_LOAD_ADDR 0x200a
 #define VMCS_TSC_OFFSET 0x2010
 #define VMCS_EPT_POINTER 0x201a
+#define VMCS_XSS_EXIT_BITMAP 0x202c
 #define VMCS_GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_POINTER 0x2800
 #define VMCS_GUEST_DEBUGCTL 0x2802

@@ -19,12 +19,14 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/vm.h"
 
 #define FC_LOCK (1ull << 0)
 #define FC_VMX_OUTSIDE_SMX (1ull << 2)
 #define CR4_PCIDE (1ull << 17)
 #define RFLAGS_CF (1ull << 0)
 #define VPID_GUEST 1
+#define HOST_FRAME_TOP 62   /* [62] regs pointer, [63] caller's RSP; below: exit-stub stack */
 
 /* Guest segment access rights (SDM 24.4.1): accessed code/data, 4 KiB
  * granular, 32-bit; busy 32-bit TSS; unusable LDTR. */
@@ -44,6 +46,11 @@ struct vmx_vcpu {
     uint64_t vmcs_rsp;          /* guest RSP as last written to / read from the VMCS */
     uint64_t xcr0;              /* guest XCR0 (software copy; left loaded in hardware) */
     uint32_t proc2;
+    /* HOST_RSP points at host_frame[HOST_FRAME_TOP], written once at
+     * vcpu_create: vmx_run keeps the regs pointer and its caller's RSP there
+     * (vmx_entry.S), so no VMWRITE is needed per entry. The slots below the
+     * top are the stack the exit stub uses before it switches back. */
+    uint64_t host_frame[64];
     bool launched;
     bool checked;               /* pre-entry check done */
 };
@@ -59,24 +66,70 @@ static struct {
     uint64_t cr0_mask, cr4_mask;        /* guest/host masks: bits keel owns */
     struct vmx_mtrr mtrr;
     bool cet;                           /* load CET state on entry and exit */
+    unsigned maxphyaddr;                /* CPUID 0x80000008 EAX[7:0], for PDPTE checks */
     struct vmx_vcpu *current;           /* the VMCS loaded with VMPTRLD */
 } vmx;
 
 /* vmx_entry.S */
-int vmx_run(struct guest_regs *regs, uint64_t launched);
+int vmx_run(struct guest_regs *regs, uint64_t launched, uint64_t *host_frame);
 extern char vmx_exit_point[];
 
 /* ---- VMX instructions ------------------------------------------------------ */
 
+/* Measurement build (make KEEL_EXTRA_CFLAGS=-DKEEL_VMINSN_COUNT): count the
+ * VMREADs and VMWRITEs of each exit, from the VM exit through the handler
+ * to the next VM entry, by exit kind; printed at each I/O exit (the guest's
+ * exit port). Under a nested hypervisor every one it does not shadow is an
+ * exit to L0 (README "Cost when nested"). */
+#ifdef KEEL_VMINSN_COUNT
+static struct {
+    uint64_t rd, wr, mark_rd, mark_wr;
+    uint64_t n[EXIT_KIND_COUNT], krd[EXIT_KIND_COUNT], kwr[EXIT_KIND_COUNT];
+} vmi;
+#define VMI_COUNT(f) (vmi.f++)
+static void vmi_attribute(enum exit_kind k)
+{
+    vmi.n[k]++;
+    vmi.krd[k] += vmi.rd - vmi.mark_rd;
+    vmi.kwr[k] += vmi.wr - vmi.mark_wr;
+    vmi.mark_rd = vmi.rd;
+    vmi.mark_wr = vmi.wr;
+}
+static void vmi_print(void)
+{
+    unsigned k;
+    for (k = 0; k < EXIT_KIND_COUNT; k++)
+        if (vmi.n[k])
+            klog("vmx: vm-insn count: %-14s %8lu exits  VMREAD %lu.%02lu  VMWRITE %lu.%02lu per exit", exit_kind_names[k],
+                 vmi.n[k], vmi.krd[k] / vmi.n[k], vmi.krd[k] * 100 / vmi.n[k] % 100, vmi.kwr[k] / vmi.n[k],
+                 vmi.kwr[k] * 100 / vmi.n[k] % 100);
+}
+#else
+#define VMI_COUNT(f) ((void)0)
+#endif
+
 static inline uint64_t vmread(uint64_t field)
 {
     uint64_t v;
+    VMI_COUNT(rd);
     __asm__ volatile("vmread %[f], %[v]" : [v] "=r"(v) : [f] "r"(field) : "cc");
     return v;
 }
 
+/* VMREAD that reports VMfail (e.g. VM-instruction error 12, unsupported
+ * VMCS component) instead of returning garbage; for the diagnostics. */
+static bool vmread_safe(uint64_t field, uint64_t *val)
+{
+    bool bad;
+    uint64_t v = 0;
+    __asm__ volatile("vmread %[f], %[v]; setna %[b]" : [v] "+r"(v), [b] "=qm"(bad) : [f] "r"(field) : "cc");
+    *val = v;
+    return !bad;
+}
+
 static inline void vmwrite(uint64_t field, uint64_t val)
 {
+    VMI_COUNT(wr);
     __asm__ volatile("vmwrite %[v], %[f]" ::[v] "r"(val), [f] "r"(field) : "cc", "memory");
 }
 
@@ -314,6 +367,22 @@ static bool vmx_cpu_init(void)
     if (!(vmx.ept_vpid & EPT_CAP_WALK4)) {
         klog("vmx: EPT without 4-level page walks (IA32_VMX_EPT_VPID_CAP bit 6 = 0)");
         ok = false;
+    } else if (!vmx_eptp_for(vmx.ept_vpid, 0)) {
+        klog("vmx: EPT can walk its tables neither WB nor UC (IA32_VMX_EPT_VPID_CAP bits 14 and 8 = 0)");
+        ok = false;
+    }
+    {
+        uint32_t dropped;
+        char names[128];
+        if (!vmx_pair_save_load(&vmx.exit, &vmx.entry, &dropped)) {
+            klog("vmx: CPU has \"load debug controls\" without \"save debug controls\": guest DR7/DEBUGCTL "
+                 "would be lost at every exit");
+            ok = false;
+        }
+        if (dropped) {
+            vmx_ctl_names(VMX_CTL_ENTRY, dropped, names, sizeof(names));
+            klog("vmx: not using VM-entry controls %s: the CPU cannot save the guest's value on exit", names);
+        }
     }
     if (!ok)
         return false;
@@ -346,6 +415,15 @@ static bool vmx_cpu_init(void)
         return false;
     }
     read_mtrrs();
+    {
+        struct cpuid_regs x;
+        cpuid_count(0x80000000, 0, &x);
+        vmx.maxphyaddr = 36;
+        if (x.eax >= 0x80000008) {
+            cpuid_count(0x80000008, 0, &x);
+            vmx.maxphyaddr = x.eax & 0xff;
+        }
+    }
     vmx.host_cr0 = read_cr0();
     vmx.host_cr3 = read_cr3();
     vmx.host_cr4 = read_cr4();
@@ -357,9 +435,11 @@ static bool vmx_cpu_init(void)
     vmx.cr0_mask = vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG);
     vmx.cr4_mask = vmx.cr4_fixed0 | CR4_VMXE;
 
-    ksnprintf(line, sizeof(line), "%s%s%s%s", (vmx.ept_vpid & EPT_CAP_2M) ? " 2M" : "",
+    ksnprintf(line, sizeof(line), "%s%s%s%s%s%s", (vmx.ept_vpid & EPT_CAP_2M) ? " 2M" : "",
               (vmx.ept_vpid & EPT_CAP_1G) ? " 1G" : "", (vmx.ept_vpid & EPT_CAP_AD) ? " A/D" : "",
-              (vmx.ept_vpid & EPT_CAP_WB) ? " WB" : " UC");
+              (vmx.ept_vpid & EPT_CAP_WB) ? " WB" : " UC",
+              vmx_invept_type(vmx.ept_vpid) == 1 ? ", INVEPT single" : vmx_invept_type(vmx.ept_vpid) ? ", INVEPT all" : ", no INVEPT",
+              vmx_invvpid_type(vmx.ept_vpid) == 1 ? ", INVVPID single" : vmx_invvpid_type(vmx.ept_vpid) ? ", INVVPID all" : ", no INVVPID");
     if (this_cpu()->index == 0)
         klog("vmx: VMXON done: VMCS revision 0x%x, %s controls, EPT 4-level%s, VPID %s, unrestricted guest, "
          "MTRRs %s (%u variable)",
@@ -382,6 +462,8 @@ static uint64_t ept_leaf_entry(uint64_t pa, int level)
 {
     uint64_t size = level == 3 ? (1ull << 30) : level == 2 ? (1ull << 21) : (1ull << 12);
     uint8_t type;
+    if (!vmx_ept_leaf_ok(vmx.ept_vpid, level))
+        return 0;
     if (!vmx_mtrr_type(&vmx.mtrr, pa & ~(size - 1), size, &type))
         return 0;
     return vmx_ept_leaf(pa, level, type);
@@ -418,7 +500,6 @@ static void setup_host_state(void)
     vw(VMCS_HOST_SYSENTER_ESP, 0);
     vw(VMCS_HOST_SYSENTER_EIP, 0);
     vw(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
-    vw(VMCS_HOST_RSP, 0);       /* written by vmx_run before each entry */
     if (vmx.exit & EXIT_LOAD_EFER)
         vw(VMCS_HOST_EFER, vmx.host_efer);
     if (vmx.exit & EXIT_LOAD_PAT)
@@ -516,6 +597,9 @@ static uint32_t proc2_for(const struct cpu_policy *p)
         r.desired |= PROC2_INVPCID;
     if (p && policy_has(p, FEAT_XSAVES))
         r.desired |= PROC2_XSAVES;
+    /* VPID only with an INVVPID type to flush it (SDM 31.3 "INVVPID"). */
+    if (!vmx_invvpid_type(vmx.ept_vpid))
+        r.desired &= ~PROC2_VPID;
     {
         struct vmx_ctl_result res;
         vmx_ctl_compute(vmx.cap[VMX_CTL_PROC2], &r, &res);
@@ -576,16 +660,20 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     if (vmx.proc & PROC_USE_TSC_OFFSETTING)
         vw(VMCS_TSC_OFFSET, 0);
 
-    /* EPT pointer (SDM 25.6.11): memory type, 4-level walk, A/D flags. */
-    eptp = (npt_root & ~0xfffull) | EPTP_WALK4 | ((vmx.ept_vpid & EPT_CAP_WB) ? MT_WB : MT_UC);
-    if (vmx.ept_vpid & EPT_CAP_AD)
-        eptp |= EPTP_AD;
+    /* EPT pointer (SDM 25.6.11): memory type, 4-level walk, A/D flags;
+     * cpu_init made sure one of the two memory types is supported. */
+    eptp = vmx_eptp_for(vmx.ept_vpid, npt_root);
     vv->eptp = eptp;
     vw(VMCS_EPT_POINTER, eptp);
     if (vv->proc2 & PROC2_VPID)
         vw(VMCS_VPID, VPID_GUEST);
+    /* With "enable XSAVES/XRSTORS" the XSS-exiting bitmap is consulted
+     * (SDM 25.6.20): 0 = no XSAVES/XRSTORS exits, as KVM writes it. */
+    if (vmx_needs_xss_exit_bitmap(vv->proc2))
+        vw(VMCS_XSS_EXIT_BITMAP, 0);
 
     setup_host_state();
+    vw(VMCS_HOST_RSP, (uint64_t)&vv->host_frame[HOST_FRAME_TOP]);
     setup_guest_state(v, entry);
 
     if (v->index == 0 && !strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
@@ -599,16 +687,27 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
         return false;
     }
 
-    /* Stale translations for this EPTP / VPID from an earlier VMCS. */
-    if (vmx.ept_vpid & EPT_CAP_INVEPT)
-        invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, eptp);
-    if ((vv->proc2 & PROC2_VPID) && (vmx.ept_vpid & VPID_CAP_INVVPID))
-        invvpid((vmx.ept_vpid & VPID_CAP_INVVPID_SINGLE) ? 1 : 2, VPID_GUEST);
+    /* Stale translations for this EPTP / VPID from an earlier VMCS, with the
+     * types the CPU advertises. Without INVEPT the tables are new anyway. */
+    {
+        unsigned t = vmx_invept_type(vmx.ept_vpid);
+        if (t && !invept(t, eptp)) {
+            uint32_t err = (uint32_t)vmread(VMCS_INSN_ERROR);
+            klog("vmx: INVEPT type %u failed: VM-instruction error %u (%s)", t, err, vmx_insn_error_name(err));
+            return false;
+        }
+        t = vmx_invvpid_type(vmx.ept_vpid);
+        if ((vv->proc2 & PROC2_VPID) && !invvpid(t, VPID_GUEST)) {
+            uint32_t err = (uint32_t)vmread(VMCS_INSN_ERROR);
+            klog("vmx: INVVPID type %u failed: VM-instruction error %u (%s)", t, err, vmx_insn_error_name(err));
+            return false;
+        }
+    }
 
     {
         char names[200];
         vmx_ctl_names(VMX_CTL_PROC2, vv->proc2, names, sizeof(names));
-        klog("vmx: vcpu %u: VMCS at %lx, EPTP %lx, secondary controls: %s", v->id, vmcs_pa, eptp, names);
+        klog("vmx: vcpu %u: VMCS at %lx, EPTP %lx, secondary controls: %s", v->index, vmcs_pa, eptp, names);
     }
     return true;
 }
@@ -713,7 +812,10 @@ static void vmx_enter(struct vcpu *v)
         vv->checked = true;
         report_checks("pre-entry");
     }
-    r = vmx_run(&v->regs, vv->launched);
+#ifdef KEEL_VMINSN_COUNT
+    vmi_attribute(vv->launched ? x->kind : EXIT_NONE);
+#endif
+    r = vmx_run(&v->regs, vv->launched, &vv->host_frame[HOST_FRAME_TOP]);
     if (r) {
         vmfail(v, r, vv->launched);
         return;
@@ -739,6 +841,10 @@ static void vmx_enter(struct vcpu *v)
     }
 
     vmx_decode_qual(x, x->raw_info1);
+#ifdef KEEL_VMINSN_COUNT
+    if (x->kind == EXIT_IO)
+        vmi_print();
+#endif
     switch (x->kind) {
     case EXIT_MSR_READ:
     case EXIT_MSR_WRITE:
@@ -773,28 +879,6 @@ static void vmx_enter(struct vcpu *v)
 
 /* ---- dump_state ------------------------------------------------------------------------ */
 
-struct field_name {
-    uint32_t enc;
-    const char *name;
-};
-
-static const struct field_name dump_fields[] = {
-    { VMCS_GUEST_RIP, "guest RIP" }, { VMCS_GUEST_RSP, "guest RSP" }, { VMCS_GUEST_RFLAGS, "guest RFLAGS" },
-    { VMCS_GUEST_CR0, "guest CR0" }, { VMCS_CR0_SHADOW, "CR0 read shadow" }, { VMCS_CR0_MASK, "CR0 guest/host mask" },
-    { VMCS_GUEST_CR3, "guest CR3" }, { VMCS_GUEST_CR4, "guest CR4" }, { VMCS_CR4_SHADOW, "CR4 read shadow" },
-    { VMCS_CR4_MASK, "CR4 guest/host mask" }, { VMCS_GUEST_DR7, "guest DR7" }, { VMCS_GUEST_EFER, "guest IA32_EFER" },
-    { VMCS_GUEST_PAT, "guest IA32_PAT" }, { VMCS_GUEST_DEBUGCTL, "guest IA32_DEBUGCTL" },
-    { VMCS_GUEST_GDTR_BASE, "guest GDTR base" }, { VMCS_GUEST_GDTR_LIMIT, "guest GDTR limit" },
-    { VMCS_GUEST_IDTR_BASE, "guest IDTR base" }, { VMCS_GUEST_IDTR_LIMIT, "guest IDTR limit" },
-    { VMCS_GUEST_INTERRUPTIBILITY, "guest interruptibility state" }, { VMCS_GUEST_ACTIVITY, "guest activity state" },
-    { VMCS_GUEST_PENDING_DBG, "guest pending debug exceptions" }, { VMCS_LINK_POINTER, "VMCS link pointer" },
-    { VMCS_PIN_CTLS, "pin-based controls" }, { VMCS_PROC_CTLS, "primary processor-based controls" },
-    { VMCS_PROC_CTLS2, "secondary processor-based controls" }, { VMCS_EXIT_CTLS, "VM-exit controls" },
-    { VMCS_ENTRY_CTLS, "VM-entry controls" }, { VMCS_ENTRY_INTR_INFO, "VM-entry interruption info" },
-    { VMCS_EPT_POINTER, "EPT pointer" }, { VMCS_IDT_VECTORING_INFO, "IDT-vectoring info" },
-    { VMCS_EXIT_INTR_INFO, "VM-exit interruption info" }, { VMCS_GUEST_PHYS_ADDR, "guest-physical address" },
-};
-
 static void vmx_dump_state(struct vcpu *v)
 {
     static const char *const seg_names[SEG_COUNT] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
@@ -814,31 +898,49 @@ static void vmx_dump_state(struct vcpu *v)
              (reason & VMX_EXIT_REASON_ENTRY_FAIL) ? " [VM-entry failure]" : "", qual);
     if (reason & VMX_EXIT_REASON_ENTRY_FAIL && !(v->exit.raw_code & VMX_RAW_VMFAIL))
         klog("vmx: entry failure qualification %lu: %s", qual, vmx_entry_fail_qual_name(basic, qual));
-    for (i = 0; i < sizeof(dump_fields) / sizeof(dump_fields[0]); i++)
-        klog("vmx:   %-36s 0x%lx", dump_fields[i].name, vmread(dump_fields[i].enc));
+    /* Only fields this CPU has (SDM Appendix B); a VMREAD that still fails
+     * is named rather than printed as a value. */
+    for (i = 0; i < vmx_dump_field_count; i++) {
+        const struct vmx_field *f = &vmx_dump_fields[i];
+        uint64_t val;
+        if (!vmx_field_exists(f, vmx.cap)) {
+            klog("vmx:   %-36s n/a (the CPU lacks \"%s\")", f->name, vmx_field_condition(f));
+        } else if (!vmread_safe(f->enc, &val)) {
+            uint64_t e = 0;
+            vmread_safe(VMCS_INSN_ERROR, &e);
+            klog("vmx:   %-36s VMREAD failed: VM-instruction error %lu (%s)", f->name, e,
+                 vmx_insn_error_name((uint32_t)e));
+        } else {
+            klog("vmx:   %-36s 0x%lx", f->name, val);
+        }
+    }
     for (i = 0; i < SEG_COUNT; i++)
         klog("vmx:   guest %-4s selector 0x%04lx base 0x%lx limit 0x%lx access rights 0x%lx", seg_names[i],
              vmread(VMCS_GUEST_ES_SEL + 2 * i), vmread(VMCS_GUEST_ES_BASE + 2 * i),
              vmread(VMCS_GUEST_ES_LIMIT + 2 * i), vmread(VMCS_GUEST_ES_AR + 2 * i));
     klog("vmx:   guest GPRs rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx rbp=%lx", v->regs.rax, v->regs.rbx,
          v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi, v->regs.rbp);
-    if ((reason & VMX_EXIT_REASON_ENTRY_FAIL) || (v->exit.raw_code & VMX_RAW_VMFAIL)) {
-        if (!report_checks("guest-state"))
-            klog("vmx: no SDM 26.3.1 check keel knows fails");
-    }
+}
+
+static unsigned vmx_explain_entry_failure(struct vcpu *v)
+{
+    vvcpu(v);
+    return report_checks("guest-state");
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
 
-static void vmx_advance_rip(struct vcpu *v)
+/* Completion commit: RIP past the instruction, blocking by STI / MOV SS
+ * (interruptibility bits 0-1, SDM 25.4.2) ended. */
+static uint64_t vmx_retire_insn(struct vcpu *v, uint8_t len)
 {
     uint64_t intr;
     vvcpu(v);
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->exit.insn_len);
-    /* The instruction completed: STI / MOV SS blocking ends with it. */
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
     intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
     if (intr & 3)
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+    return vmread(VMCS_GUEST_RFLAGS);
 }
 
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -890,6 +992,12 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_SSP: return vmx.cet ? vmread(VMCS_GUEST_SSP) : 0;
     case VS_INT_SSP_TAB: return vmx.cet ? vmread(VMCS_GUEST_INT_SSP_TAB) : 0;
     case VS_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+    case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
+    case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
+    case VS_CS_BASE: return vmread(VMCS_GUEST_CS_BASE);
+    /* Access rights: L = bit 13, D/B = bit 14 (SDM 25.4.1, Table 25-2). */
+    case VS_CS_FLAGS: val = vmread(VMCS_GUEST_CS_AR);
+        return ((val >> 14) & 1 ? CS_FLAG_D : 0) | ((val >> 13) & 1 ? CS_FLAG_L : 0);
     default: return 0;
     }
 }
@@ -909,6 +1017,44 @@ static void sync_long_mode(void)
     vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
 }
 
+/* PAE paging outside IA-32e mode with EPT: VM entry loads the guest's
+ * PDPTEs from the VMCS, not from CR3 (SDM 26.3.2.4), so when keel carries
+ * out a MOV to CR0/CR3/CR4 for the guest it must load them as the CPU would
+ * have (SDM 4.4.1, 28.3.1). Read and checked before anything is committed:
+ * false = the MOV #GPs (reserved bits in a present PDPTE, or CR3 not in
+ * guest RAM). *need = false when the new state is not PAE paging. */
+#define CR0_PDPTE_BITS (CR0_PG | CR0_CD | CR0_NW)
+#define CR4_PDPTE_BITS ((1ull << 4) | CR4_PAE | (1ull << 7) | (1ull << 20))     /* PSE PAE PGE SMEP */
+static bool read_pdptes(const struct guest_layout *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, bool lma,
+                        bool relevant, uint64_t pd[4], bool *need)
+{
+    const uint64_t *src;
+    *need = relevant && vmx_pae_paging(cr0, cr4, lma ? EFER_LMA : 0);
+    if (!*need)
+        return true;
+    src = guest_phys_ptr(g, cr3 & 0xffffffe0ull, 4 * sizeof(uint64_t));
+    if (!src)
+        return false;
+    memcpy(pd, src, 4 * sizeof(uint64_t));
+    return vmx_pdptes_ok(pd, vmx.maxphyaddr);
+}
+
+static void write_pdptes(const uint64_t pd[4])
+{
+    vmwrite(VMCS_GUEST_PDPTE0, pd[0]);
+    vmwrite(VMCS_GUEST_PDPTE1, pd[1]);
+    vmwrite(VMCS_GUEST_PDPTE2, pd[2]);
+    vmwrite(VMCS_GUEST_PDPTE3, pd[3]);
+}
+
+/* EFER.LMA once CR0 = cr0 (IA-32e mode = EFER.LME && CR0.PG, SDM 10.8.5). */
+static bool lma_after(uint64_t cr0)
+{
+    if (!(vmx.entry & ENTRY_LOAD_EFER))
+        return vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST;
+    return (vmread(VMCS_GUEST_EFER) & EFER_LME) && (cr0 & CR0_PG);
+}
+
 static bool xcr0_valid(uint64_t x)
 {
     if (!(x & 1) || (x & ~vmx.xcr0_supported))
@@ -925,6 +1071,8 @@ static bool xcr0_valid(uint64_t x)
 static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
 {
     struct vmx_vcpu *vv = vvcpu(v);
+    uint64_t pd[4];
+    bool pae;
     switch (s) {
     case VS_RIP: vmwrite(VMCS_GUEST_RIP, val); return true;
     case VS_RSP: v->regs.rsp = val; return true;    /* written to the VMCS on entry */
@@ -939,20 +1087,38 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         if ((val & CR0_PG) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LME) &&
             !(vmread(VMCS_GUEST_CR4) & CR4_PAE))
             return false;
+        if (!read_pdptes(&v->vm->layout, val, vmread(VMCS_GUEST_CR3), vmread(VMCS_GUEST_CR4), lma_after(val),
+                         ((val ^ vmx_get_state(v, VS_CR0)) & CR0_PDPTE_BITS) != 0, pd, &pae))
+            return false;
         vmwrite(VMCS_GUEST_CR0, (val | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
         vmwrite(VMCS_CR0_SHADOW, val);
         sync_long_mode();
+        if (pae)
+            write_pdptes(pd);
         return true;
     case VS_CR2: write_cr2(val); return true;
-    case VS_CR3: vmwrite(VMCS_GUEST_CR3, val); return true;
+    case VS_CR3:
+        if (!read_pdptes(&v->vm->layout, vmread(VMCS_GUEST_CR0), val, vmread(VMCS_GUEST_CR4),
+                         vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST, true, pd, &pae))
+            return false;
+        vmwrite(VMCS_GUEST_CR3, val);
+        if (pae)
+            write_pdptes(pd);
+        return true;
     case VS_CR4:
         /* CR4.VMXE: keel offers no nested VMX, so the bit is reserved (#GP). */
         if ((val & CR4_VMXE) || (val & ~vmx.cr4_fixed1))
             return false;
         if (!(val & CR4_PAE) && (vmx.entry & ENTRY_LOAD_EFER) && (vmread(VMCS_GUEST_EFER) & EFER_LMA))
             return false;   /* leaving PAE in long mode: #GP */
+        if (!read_pdptes(&v->vm->layout, vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR3), val,
+                         vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST,
+                         ((val ^ vmx_get_state(v, VS_CR4)) & CR4_PDPTE_BITS) != 0, pd, &pae))
+            return false;
         vmwrite(VMCS_GUEST_CR4, (val | vmx.cr4_fixed0) & vmx.cr4_fixed1);
         vmwrite(VMCS_CR4_SHADOW, val);
+        if (pae)
+            write_pdptes(pd);
         return true;
     case VS_XCR0:
         if (!xcr0_valid(val))
@@ -1002,6 +1168,14 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
             return false;
         vmwrite(VMCS_GUEST_INT_SSP_TAB, val);
         return true;
+    case VS_DR6: write_dr6(val); return true;
+    case VS_INTR_SHADOW: {
+        /* Bits 0 (STI) and 1 (MOV SS) of the interruptibility state. */
+        uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+        if ((intr & 3) != (val & 3))
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, (intr & ~3ull) | (val & 3));
+        return true;
+    }
     default:
         return false;
     }
@@ -1088,7 +1262,8 @@ const struct vendor_ops vmx_ops = {
     .vcpu_create = vmx_vcpu_create,
     .enter = vmx_enter,
     .dump_state = vmx_dump_state,
-    .advance_rip = vmx_advance_rip,
+    .explain_entry_failure = vmx_explain_entry_failure,
+    .retire_insn = vmx_retire_insn,
     .inject_exception = vmx_inject_exception,
     .get_state = vmx_get_state,
     .set_state = vmx_set_state,

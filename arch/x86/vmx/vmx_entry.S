@@ -1,12 +1,17 @@
 /* VMLAUNCH / VMRESUME and the VM-exit landing point (SDM Vol. 3 26, 27).
  *
- * int vmx_run(struct guest_regs *regs, uint64_t launched)
+ * int vmx_run(struct guest_regs *regs, uint64_t launched, uint64_t *frame)
  *   Loads every guest GPR but RSP from *regs (RSP is in the VMCS), enters
  *   the guest, and on VM exit stores them back. Returns 0 after a VM exit,
  *   1 on VMfailInvalid, 2 on VMfailValid (VM-instruction error field).
+ *   `frame` is the per-vCPU host frame whose address is HOST_RSP, written
+ *   once at vcpu_create: frame[0] = regs, frame[1] = this function's stack
+ *   after its pushes. The exit lands on the frame and switches back, so the
+ *   caller's stack may differ from entry to entry and no VMWRITE of
+ *   HOST_RSP is needed per entry (under a nested hypervisor each VMWRITE
+ *   it does not shadow is an exit of its own).
  * struct guest_regs layout is ABI (vmm/vcpu.h): rax rbx rcx rdx rsi rdi rbp
  * r8..r15 rsp, 8 bytes each. */
-#define VMCS_HOST_RSP 0x6c14
 
 #define R_RAX 0
 #define R_RBX 8
@@ -35,9 +40,8 @@ vmx_run:
     push %r13
     push %r14
     push %r15
-    push %rdi                       /* regs: found at (%rsp) after the exit */
-    mov $VMCS_HOST_RSP, %eax
-    vmwrite %rsp, %rax              /* the exit lands with this RSP */
+    mov %rdi, 0(%rdx)               /* regs: found at (%rsp) after the exit */
+    mov %rsp, 8(%rdx)               /* the stack to go back to */
     test %rsi, %rsi                 /* flags survive the MOVs below */
     mov R_RBX(%rdi), %rbx
     mov R_RCX(%rdi), %rcx
@@ -62,13 +66,12 @@ vmx_run:
     mov $1, %eax
     jc 3f
     mov $2, %eax
-3:  pop %rdi
-    jmp vmx_run_out
+3:  jmp vmx_run_out                /* VMfail leaves RSP alone: still our stack */
     .size vmx_run, . - vmx_run
 
     .globl vmx_exit_point
     .type vmx_exit_point, @function
-vmx_exit_point:
+vmx_exit_point:                     /* RSP = HOST_RSP = frame */
     push %rax                       /* guest RAX; (8)%rsp = regs */
     mov 8(%rsp), %rax
     mov %rbx, R_RBX(%rax)
@@ -87,7 +90,7 @@ vmx_exit_point:
     mov %r15, R_R15(%rax)
     pop %rbx
     mov %rbx, R_RAX(%rax)
-    pop %rdi
+    mov 8(%rsp), %rsp               /* back to vmx_run's stack */
     xor %eax, %eax
 vmx_run_out:
     pop %r15
@@ -98,3 +101,6 @@ vmx_run_out:
     pop %rbp
     ret
     .size vmx_exit_point, . - vmx_exit_point
+    .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */
+vmx_entry_end:
+    .section .note.GNU-stack,"",@progbits

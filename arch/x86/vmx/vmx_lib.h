@@ -92,4 +92,53 @@ bool vmx_mtrr_type(const struct vmx_mtrr *m, uint64_t base, uint64_t size, uint8
 uint64_t vmx_ept_table_entry(uint64_t next);
 uint64_t vmx_ept_leaf(uint64_t pa, int level, uint8_t type);
 
+/* ---- set-up decisions from the capability MSRs (vmx_setup.c) -------------------
+ * Everything keel decides from IA32_VMX_* before it writes a VMCS field,
+ * as pure functions so tests/unit/test_vmx.c runs them over recorded
+ * capability values with each capability present and absent. */
+
+/* EPT pointer for tables at `root` (SDM 25.6.11, A.10): memory type WB when
+ * the CPU can walk WB (bit 14), else UC only when it can walk UC (bit 8);
+ * 4-level walk; A/D flags when offered (bit 21). 0 = neither type: unusable. */
+uint64_t vmx_eptp_for(uint64_t ept_vpid_cap, uint64_t root);
+/* An EPT leaf at `level` (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB) is allowed only
+ * with its capability bit (16 for 2 MiB, 17 for 1 GiB; SDM A.10). */
+bool vmx_ept_leaf_ok(uint64_t ept_vpid_cap, int level);
+/* INVEPT / INVVPID type keel uses: single-context when advertised, else
+ * all-context, 0 when the instruction or both types are missing (SDM 31.3
+ * "INVEPT"/"INVVPID": an unsupported type is VMfailValid). */
+unsigned vmx_invept_type(uint64_t ept_vpid_cap);
+unsigned vmx_invvpid_type(uint64_t ept_vpid_cap);
+/* A load control without its save control would enter with a stale guest
+ * value after the guest changed it unintercepted (DR7 without MOV-DR
+ * exiting, EFER.LMA set by the CPU at CR0.PG): "load IA32_PAT/EFER" on entry
+ * are dropped when "save IA32_PAT/EFER" on exit are missing (*dropped says
+ * which); "load debug controls" cannot be dropped, so without "save debug
+ * controls" the pair is refused (false). SDM 25.7.1, 25.8.1, 28.3. */
+bool vmx_pair_save_load(uint32_t *exit, uint32_t *entry, uint32_t *dropped);
+/* With "enable XSAVES/XRSTORS" the CPU consults the XSS-exiting bitmap
+ * (SDM 25.6.20): it must then be written (keel writes 0, as KVM does). */
+bool vmx_needs_xss_exit_bitmap(uint32_t proc2);
+/* PAE paging outside IA-32e mode: the mode whose PDPTEs VM entry takes from
+ * the VMCS when EPT is on (SDM 4.4.1, 26.3.2.4, 28.3.1). */
+bool vmx_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer);
+/* SDM 4.4.1: loading a present PDPTE with reserved bits (2:1, 8:5, above
+ * MAXPHYADDR) set makes the MOV to CR0/CR3/CR4 #GP. */
+bool vmx_pdptes_ok(const uint64_t pdpte[4], unsigned maxphyaddr);
+
+/* A VMCS field that exists only on CPUs with one of up to two control
+ * settings (SDM Appendix B: "exists only on processors that support the
+ * 1-setting of ..."). word = VMX_CTL_COUNT: no condition. */
+struct vmx_field {
+    uint32_t enc;
+    const char *name;
+    uint8_t word[2], bit[2];
+};
+extern const struct vmx_field vmx_dump_fields[];
+extern const unsigned vmx_dump_field_count;
+/* cap: the capability MSRs as in vmx_cpu_init (PROC2 = 0 without secondary controls). */
+bool vmx_field_exists(const struct vmx_field *f, const uint64_t cap[VMX_CTL_COUNT]);
+/* The control (word, bit) that makes f exist, for "n/a: CPU lacks ..." */
+const char *vmx_field_condition(const struct vmx_field *f);
+
 #endif

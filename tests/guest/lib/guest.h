@@ -26,7 +26,12 @@ extern volatile uint32_t guest_fixup_eip;   /* 0 = no probe armed */
 extern volatile uint32_t guest_fault_vec;   /* vector of the last fixed-up fault */
 extern volatile uint32_t guest_fault_err;   /* its error code (0 if none) */
 extern volatile uint32_t guest_fault_count; /* faults fixed up so far */
+extern volatile uint32_t guest_fault_eip;   /* EIP the CPU reported for it (fixups clear EFLAGS.TF) */
 const char *vector_name(uint32_t vec);      /* "#GP", "#UD", ... */
+
+/* Install an interrupt gate for vector vec >= 32 (NULL: not present). The
+ * handler is an assembly stub ending in IRET. */
+void idt_set_gate(uint8_t vec, void (*handler)(void));
 
 /* Arm a fixup around ONE asm template: "insn" runs with the fixup armed;
  * whether it faults or not, execution continues after it and the macro's

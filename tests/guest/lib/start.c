@@ -12,6 +12,7 @@ volatile uint32_t guest_fixup_eip;
 volatile uint32_t guest_fault_vec;
 volatile uint32_t guest_fault_err;
 volatile uint32_t guest_fault_count;
+volatile uint32_t guest_fault_eip;
 
 unsigned n_passed, n_failed;
 
@@ -21,7 +22,10 @@ struct idt_entry {
     uint8_t zero, type;
     uint16_t off_hi;
 } __attribute__((packed));
-static struct idt_entry idt[32] __attribute__((aligned(8)));
+/* 256 gates: 0-31 the exception stubs, the rest not present until a test
+ * installs a handler (idt_set_gate); guests run with interrupts off except
+ * inside such a test. */
+static struct idt_entry idt[256] __attribute__((aligned(8)));
 extern const uint32_t exc_stub_table[32];
 
 struct exc_frame {
@@ -45,7 +49,9 @@ void exc_handler(struct exc_frame *f);
 void exc_handler(struct exc_frame *f)
 {
     if (guest_fixup_eip) {
+        guest_fault_eip = f->eip;
         f->eip = guest_fixup_eip;
+        f->eflags &= ~0x100u;   /* a probe single-steps one instruction at most: TF off */
         guest_fixup_eip = 0;
         guest_fault_vec = f->vec;
         guest_fault_err = f->err;
@@ -75,6 +81,16 @@ static void idt_init(void)
         uint32_t base;
     } __attribute__((packed)) d = { sizeof idt - 1, (uint32_t)idt };
     __asm__ volatile("lidt %0" ::"m"(d));
+}
+
+void idt_set_gate(uint8_t vec, void (*handler)(void))
+{
+    uint32_t a = (uint32_t)handler;
+    idt[vec].off_lo = (uint16_t)a;
+    idt[vec].off_hi = (uint16_t)(a >> 16);
+    idt[vec].sel = 0x08;
+    idt[vec].zero = 0;
+    idt[vec].type = handler ? 0x8e : 0;  /* present 32-bit interrupt gate, or not present */
 }
 
 /* ---- command line ---- */

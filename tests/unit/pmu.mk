@@ -1,0 +1,4 @@
+UNIT_TESTS += pmu
+pmu_SRCS := tests/unit/test_pmu.c tests/unit/fake_arch.c vmm/msr.c vmm/msr_table.c vmm/msr_filter.c vmm/msr_encode.c \
+            vmm/cpuid_policy.c vmm/cpuid_features.c vmm/cpuid_snapshot.c vmm/cpuid_dump.c vmm/profile.c \
+            lib/log.c lib/format.c lib/string.c
