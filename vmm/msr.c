@@ -185,6 +185,8 @@ static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_d
     unsigned acc = (f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt;
     if (!(f & MSR_RF_EXISTS))
         return MSR_ACC_RW;
+    if (d->first == MSR_X2APIC_ICR && s->cfg->x2apic_icr_write)
+        acc |= MSR_ACC_W;       /* several vCPUs: INIT/STARTUP are keel's to deliver */
     if (filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
         acc |= MSR_ACC_R;
     if (filter_denies(s, f, index, MSR_ACC_W, MSR_RF_DENY_W))

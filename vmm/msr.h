@@ -89,6 +89,10 @@ struct msr_cpu_cache {
 struct msr_config {
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
+    /* Several vCPUs: writes of the x2APIC ICR (MSR 0x830) exit and go to
+     * this function, which keeps INIT/STARTUP to keel's vCPUs virtual and
+     * sends every other IPI itself (false: #GP). NULL: passed through. */
+    bool (*x2apic_icr_write)(struct vcpu *v, uint64_t val);
     /* The profile enables Intel's virtual mitigation MSRs
      * (0x50000000-0x50000002) for Intel guests; ARCH_CAPABILITIES then also
      * reports bit 63 (virtual enumeration supported). */

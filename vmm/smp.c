@@ -49,17 +49,16 @@ static void release_waiting(struct vm *vm)
     }
 }
 
-/* An ICR write: INIT / STARTUP to keel's vCPUs stay virtual (SDM 10.6.1). */
-static void icr_write(struct vcpu *v, uint32_t lo)
+/* An ICR command (SDM Vol 3A 11.6.1): INIT and STARTUP aimed at keel's vCPUs
+ * stay virtual; true if it was one of those (nothing to send). `dest` is
+ * the destination field (xAPIC: ICR[63:56]; x2APIC: ICR[63:32]). */
+static bool icr_keep_virtual(struct vcpu *v, uint32_t lo, uint32_t dest)
 {
     struct vm *vm = v->vm;
     unsigned mode = (lo >> 8) & 7, shorthand = (lo >> 18) & 3, i;
-    uint32_t dest = lapic_read(APIC_ICR_HI) >> 24;
 
-    if (mode != 5 && mode != 6) {
-        lapic_write(APIC_ICR_LO, lo);
-        return;
-    }
+    if (mode != 5 && mode != 6)
+        return false;
     for (i = 0; i < vm->ncpus; i++) {
         struct vcpu *t = vm->vcpus[i];
         bool hit = shorthand == 0 ? t->id == dest : shorthand == 1 ? t == v : shorthand == 2 ? true : t != v;
@@ -73,6 +72,20 @@ static void icr_write(struct vcpu *v, uint32_t lo)
             t->sipi = 0x100 | (lo & 0xff);
         }
     }
+    return true;
+}
+
+static void icr_write(struct vcpu *v, uint32_t lo)
+{
+    if (!icr_keep_virtual(v, lo, lapic_read(APIC_ICR_HI) >> 24))
+        lapic_write(APIC_ICR_LO, lo);
+}
+
+bool smp_x2apic_icr_write(struct vcpu *v, uint64_t val)
+{
+    if (icr_keep_virtual(v, (uint32_t)val, (uint32_t)(val >> 32)))
+        return true;
+    return wrmsr_safe(0x830, val);  /* the hardware raises #GP for reserved bits */
 }
 
 bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)

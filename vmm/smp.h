@@ -13,6 +13,9 @@ struct vm;
  * for its SIPI): complete it, keeping INIT and SIPI virtual. False if the
  * access could not be decoded (the caller reports and stops). */
 bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
+/* A guest write of the x2APIC ICR (intercepted with several vCPUs): like
+ * the xAPIC ICR; false if the hardware refused the value (#GP). */
+bool smp_x2apic_icr_write(struct vcpu *v, uint64_t val);
 /* The guest physical page keel traps while a vCPU waits (0 if none). */
 uint64_t smp_lapic_trap_page(const struct vm *vm);
 /* The run ends on vCPU v: the first caller stops the other CPUs (INIT) and

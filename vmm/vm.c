@@ -330,6 +330,8 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("%s: could not create the vcpu", vendor->name);
     trap_io_ports(v, true);
     setup_msr_config();
+    if (vm->ncpus > 1)
+        msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
     msr_vcpu_init(v, &msr_store[0], &msr_cfg);
     msr_cpu_cache_prime(&msr_cache_store[0], &msr_cfg);
     v->msr->cpu = &msr_cache_store[0];
