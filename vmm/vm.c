@@ -221,6 +221,10 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
             klog("smp: CPU with APIC ID %u is online-capable, not enabled: keel does not hot-add CPUs; hidden", c->apic_id);
             continue;
         }
+        if (i == vm->madt.ncpus - 1 && !strcmp(opt_str(&keel_opts, "selftest"), "hide-ap")) {
+            klog("smp: CPU with APIC ID %u not started (selftest=hide-ap); hidden from the guest", c->apic_id);
+            continue;
+        }
         pc = smp_percpu_alloc(vm->ncpus, c->apic_id);
         if (!pc) {
             klog("smp: out of memory for CPU %u's stacks; hidden from the guest", c->apic_id);

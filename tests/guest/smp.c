@@ -141,6 +141,8 @@ void ap_main(void)
         __asm__ volatile("hlt");
 }
 
+static uint8_t madt_sum = 0xff;  /* the MADT's checksum byte sum (0 = valid, ACPI 5.2.6) */
+
 /* The MADT's CPUs (ACPI 5.2.12), found through the RSDP in the BIOS area. */
 static unsigned madt_cpus(void)
 {
@@ -159,6 +161,9 @@ static unsigned madt_cpus(void)
         if (memcmp(t, "APIC", 4))
             continue;
         uint32_t tl = *(const uint32_t *)(t + 4);
+        madt_sum = 0;
+        for (uint32_t k = 0; k < tl; k++)
+            madt_sum += t[k];
         for (uint32_t e = 44; e + 2 <= tl && t[e + 1] >= 2; e += t[e + 1])
             if (t[e] == 0 && (t[e + 4] & 3) && n < MAX_CPUS && t[e + 3] != bsp_apic)
                 apic_of[1 + n++] = t[e + 3];
@@ -196,6 +201,13 @@ int guest_main(void)
         bsp_x2apic = true;
         check((rdmsr(0x802) & 0xff) == bsp_apic, "smp-x2apic-bsp", "x2APIC ID %u, xAPIC ID was %u",
               (unsigned)rdmsr(0x802), bsp_apic);
+    }
+    if (arg_value("expect-cpus")) {
+        /* keel hid the CPUs it did not start: the MADT must not list them. */
+        check(ncpus == arg_u64("expect-cpus", 0), "smp-madt-cpus", "the MADT lists %u CPUs, expected %u", ncpus,
+              (unsigned)arg_u64("expect-cpus", 0));
+        check(madt_sum == 0, "smp-madt-checksum", "the MADT's bytes sum to 0x%02x, not 0", madt_sum);
+        return 0;
     }
     check(ncpus >= 2, "smp-madt-cpus", "the MADT lists %u CPUs (run with --smp 2 or more)", ncpus);
     hypercall(HC_REGION, 0, &region, &b);
