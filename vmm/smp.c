@@ -50,8 +50,16 @@ static void release_waiting(struct vm *vm)
 }
 
 /* An ICR command (SDM Vol 3A 11.6.1): INIT and STARTUP aimed at keel's vCPUs
- * stay virtual; true if it was one of those (nothing to send). `dest` is
- * the destination field (xAPIC: ICR[63:56]; x2APIC: ICR[63:32]). */
+ * that wait in keel stay virtual; true if nothing is left to send. `dest`
+ * is the destination field (xAPIC: ICR[63:56]; x2APIC: ICR[63:32]).
+ * - To a vCPU waiting in keel: virtual (INIT marks it, STARTUP starts it).
+ * - To a running vCPU, physical destination: STARTUP goes to the hardware
+ *   (it starts a vCPU in the hardware wait-for-SIPI state, and a running
+ *   CPU ignores it); INIT too where an INIT exits reliably into keel's
+ *   wait-for-SIPI (vm->hw_wait_for_sipi, VMX); elsewhere it is dropped:
+ *   a guest INIT must not reset a CPU keel holds (SVM, see docs/smp.md).
+ * - To no vCPU of keel's (a CPU keel hid) or in logical destination mode:
+ *   dropped, so the guest can never start a CPU outside keel. */
 static bool icr_keep_virtual(struct vcpu *v, uint32_t lo, uint32_t dest)
 {
     struct vm *vm = v->vm;
@@ -59,16 +67,23 @@ static bool icr_keep_virtual(struct vcpu *v, uint32_t lo, uint32_t dest)
 
     if (mode != 5 && mode != 6)
         return false;
+    if (shorthand == 0 && (lo & (1u << 11)))
+        return true;            /* logical destination: not how an OS starts CPUs */
     for (i = 0; i < vm->ncpus; i++) {
         struct vcpu *t = vm->vcpus[i];
         bool hit = shorthand == 0 ? t->id == dest : shorthand == 1 ? t == v : shorthand == 2 ? true : t != v;
         if (!hit || t == v)
             continue;           /* INIT/SIPI to self: not a start-up (ignored) */
+        if (!t->waiting) {
+            if (shorthand == 0 && (mode == 6 || vm->hw_wait_for_sipi))
+                return false;   /* a running vCPU: the hardware does it right */
+            continue;
+        }
         if (mode == 5) {
             /* Level de-assert (bit 14 = 0) is only an arbitration sync. */
             if (lo & (1u << 14))
                 t->init_seen = true;
-        } else if (t->waiting && t->init_seen && !t->sipi) {
+        } else if (t->init_seen && !t->sipi) {
             t->sipi = 0x100 | (lo & 0xff);
         }
     }

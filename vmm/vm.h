@@ -27,7 +27,8 @@ struct vm {
     volatile int stopping;          /* set once by the vCPU that ends the run */
     uint64_t lapic_page;            /* guest-physical local APIC page (MADT / IA32_APIC_BASE) */
     volatile int lapic_trapped;     /* its nested-paging entry is not present: some vCPU waits */
-    volatile int waiting;           /* vCPUs in wait-for-SIPI */
+    volatile int waiting;           /* vCPUs in wait-for-SIPI in keel */
+    bool hw_wait_for_sipi;          /* an INIT to a running vCPU exits into a hardware wait-for-SIPI (VMX) */
     int stop_index;                 /* the vCPU that ended the run */
 };
 
