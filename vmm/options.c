@@ -10,7 +10,7 @@ const struct opt_desc keel_options[] = {
     { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state|hide-ap", 0, 0,
       "fault: take an exception in keel on purpose; bad-guest-state: break the guest state before entry; "
       "unexplained-guest-state (SVM): break it in a way no keel check names; "
-      "hide-ap: do not start the last AP, so the MADT the guest sees must not list it" },
+      "hide-ap: give the last AP no vCPU (parked in keel), so the MADT the guest sees must not list it" },
     { "profile", OPT_STRING, "host", 0, 0, 0, "guest CPU profile: host, x86-64-v1..v4, minimal" },
     { "cpuid", OPT_STRING, "", 0, 0, 0, "CPUID feature overrides: +feat,-feat" },
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },

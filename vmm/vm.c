@@ -147,6 +147,8 @@ static void trap_io_ports(struct vcpu *v, bool report)
 
 /* AP hand-shake through percpu.online (written by the AP, read by the BSP). */
 enum { AP_KEEL = 1, AP_VIRT_ON = 2, AP_READY = 3, AP_FAILED = 4 };
+/* percpu.vcpu value telling a started AP it gets no vCPU. */
+#define AP_PARK ((struct vcpu *)1)
 
 /* On each AP: virtualization on, then (when the BSP has built the VM) its
  * vCPU, then wait for the guest's SIPI. */
@@ -156,14 +158,14 @@ static void ap_vm_main(struct percpu *pc)
     struct vcpu *v;
     if (!vendor->cpu_init()) {
         pc->online = AP_FAILED;
-        cpu_halt_forever();
+        cpu_park_forever();
     }
     pc->online = AP_VIRT_ON;
     while (!(v = *(struct vcpu *volatile *)&pc->vcpu))
         __asm__ volatile("pause" ::: "memory");
-    if (!vendor->vcpu_create(v, &parked, v->vm->npt.root)) {
+    if (v == AP_PARK || !vendor->vcpu_create(v, &parked, v->vm->npt.root)) {
         pc->online = AP_FAILED;
-        cpu_halt_forever();
+        cpu_park_forever();
     }
     trap_io_ports(v, false);
     msr_vcpu_init(v, &msr_store[v->index], &msr_cfg);
@@ -221,10 +223,6 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
             klog("smp: CPU with APIC ID %u is online-capable, not enabled: keel does not hot-add CPUs; hidden", c->apic_id);
             continue;
         }
-        if (i == vm->madt.ncpus - 1 && !strcmp(opt_str(&keel_opts, "selftest"), "hide-ap")) {
-            klog("smp: CPU with APIC ID %u not started (selftest=hide-ap); hidden from the guest", c->apic_id);
-            continue;
-        }
         pc = smp_percpu_alloc(vm->ncpus, c->apic_id);
         if (!pc) {
             klog("smp: out of memory for CPU %u's stacks; hidden from the guest", c->apic_id);
@@ -237,7 +235,14 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
         while (pc->online == AP_KEEL)
             __asm__ volatile("pause" ::: "memory");
         if (pc->online != AP_VIRT_ON) {
-            klog("smp: CPU with APIC ID %u could not enable %s; hidden from the guest", c->apic_id, vendor->name);
+            klog("smp: CPU with APIC ID %u could not enable %s; parked in keel and hidden from the guest",
+                 c->apic_id, vendor->name);
+            continue;
+        }
+        if (i == vm->madt.ncpus - 1 && !strcmp(opt_str(&keel_opts, "selftest"), "hide-ap")) {
+            pc->vcpu = AP_PARK;
+            klog("smp: CPU with APIC ID %u gets no vCPU (selftest=hide-ap): parked in keel and hidden from the guest",
+                 c->apic_id);
             continue;
         }
         v = &vcpu_store[vm->ncpus];

@@ -184,3 +184,15 @@ void ap_main(struct percpu *pc)
     pc->main(pc);
     cpu_halt_forever();
 }
+
+void cpu_park_forever(void)
+{
+    /* SVM: with GIF = 0 an INIT is held, not taken (APM 15.17); VMX root
+     * operation blocks INIT by itself (SDM 24.8). A CPU with neither can
+     * only halt, and a guest INIT-SIPI could still restart it. */
+    __asm__ volatile("cli");
+    if (rdmsr(MSR_EFER) & EFER_SVME)
+        __asm__ volatile("clgi" ::: "memory");
+    for (;;)
+        __asm__ volatile("hlt");
+}

@@ -17,6 +17,9 @@ struct percpu *smp_percpu_alloc(unsigned index, uint32_t apic_id);
  * True once the AP reported in (bounded wait). */
 bool smp_start_ap(struct percpu *pc, void (*main)(struct percpu *));
 
+/* A CPU keel started but gives no vCPU: stop it where a guest INIT-SIPI
+ * cannot restart it (SVM GIF = 0, VMX root operation). Never returns. */
+__attribute__((noreturn)) void cpu_park_forever(void);
 /* This CPU's local APIC ID (xAPIC or x2APIC mode). */
 uint32_t lapic_id(void);
 /* INIT to every other CPU (the end of the run): in the guest it exits

@@ -207,7 +207,8 @@ int guest_main(void)
         check(ncpus == arg_u64("expect-cpus", 0), "smp-madt-cpus", "the MADT lists %u CPUs, expected %u", ncpus,
               (unsigned)arg_u64("expect-cpus", 0));
         check(madt_sum == 0, "smp-madt-checksum", "the MADT's bytes sum to 0x%02x, not 0", madt_sum);
-        return 0;
+        if (!arg_value("poke-apic"))
+            return 0;
     }
     check(ncpus >= 2, "smp-madt-cpus", "the MADT lists %u CPUs (run with --smp 2 or more)", ncpus);
     hypercall(HC_REGION, 0, &region, &b);
@@ -281,6 +282,24 @@ int guest_main(void)
     }
     /* Offline and restart AP 1 (what an OS does for CPU hot-unplug and
      * re-plug): INIT to a running CPU, then INIT-SIPI-SIPI again. */
+    if (arg_value("poke-apic")) {
+        /* A CPU keel hid, started by the guest directly (every vCPU is up, so
+         * the APIC page is the guest's): it must not run guest code. */
+        uint32_t id = (uint32_t)arg_u64("poke-apic", 0);
+        unsigned spare = MAX_CPUS - 1;
+        ap_current = spare;
+        ap_stack_top = (uint32_t)&ap_stacks[spare][sizeof ap_stacks[spare]];
+        send_ipi(id, 0x4500);
+        send_ipi(id, 0x8500);
+        for (unsigned long w = 0; w < 20000000ul; w++)
+            __asm__ volatile("pause");
+        send_ipi(id, 0x4600 | (SMP_TRAMP >> 12));
+        send_ipi(id, 0x4600 | (SMP_TRAMP >> 12));
+        for (unsigned long w = 0; w < 20000000ul && res[spare].state == 0; w++)
+            __asm__ volatile("pause");
+        check(res[spare].state == 0, "smp-hidden-cpu-stays-out", "the hidden CPU (APIC ID %u) ran guest code (state %u)",
+              id, res[spare].state);
+    }
     if (!has_arg("no-restart") && ncpus >= 2 && res[1].state >= 2) {
         ipi_done = 1;           /* the restarted AP goes straight to its final state */
         uint32_t s0;
