@@ -119,6 +119,7 @@ const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
     [EXIT_VMINSN] = handle_vminsn,
     [EXIT_CR_ACCESS] = handle_cr_access,
     [EXIT_RDTSCP] = handle_rdtscp,
+    [EXIT_NMI] = smp_nmi_exit,
     [EXIT_OTHER] = handle_unhandled,
 };
 _Static_assert(sizeof(exit_handlers) / sizeof(exit_handlers[0]) == EXIT_KIND_COUNT, "one handler per exit kind");

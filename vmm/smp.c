@@ -43,7 +43,7 @@ static void release_waiting(struct vm *vm)
     /* The last waiting vCPU is on its way: give the APIC page back. A
      * not-present entry is never cached (SDM 29.4.3.1, APM 15.25.9), so
      * making it present needs no flush. */
-    if (__atomic_sub_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 0) {
+    if (__atomic_sub_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 0 && !vm->apic_trap_always) {
         npt_set_present(&vm->npt, vm->lapic_page, true);
         vm->lapic_trapped = 0;
     }
@@ -77,6 +77,17 @@ static bool icr_keep_virtual(struct vcpu *v, uint32_t lo, uint32_t dest)
         if (!t->waiting) {
             if (shorthand == 0 && (mode == 6 || vm->hw_wait_for_sipi))
                 return false;   /* a running vCPU: the hardware does it right */
+            if (mode == 5 && (lo & (1u << 14)) && vm->apic_trap_always) {
+                /* SVM, INIT to a running vCPU: keel's to deliver. Kick the
+                 * CPU out of the guest with an NMI (intercepted there). */
+                unsigned long n;
+                t->init_pending = true;
+                lapic_send_nmi(t->id);
+                /* Done when the target waits: an OS may send the STARTUP
+                 * right after (Linux skips the 10 ms on modern CPUs). */
+                for (n = 0; n < 100000000ul && !t->waiting; n++)
+                    __asm__ volatile("pause" ::: "memory");
+            }
             continue;
         }
         if (mode == 5) {
@@ -191,6 +202,16 @@ void smp_init_signal(struct vcpu *v)
             vm->vcpus[i]->tlb_flush = true;
     }
     vcpu_stop(v, KEEL_EXIT_OK);
+}
+
+void smp_nmi_exit(struct vcpu *v)
+{
+    /* Keel's kick for a guest INIT (icr_keep_virtual); any other NMI is
+     * the guest's and the vendor reflects it at the next entry. */
+    if (v->init_pending) {
+        v->init_pending = false;
+        smp_init_signal(v);
+    }
 }
 
 void smp_sipi_signal(struct vcpu *v)

@@ -24,6 +24,8 @@ bool smp_end_run(struct vcpu *v);
 /* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
  * the BSP ends the run. */
 void smp_init_signal(struct vcpu *v);
+/* An NMI exit (SVM with smp.apic-trap=always): a pending guest INIT. */
+void smp_nmi_exit(struct vcpu *v);
 /* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
 void smp_sipi_signal(struct vcpu *v);
 /* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */

@@ -77,6 +77,7 @@ struct vcpu {
      * sender's CPU, read by this one. */
     volatile bool waiting;              /* in wait-for-SIPI */
     volatile bool init_seen;            /* an INIT arrived since the last start */
+    volatile bool init_pending;         /* a guest INIT keel delivers at this vCPU's next (NMI) exit */
     volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
     uint32_t starts;                    /* times the guest started this vCPU */
     volatile bool tlb_flush;            /* flush guest translations before the next entry */

@@ -300,6 +300,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
     vm->stop_index = -1;
     vm->hw_wait_for_sipi = vendor->wait_for_sipi != NULL;
+    vm->apic_trap_always = !strcmp(opt_str(&keel_opts, "smp.apic-trap"), "always");
     percpu_boot.apic_id = lapic_id();
     percpu_boot.vcpu = v;
     v->percpu = &percpu_boot;

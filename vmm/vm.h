@@ -28,6 +28,7 @@ struct vm {
     uint64_t lapic_page;            /* guest-physical local APIC page (MADT / IA32_APIC_BASE) */
     volatile int lapic_trapped;     /* its nested-paging entry is not present: some vCPU waits */
     volatile int waiting;           /* vCPUs in wait-for-SIPI in keel */
+    bool apic_trap_always;          /* smp.apic-trap=always: the APIC page is never given back */
     bool hw_wait_for_sipi;          /* an INIT to a running vCPU exits into a hardware wait-for-SIPI (VMX) */
     int stop_index;                 /* the vCPU that ended the run */
 };

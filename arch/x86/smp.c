@@ -69,6 +69,11 @@ static void send_ipi(uint32_t apic_id, uint32_t lo)
         __asm__ volatile("pause");
 }
 
+void lapic_send_nmi(uint32_t apic_id)
+{
+    send_ipi(apic_id, ICR_NMI);
+}
+
 void lapic_init_others(void)
 {
     send_ipi(0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);

@@ -22,6 +22,8 @@ bool smp_start_ap(struct percpu *pc, void (*main)(struct percpu *));
 __attribute__((noreturn)) void cpu_park_forever(void);
 /* This CPU's local APIC ID (xAPIC or x2APIC mode). */
 uint32_t lapic_id(void);
+/* NMI to one CPU (a kick: with the SVM NMI intercept it exits). */
+void lapic_send_nmi(uint32_t apic_id);
 /* INIT to every other CPU (the end of the run): in the guest it exits
  * (VMX always, SDM 25.2; SVM with the INIT intercept), in keel it is held
  * (VMX root operation; SVM with GIF = 0) until the CPU halts for good. */

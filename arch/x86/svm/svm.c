@@ -15,6 +15,7 @@
 #include "vmm/npt.h"
 #include "vmm/options.h"
 #include "vmm/vendor.h"
+#include "vmm/vm.h"
 
 void svm_vmrun(struct guest_regs *regs, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa);
 
@@ -144,6 +145,10 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         c->intercept_misc1 = m1;
         c->intercept_misc2 = m2;
     }
+    /* smp.apic-trap=always: keel delivers a guest INIT to a running vCPU
+     * itself and needs that vCPU to exit: an NMI does it (APM 15.13.2). */
+    if (v->vm && v->vm->apic_trap_always && v->vm->ncpus > 1)
+        c->intercept_misc1 |= SVM_INTERCEPT1_NMI;
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
     c->guest_asid = 1;
@@ -261,6 +266,9 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
         break;
     case SVM_EXIT_INIT:
         x->kind = EXIT_INIT;
+        break;
+    case SVM_EXIT_NMI:
+        x->kind = EXIT_NMI;     /* the NMI itself stays pending: keel takes it after STGI */
         break;
     case SVM_EXIT_RDTSCP:
         x->kind = EXIT_RDTSCP;
@@ -464,6 +472,7 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
     g->g_pat = 0x0007040600070406ull;
     vm->control.event_inj = 0;
     svm(v)->pending_reinject = 0;
+    this_cpu()->nmis_pending = 0;       /* keel's own kick NMI (smp_nmi_exit) is not the new start's */
     vm->control.tlb_control = 1;
     memset(&v->regs, 0, sizeof(v->regs));
     cpuid_count(1, 0, &r);
