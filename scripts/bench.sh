@@ -59,7 +59,7 @@ smp_table() { # label, tsc-per-insn, keel-run args...
     rm -f "$log"
 }
 smp_table "QEMU TCG -cpu max -smp 2 (SVM), -icount shift=7" 128 \
-    --emu qemu --cpu max --smp 2 --icount build/guest/smp.elf no-restart
+    --emu qemu --cpu max --smp 2 --icount --keel smp.apic-trap=while-waiting build/guest/smp.elf no-restart
 if [ -x ../shared/tools/bochs-smp/bin/bochs ]; then
     smp_table "Bochs corei7_skylake_x -smp 2 (VMX), TSC = instructions" 1 \
         --emu bochs --cpu corei7_skylake_x --smp 2 --timeout 300 build/guest/smp.elf no-restart

@@ -16,9 +16,10 @@ const struct opt_desc keel_options[] = {
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },
     { "cpuid.raw", OPT_FLAG, 0, 0, 0, 0, "print the host's CPUID leaves (AIDA64 dump format, for recording)" },
     { "profiles", OPT_FLAG, 0, 0, 0, 0, "print the guest CPU profiles and what each requires" },
-    { "smp.apic-trap", OPT_CHOICE, "while-waiting", "while-waiting|always", 0, 0,
+    { "smp.apic-trap", OPT_CHOICE, "auto", "auto|while-waiting|always", 0, 0,
       "local APIC page trapped while a vCPU waits for its SIPI (IPIs, EOIs exit-free after), or always "
-      "(every APIC write exits; on SVM no guest INIT can then reach a running CPU)" },
+      "(every APIC write exits; on SVM no guest INIT can then reach a running CPU); auto: VMX "
+      "while-waiting, SVM always" },
     { "pmu", OPT_CHOICE, "off", "off|passthrough", 0, 0,
       "guest PMU: off (no counters; AMD legacy counters read 0) or passthrough (the host's counters)" },
     { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },

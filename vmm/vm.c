@@ -277,6 +277,9 @@ static void create_ap_vcpus(struct vm *vm)
             keel_fatal("smp: cpu %u (APIC ID %u): could not create its vCPU", i, v->id);
     }
     if (vm->ncpus > 1) {
+        klog("smp: local APIC page trapped %s", vm->apic_trap_always
+             ? "always (smp.apic-trap: every guest APIC write exits; keel delivers INIT to running vCPUs)"
+             : "until every vCPU has started (then IPIs, EOIs and timers never exit)");
         /* Every AP waits for its SIPI: trap the APIC page until they are up. */
         vm->waiting = (int)vm->ncpus - 1;
         vm->lapic_trapped = 1;
@@ -300,7 +303,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("%s: could not enable hardware virtualization", vendor->name);
     vm->stop_index = -1;
     vm->hw_wait_for_sipi = vendor->wait_for_sipi != NULL;
-    vm->apic_trap_always = !strcmp(opt_str(&keel_opts, "smp.apic-trap"), "always");
+    /* SVM has no INIT keel can hold (docs/smp.md): keep the page trapped
+     * there unless told otherwise; VMX's INIT exit makes that unneeded. */
+    vm->apic_trap_always = !strcmp(opt_str(&keel_opts, "smp.apic-trap"), "always") ||
+                           (!strcmp(opt_str(&keel_opts, "smp.apic-trap"), "auto") && !vm->hw_wait_for_sipi);
     percpu_boot.apic_id = lapic_id();
     percpu_boot.vcpu = v;
     v->percpu = &percpu_boot;
