@@ -20,6 +20,20 @@ struct mem_range {
 #define BOOT_MAX_MODS 16
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_MODSTR_MAX 512
+/* The EFI memory map (multiboot2 tag 17) is kept verbatim for the guest:
+ * enough for a few hundred descriptors (OVMF hands over about 100). */
+#define BOOT_EFI_MMAP_MAX 16384
+
+/* UEFI 2.10 section 7.2, EFI_MEMORY_TYPE; EFI_MEMORY_DESCRIPTOR is 40
+ * bytes, firmware may use a larger stride (descriptor_size). */
+enum efi_mem_type {
+    EFI_RESERVED = 0, EFI_LOADER_CODE = 1, EFI_LOADER_DATA = 2, EFI_BS_CODE = 3, EFI_BS_DATA = 4,
+    EFI_RT_CODE = 5, EFI_RT_DATA = 6, EFI_CONVENTIONAL = 7, EFI_UNUSABLE = 8, EFI_ACPI_RECLAIM = 9,
+    EFI_ACPI_NVS = 10, EFI_MMIO = 11, EFI_MMIO_PORT = 12, EFI_PAL_CODE = 13, EFI_PERSISTENT = 14,
+    EFI_UNACCEPTED = 15,
+};
+#define EFI_DESC_MIN 40u
+#define EFI_MEMORY_RUNTIME (1ull << 63)
 
 struct boot_module {
     uint64_t start, end;                 /* physical [start, end) */
@@ -36,9 +50,25 @@ struct boot_info {
     unsigned nmmap;
     struct boot_module mods[BOOT_MAX_MODS];
     unsigned nmods;
-    uint64_t rsdp_phys;                  /* 0 if unknown */
-    uint8_t rsdp[36];                    /* copy of the RSDP (v2 tags), rsdp_len bytes */
+    /* ACPI RSDP: where it lives in firmware memory (0 if unknown; set after
+     * parsing by acpi_locate_rsdp(), read through acpi_rsdp()), and the
+     * boot loader's checksum-verified copy (multiboot2 tag 15, new, wins
+     * over tag 14, old, in any order), rsdp_len bytes, rsdp_tag 0 if none. */
+    uint64_t rsdp_phys;
+    uint8_t rsdp[36];
     unsigned rsdp_len;
+    unsigned rsdp_tag;
+    const char *rsdp_source;             /* for the report: where rsdp_phys came from */
+    /* EFI (multiboot2 tags 11/12, 17, 18): the system table's physical
+     * address (0: not booted through EFI), whether it is the 64-bit table,
+     * whether boot services were left running (tag 18), and the EFI memory
+     * map verbatim (efi_mmap_len bytes of efi_desc_size-byte descriptors). */
+    uint64_t efi_systab;
+    bool efi_systab64;
+    bool efi_bs_active;
+    bool mmap_from_efi;                  /* mmap[] was built from the EFI map */
+    uint32_t efi_desc_size, efi_desc_version, efi_mmap_len;
+    uint8_t efi_mmap[BOOT_EFI_MMAP_MAX];
     uint64_t info_phys, info_end;        /* where the loader's info block lives */
 };
 

@@ -10,6 +10,9 @@
 #define KEEL_LOAD_PHYS 0x100000
 #define KEEL_REGION_ALIGN 0x200000          /* 2 MiB: large-page friendly */
 #define KEEL_REGION_SIZE (16u << 20)        /* image + every allocation */
+/* Guest RAM right above keel's region, typed ACPI in the guest's memory
+ * map: the guest's copy of the ACPI root tables (vmm/acpi_copy.h). */
+#define KEEL_GUEST_ACPI_SIZE 0x10000
 #define KEEL_STACK_SIZE 0x8000              /* per stack, plus a guard page */
 
 #endif

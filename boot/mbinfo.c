@@ -12,6 +12,7 @@
 #define MB1_INFO_LOADER (1u << 9)
 
 static char errbuf[160];
+static bool mmap_full_warned;   /* one warning per parse, not one per dropped entry */
 
 static void copy_cstr(phys_reader_fn rd, uint64_t addr, char *dst, size_t size)
 {
@@ -33,20 +34,22 @@ static void add_range(struct boot_info *bi, uint64_t base, uint64_t len, uint32_
     if (len == 0)
         return;
     if (bi->nmmap == BOOT_MAX_MMAP) {
-        klog("warning: memory map has more than %d entries; ignoring the rest", BOOT_MAX_MMAP);
+        if (!mmap_full_warned)
+            klog("warning: memory map has more than %d entries; ignoring the rest", BOOT_MAX_MMAP);
+        mmap_full_warned = true;
         return;
     }
     if (type < MEM_AVAILABLE || type > MEM_BAD)
         type = MEM_RESERVED;
+    if (len > ~0ull - base)
+        len = ~0ull - base;              /* clamp: every end stays representable */
     bi->mmap[bi->nmmap].base = base;
     bi->mmap[bi->nmmap].len = len;
     bi->mmap[bi->nmmap].type = type;
     bi->nmmap++;
 }
 
-/* Sort by base; where ranges overlap, the more restrictive type wins for
- * the overlap (available only where nothing else claims the memory). */
-static void normalise_mmap(struct boot_info *bi)
+static void sort_mmap(struct boot_info *bi)
 {
     unsigned i, j;
     for (i = 1; i < bi->nmmap; i++) {
@@ -55,32 +58,49 @@ static void normalise_mmap(struct boot_info *bi)
             bi->mmap[j] = bi->mmap[j - 1];
         bi->mmap[j] = r;
     }
-    for (i = 0; i + 1 < bi->nmmap; i++) {
-        struct mem_range *a = &bi->mmap[i], *b = &bi->mmap[i + 1];
-        uint64_t a_end = a->base + a->len;
-        if (b->base >= a_end)
-            continue;
-        /* Overlap: trim the available one. */
-        if (a->type == MEM_AVAILABLE && b->type != MEM_AVAILABLE) {
-            a->len = b->base - a->base;
-        } else {
-            uint64_t b_end = b->base + b->len;
-            if (b_end <= a_end) {
-                for (j = i + 1; j + 1 < bi->nmmap; j++)
-                    bi->mmap[j] = bi->mmap[j + 1];
-                bi->nmmap--;
-                i--;
+}
+
+static void drop_range(struct boot_info *bi, unsigned i)
+{
+    for (; i + 1 < bi->nmmap; i++)
+        bi->mmap[i] = bi->mmap[i + 1];
+    bi->nmmap--;
+}
+
+/* Sort by base and make the ranges disjoint; where ranges overlap, the more
+ * restrictive type wins the overlap (available only where nothing else
+ * claims the memory). One overlap is resolved per round, then the map is
+ * sorted again (a trimmed range may move); every round shrinks or drops a
+ * range, so this ends, and the guard bounds it regardless. */
+static void normalise_mmap(struct boot_info *bi)
+{
+    unsigned i, guard;
+    for (guard = 0; guard < 16 * BOOT_MAX_MMAP; guard++) {
+        bool again = false;
+        sort_mmap(bi);
+        for (i = 0; i + 1 < bi->nmmap; i++) {
+            struct mem_range *a = &bi->mmap[i], *b = &bi->mmap[i + 1];
+            uint64_t a_end = a->base + a->len, b_end = b->base + b->len;
+            if (b->base >= a_end)
                 continue;
+            if (a->type == MEM_AVAILABLE && b->type != MEM_AVAILABLE) {
+                /* a keeps what lies below b, and above b if b ends inside a */
+                if (b_end < a_end)
+                    add_range(bi, b_end, a_end - b_end, MEM_AVAILABLE);
+                a->len = b->base - a->base;
+                if (a->len == 0)
+                    drop_range(bi, i);
+            } else if (b_end <= a_end) {
+                drop_range(bi, i + 1);
+            } else {
+                b->len = b_end - a_end;
+                b->base = a_end;
             }
-            b->len = b_end - a_end;
-            b->base = a_end;
+            again = true;
+            break;
         }
-        if (a->len == 0) {
-            for (j = i; j + 1 < bi->nmmap; j++)
-                bi->mmap[j] = bi->mmap[j + 1];
-            bi->nmmap--;
-            i = i ? i - 2 : (unsigned)-1;
-        }
+        if (!again)
+            break;
     }
 }
 
@@ -144,7 +164,7 @@ static const char *parse_v1(uint64_t info_phys, phys_reader_fn rd, struct boot_i
             if (!e || e->size < 20)
                 return "multiboot memory map is malformed (entry size < 20)";
             add_range(bi, e->base, e->len, e->type);
-            p += e->size + 4;
+            p += (uint64_t)e->size + 4;   /* 64-bit: size 0xfffffffc must not wrap to 0 */
         }
     }
     if (mi->flags & MB1_INFO_MODS) {
@@ -164,9 +184,101 @@ struct __attribute__((packed)) mb2_tag {
     uint32_t type, size;
 };
 
+uint32_t efi_to_mem_type(uint32_t efi_type, bool bs_active)
+{
+    switch (efi_type) {
+    case EFI_LOADER_CODE:
+    case EFI_LOADER_DATA:
+    case EFI_CONVENTIONAL:
+        return MEM_AVAILABLE;
+    case EFI_BS_CODE:
+    case EFI_BS_DATA:
+        /* Free RAM once ExitBootServices() ran (UEFI 2.10 section 7.4.6);
+         * still the firmware's while boot services run (multiboot2 tag 18). */
+        return bs_active ? MEM_RESERVED : MEM_AVAILABLE;
+    case EFI_ACPI_RECLAIM:
+        return MEM_ACPI;
+    case EFI_ACPI_NVS:
+        return MEM_NVS;
+    case EFI_UNUSABLE:
+        return MEM_BAD;
+    default:
+        /* Runtime services code/data (must survive for the OS), MMIO, PAL
+         * code, persistent and unaccepted memory, reserved, unknown types. */
+        return MEM_RESERVED;
+    }
+}
+
+/* keel's own map from the EFI memory map; adjacent descriptors of the same
+ * resulting type are merged (firmware splits RAM into many small ones). */
+static void ranges_from_efi(struct boot_info *bi, const uint8_t *map, uint32_t len, uint32_t dsize)
+{
+    uint32_t off;
+    unsigned skipped = 0;
+    for (off = 0; off + dsize <= len; off += dsize) {
+        uint32_t type, mt;
+        uint64_t start, pages;
+        struct mem_range *last = bi->nmmap ? &bi->mmap[bi->nmmap - 1] : 0;
+        memcpy(&type, map + off, 4);
+        memcpy(&start, map + off + 8, 8);
+        memcpy(&pages, map + off + 24, 8);
+        if (pages == 0)
+            continue;
+        if ((start & 0xfff) || pages >= (1ull << 52) || (pages << 12) - 1 > ~0ull - start) {
+            skipped++;
+            continue;
+        }
+        mt = efi_to_mem_type(type, bi->efi_bs_active);
+        if (last && last->type == mt && last->base + last->len == start) {
+            last->len += pages << 12;
+            continue;
+        }
+        add_range(bi, start, pages << 12, mt);
+    }
+    if (skipped)
+        klog("warning: EFI memory map: ignored %u malformed descriptor(s) (unaligned or wrapping)", skipped);
+}
+
+/* A string tag's text: never read past the tag, even when the loader
+ * left out the terminating NUL. */
+static void tag_str(char *dst, size_t size, const uint8_t *src, uint32_t avail)
+{
+    size_t n = strnlen((const char *)src, avail);
+    if (n > size - 1)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static bool rsdp_ok(const uint8_t *p, uint32_t avail, unsigned *len_out)
+{
+    uint8_t sum = 0;
+    uint32_t i, len = 20;
+    if (avail < 20 || memcmp(p, "RSD PTR ", 8))
+        return false;
+    for (i = 0; i < 20; i++)
+        sum += p[i];
+    if (sum)
+        return false;
+    if (p[15] >= 2) {                    /* ACPI 6.5 5.2.5.3: Length at 20, extended checksum */
+        memcpy(&len, p + 20, 4);
+        if (len < 36 || len > avail)
+            return false;
+        for (sum = 0, i = 0; i < len; i++)
+            sum += p[i];
+        if (sum)
+            return false;
+        len = 36;
+    }
+    *len_out = len;
+    return true;
+}
+
 static const char *parse_v2(uint64_t info_phys, phys_reader_fn rd, struct boot_info *bi)
 {
     const uint32_t *hdr = rd(info_phys, 8);
+    const uint8_t *mmap6 = 0, *efi17 = 0;
+    uint32_t mmap6_size = 0, efi17_size = 0;
     uint64_t p, end;
 
     if (!hdr)
@@ -183,26 +295,25 @@ static const char *parse_v2(uint64_t info_phys, phys_reader_fn rd, struct boot_i
             return "multiboot2 tag is not readable";
         if (t->type == 0)
             break;
-        if (t->size < 8 || p + t->size > end)
+        if (t->size < 8 || t->size > end - p)
             return "multiboot2 tag runs past the end of the info";
         body = rd(p, t->size);
         if (!body)
             return "multiboot2 tag is not readable";
         switch (t->type) {
         case 1: /* command line */
-            kstrlcpy(bi->cmdline, (const char *)body + 8,
-                     t->size - 8 < sizeof(bi->cmdline) ? t->size - 8 + 1 : sizeof(bi->cmdline));
+            tag_str(bi->cmdline, sizeof(bi->cmdline), body + 8, t->size - 8);
             break;
         case 2: /* boot loader name */
-            kstrlcpy(bi->loader_name, (const char *)body + 8,
-                     t->size - 8 < sizeof(bi->loader_name) ? t->size - 8 + 1 : sizeof(bi->loader_name));
+            tag_str(bi->loader_name, sizeof(bi->loader_name), body + 8, t->size - 8);
             break;
         case 3: { /* module */
             char str[BOOT_MODSTR_MAX];
             uint32_t start, mend;
-            size_t n = t->size - 16 < sizeof(str) - 1 ? t->size - 16 : sizeof(str) - 1;
+            size_t n;
             if (t->size < 16)
                 return "multiboot2 module tag too short";
+            n = t->size - 16 < sizeof(str) - 1 ? t->size - 16 : sizeof(str) - 1;
             memcpy(&start, body + 8, 4);
             memcpy(&mend, body + 12, 4);
             memcpy(str, body + 16, n);
@@ -217,35 +328,101 @@ static const char *parse_v2(uint64_t info_phys, phys_reader_fn rd, struct boot_i
                 memcpy(&bi->mem_upper_kib, body + 12, 4);
             }
             break;
-        case 6: { /* memory map */
-            uint32_t esize, off;
+        case 6: { /* memory map: converted after the loop (tag 17 wins) */
+            uint32_t esize;
             if (t->size < 16)
                 return "multiboot2 memory map tag too short";
             memcpy(&esize, body + 8, 4);
             if (esize < 24)
                 return "multiboot2 memory map entry size < 24";
-            for (off = 16; off + esize <= t->size; off += esize) {
-                uint64_t base, len;
-                uint32_t type;
-                memcpy(&base, body + off, 8);
-                memcpy(&len, body + off + 8, 8);
-                memcpy(&type, body + off + 16, 4);
-                add_range(bi, base, len, type);
+            mmap6 = body;
+            mmap6_size = t->size;
+            break;
+        }
+        case 11: /* EFI 32-bit system table pointer */
+            if (t->size < 12) {
+                klog("warning: multiboot2 EFI32 system table tag too short (%u bytes); ignored", t->size);
+                break;
+            }
+            if (!bi->efi_systab64) {
+                uint32_t a;
+                memcpy(&a, body + 8, 4);
+                bi->efi_systab = a;
+            }
+            break;
+        case 12: /* EFI 64-bit system table pointer */
+            if (t->size < 16) {
+                klog("warning: multiboot2 EFI64 system table tag too short (%u bytes); ignored", t->size);
+                break;
+            }
+            memcpy(&bi->efi_systab, body + 8, 8);
+            bi->efi_systab64 = bi->efi_systab != 0;
+            break;
+        case 14: /* ACPI old RSDP (copy) */
+        case 15: { /* ACPI new RSDP (copy) */
+            unsigned n;
+            if (!rsdp_ok(body + 8, t->size - 8, &n)) {
+                klog("warning: multiboot2 ACPI %s RSDP tag is malformed (signature, checksum or length); ignored",
+                     t->type == 15 ? "new" : "old");
+                break;
+            }
+            if (t->type == 15 || bi->rsdp_tag != 15) {
+                memcpy(bi->rsdp, body + 8, n);
+                bi->rsdp_len = n;
+                bi->rsdp_tag = t->type;
             }
             break;
         }
-        case 14: /* ACPI old RSDP (copy) */
-        case 15: /* ACPI new RSDP (copy) */
-            if (t->type == 15 || !bi->rsdp_len) {
-                unsigned n = t->size - 8 > sizeof(bi->rsdp) ? sizeof(bi->rsdp) : t->size - 8;
-                memcpy(bi->rsdp, body + 8, n);
-                bi->rsdp_len = n;
+        case 17: { /* EFI memory map */
+            uint32_t dsize;
+            if (t->size < 16) {
+                klog("warning: multiboot2 EFI memory map tag too short (%u bytes); ignored", t->size);
+                break;
             }
+            memcpy(&dsize, body + 8, 4);
+            if (dsize < EFI_DESC_MIN || (dsize & 7) || dsize > 4096) {
+                klog("warning: multiboot2 EFI memory map has a bad descriptor size %u; ignored", dsize);
+                break;
+            }
+            efi17 = body;
+            efi17_size = t->size;
+            break;
+        }
+        case 18: /* EFI boot services not terminated */
+            bi->efi_bs_active = true;
             break;
         default:
             break;
         }
         p += (t->size + 7) & ~7u;
+    }
+    if (efi17) {
+        uint32_t dsize, len = efi17_size - 16;
+        memcpy(&dsize, efi17 + 8, 4);
+        len -= len % dsize;
+        bi->efi_desc_size = dsize;
+        memcpy(&bi->efi_desc_version, efi17 + 12, 4);
+        ranges_from_efi(bi, efi17 + 16, len, dsize);
+        bi->mmap_from_efi = bi->nmmap > 0;
+        if (len <= sizeof(bi->efi_mmap)) {
+            memcpy(bi->efi_mmap, efi17 + 16, len);
+            bi->efi_mmap_len = len;
+        } else {
+            klog("warning: the EFI memory map (%u bytes) is larger than keel keeps (%u): the guest gets none",
+                 len, (unsigned)sizeof(bi->efi_mmap));
+        }
+    }
+    if (mmap6 && !bi->mmap_from_efi) {
+        uint32_t esize, off;
+        memcpy(&esize, mmap6 + 8, 4);
+        for (off = 16; esize <= mmap6_size && off <= mmap6_size - esize; off += esize) {
+            uint64_t base, len;
+            uint32_t type;
+            memcpy(&base, mmap6 + off, 8);
+            memcpy(&len, mmap6 + off + 8, 8);
+            memcpy(&type, mmap6 + off + 16, 4);
+            add_range(bi, base, len, type);
+        }
     }
     return 0;
 }
@@ -254,6 +431,7 @@ const char *mbinfo_parse(uint32_t magic, uint64_t info_phys, phys_reader_fn rd, 
 {
     const char *err;
     memset(bi, 0, sizeof(*bi));
+    mmap_full_warned = false;
     bi->info_phys = info_phys;
     if (magic == MB1_BOOT_MAGIC)
         err = parse_v1(info_phys, rd, bi);

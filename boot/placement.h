@@ -8,6 +8,9 @@ struct placement {
     uint64_t region_base, region_end;     /* keel's region */
     uint64_t scratch_base, scratch_end;   /* module staging (guest RAM) */
     uint64_t ram_top_below_4g;
+    /* Guest RAM for keel's copy of the ACPI tables, carved by the boot
+     * flow from the top of the region place_keel chose (0 if none). */
+    uint64_t acpi_base, acpi_end;
 };
 
 /* Returns NULL or a message. busy_*: ranges that must not be overwritten

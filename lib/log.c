@@ -4,6 +4,18 @@
 #define MAX_SINKS 3
 static console_sink_fn sinks[MAX_SINKS];
 static int nsinks;
+static void (*flush_fn)(void);
+
+void console_set_flush(void (*fn)(void))
+{
+    flush_fn = fn;
+}
+
+void console_flush(void)
+{
+    if (flush_fn)
+        flush_fn();
+}
 
 void console_add_sink(console_sink_fn fn)
 {

@@ -2,8 +2,9 @@
 # Build keel's Linux test guest from Debian packages (no root needed once the
 # tools are installed):
 #   OUTDIR/vmlinuz    the Debian cloud kernel (bzImage) linux-image-cloud-amd64 depends on
-#   OUTDIR/initrd.gz  initramfs (cpio newc, gzip): busybox, msr.ko from the same
-#                     kernel package, tests/linux/probe (static), tests/linux/init
+#   OUTDIR/initrd.gz  initramfs (cpio newc, gzip): busybox, msr.ko and the virtio-blk
+#                     modules from the same kernel package, tests/linux/probe (static),
+#                     tests/linux/init
 # Usage: scripts/build-linux-guest.sh [OUTDIR]     (default build/linux)
 # Downloads are cached in OUTDIR/debs; re-running is fast when up to date.
 # Needs: apt-get/apt-cache/dpkg-deb, gcc (static glibc), gzip, xz/zstd only if
@@ -100,6 +101,34 @@ if [ -n "$MSR" ]; then
 else
     say "warning: no msr.ko in $KPKG (built in?); the probe may find no /dev/cpu/0/msr"
 fi
+# efivarfs.ko: /init mounts it under EFI to read variables through the
+# firmware's runtime services (absent = built in, or no EFI support).
+EFIVARFS=$(ls "$X"/kernel/lib/modules/*/kernel/fs/efivarfs/efivarfs.ko* 2>/dev/null | head -n1 || true)
+case "$EFIVARFS" in
+"")       ;;
+*.ko)     cp "$EFIVARFS" "$R/lib/modules/efivarfs.ko" ;;
+*.ko.xz)  xz -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.zst) zstd -qdc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*.ko.gz)  gzip -dc "$EFIVARFS" > "$R/lib/modules/efivarfs.ko" ;;
+*) die "unknown module compression: $EFIVARFS" ;;
+esac
+
+# The virtio-blk driver and what it needs, in load order (lib/modules/virtio.order):
+# the disk test (keel.disk) does its I/O through a passed-through virtio disk.
+add_module() {  # add_module NAME: lib/modules/NAME.ko, decompressed
+    local m
+    m=$(find "$X"/kernel/lib/modules -name "$1.ko*" 2>/dev/null | head -n1 || true)
+    [ -n "$m" ] || { say "warning: no $1.ko in $KPKG (built in?)"; return 0; }
+    case "$m" in
+    *.ko)     cp "$m" "$R/lib/modules/$1.ko" ;;
+    *.ko.xz)  xz -dc "$m" > "$R/lib/modules/$1.ko" ;;
+    *.ko.zst) zstd -qdc "$m" > "$R/lib/modules/$1.ko" ;;
+    *.ko.gz)  gzip -dc "$m" > "$R/lib/modules/$1.ko" ;;
+    *) die "unknown module compression: $m" ;;
+    esac
+    echo "$1" >> "$R/lib/modules/virtio.order"
+}
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do add_module "$m"; done
 
 # --- cpio newc + gzip (busybox's cpio: no cpio package needed) -----------------
 (cd "$R" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null) > "$OUT/initrd.cpio.tmp" ||

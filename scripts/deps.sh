@@ -3,7 +3,7 @@
 # missing packages are installed. Needs root (apt-get); otherwise it says what
 # is missing and exits non-zero.
 set -u
-PKGS="nasm binutils gcc make qemu-system-x86 grub-pc-bin grub-common xorriso mtools
+PKGS="nasm binutils gcc make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin ovmf grub-common xorriso mtools
       bochs bochsbios vgabios bochs-term lcov libcmocka-dev clang pkg-config libc6-dev"
 missing=""
 for p in $PKGS; do

@@ -52,8 +52,29 @@ menuentry "keel (multiboot)" {
     multiboot /boot/keel.elf $opts
 $mb1_lines}
 CFG
-# grub-mkrescue builds for every installed GRUB platform; biosdisk exists only
-# for i386-pc, so name the platform (the EFI half comes with the UEFI work).
-grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out" "$stage" --compress=no --fonts= --locales= --themes= \
-    --install-modules="multiboot multiboot2 normal configfile iso9660 biosdisk serial terminal" \
-    >/dev/null 2>"$errlog" || { cat "$errlog" >&2; exit 1; }
+# grub-mkrescue builds for every GRUB platform it finds (or the one -d
+# names), and its --install-modules list applies to each of them, so the
+# list names only modules every platform has. The BIOS El Torito core image
+# gets biosdisk and iso9660 from grub-mkrescue itself, the EFI image its own
+# disk and filesystem modules. So: BIOS and EFI (x86_64-efi) in one hybrid
+# ISO when grub-efi-amd64-bin is installed, BIOS-only otherwise.
+# KEEL_GRUB_EFI_DIR overrides where the EFI platform is looked for (point it
+# at a missing directory to build BIOS-only on a machine that has both).
+pc_dir=/usr/lib/grub/i386-pc
+efi_dir=${KEEL_GRUB_EFI_DIR:-/usr/lib/grub/x86_64-efi}
+mods="multiboot multiboot2 normal configfile iso9660 serial terminal"
+# GRUB EFI probes every partition map it knows (partmap.lst) on the CD: ship
+# them all, or it prints "file not found" for each one it lacks.
+mods+=" $(cd "$pc_dir" && ls part_*.mod 2>/dev/null | sed 's/\.mod$//' | tr '\n' ' ')"
+[ -f "$pc_dir/multiboot2.mod" ] || { echo "mkiso.sh: GRUB for BIOS not found in $pc_dir (install grub-pc-bin)" >&2; exit 1; }
+if [ -f "$efi_dir/multiboot2.mod" ]; then
+    # Every installed platform (i386-pc, x86_64-efi and any other GRUB
+    # the machine has): the module list above exists on all of them.
+    echo "mkiso.sh: BIOS + EFI ISO" >&2
+    platforms=()
+else
+    echo "mkiso.sh: BIOS-only ISO (no GRUB EFI in $efi_dir; install grub-efi-amd64-bin for EFI)" >&2
+    platforms=(-d "$pc_dir")
+fi
+grub-mkrescue "${platforms[@]}" -o "$out" "$stage" --compress=no --fonts= --locales= --themes= \
+    --install-modules="$mods" >/dev/null 2>"$errlog" || { cat "$errlog" >&2; exit 1; }

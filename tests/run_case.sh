@@ -2,16 +2,18 @@
 # Run one test case file (tests/cases/NAME.case) through scripts/keel-run.
 # A case sets: DESC, ARGS=(keel-run arguments), STATUS (expected exit
 # status), EXPECT=(regexes that must each match a log line), REJECT=(regexes
-# that must not match), optional NEEDS=bochs|linux, TIMEOUT, and optional
+# that must not match), optional NEEDS=bochs|linux, TIMEOUT, optional
 # PLATFORMS=(...) (tests/platforms.sh): then it is run as CASE@PLATFORM, once
-# per platform, with PLAT_ARGS and the platform's facts set before it is read.
+# per platform, with PLAT_ARGS and the platform's facts set before it is read,
+# and optional DRIVER (a tests/console script: the run goes through
+# tests/console/drive.py, which types into the serial line and reads it back).
 set -u
 logdir=$1 case=$2 plat=""
 # CASE@PLATFORM: one run of a case that names its platforms (tests/platforms.sh).
 case $case in *@*) plat=${case##*@}; case=${case%@*} ;; esac
 name=$(basename "$case" .case)${plat:+@$plat}
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=()
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=() DRIVER=""
 if [ -n "$plat" ]; then
     source "$(dirname "$0")/platforms.sh"
     platform "$plat" || { echo "FAIL $name: unknown platform"; echo fail > "$logdir/$name.result"; exit 0; }
@@ -27,7 +29,11 @@ if [ "$NEEDS" = linux ]; then
 fi
 extra=()
 [ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
-scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+if [ -n "$DRIVER" ]; then
+    python3 tests/console/drive.py "$DRIVER" -- "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+else
+    scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
+fi
 got=$?
 why=""
 [ "$got" = "$STATUS" ] || why="exit status $got, expected $STATUS"

@@ -35,6 +35,13 @@ static uint64_t scan(uint64_t start, uint64_t end)
     return 0;
 }
 
+static uint64_t rsdp_pa;   /* the machine's RSDP: boot-time fact, not per-VM state */
+
+uint64_t acpi_rsdp(void)
+{
+    return rsdp_pa;
+}
+
 uint64_t acpi_find_rsdp(void)
 {
     /* EBDA first (its segment is at 0x40e), then the BIOS ROM area. */
@@ -43,6 +50,79 @@ uint64_t acpi_find_rsdp(void)
     if (ebda >= 0x80000 && ebda < 0xa0000)
         r = scan(ebda, ebda + 1024);
     return r ? r : scan(0xe0000, 0x100000);
+}
+
+/* The firmware RSDP at pa matches the loader's copy. */
+static bool same_rsdp(uint64_t pa, const struct boot_info *bi)
+{
+    const uint8_t *p = phys(pa, bi->rsdp_len);
+    return p && !memcmp(p, bi->rsdp, bi->rsdp_len);
+}
+
+/* UEFI 2.10 section 4.6: EFI_ACPI_20_TABLE_GUID and ACPI_TABLE_GUID (1.0),
+ * in memory order (Data1-3 little-endian). */
+static const uint8_t acpi20_guid[16] = { 0x71, 0xe8, 0x68, 0x88, 0xf1, 0xe4, 0xd3, 0x11,
+                                         0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 };
+static const uint8_t acpi10_guid[16] = { 0x30, 0x2d, 0x9d, 0xeb, 0x88, 0x2d, 0xd3, 0x11,
+                                         0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d };
+
+uint64_t efi_config_table(uint64_t systab, const uint8_t guid[16])
+{
+    /* EFI_SYSTEM_TABLE (UEFI 2.10 section 4.3, 64-bit): signature
+     * "IBI SYST" at 0, NumberOfTableEntries at 104, ConfigurationTable at
+     * 112; each EFI_CONFIGURATION_TABLE is a GUID and a pointer (24 bytes). */
+    const uint8_t *st = phys(systab, 120), *ct;
+    uint64_t n, tab, i;
+    if (!st || memcmp(st, "IBI SYST", 8))
+        return 0;
+    memcpy(&n, st + 104, 8);
+    memcpy(&tab, st + 112, 8);
+    if (n == 0 || n > 1024 || !(ct = phys(tab, n * 24)))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!memcmp(ct + i * 24, guid, 16)) {
+            uint64_t v;
+            memcpy(&v, ct + i * 24 + 16, 8);
+            return v;
+        }
+    return 0;
+}
+
+uint64_t acpi_locate_rsdp(struct boot_info *bi)
+{
+    uint64_t pa = 0;
+    const char *src = "not found";
+    if (bi->efi_systab && bi->efi_systab64) {
+        pa = efi_config_table(bi->efi_systab, acpi20_guid);
+        if (!pa || (bi->rsdp_len && !same_rsdp(pa, bi)))
+            pa = efi_config_table(bi->efi_systab, acpi10_guid);
+        if (pa && bi->rsdp_len && !same_rsdp(pa, bi))
+            pa = 0;
+        if (pa && !bi->rsdp_len && scan(pa, pa + 20) != pa)
+            pa = 0;
+        if (pa)
+            src = "EFI configuration table";
+    }
+    if (!pa) {
+        pa = acpi_find_rsdp();
+        if (pa && bi->rsdp_len && !same_rsdp(pa, bi))
+            pa = 0;   /* a stale copy in the BIOS area is not the loader's */
+        if (pa)
+            src = "BIOS area";
+    }
+    if (!pa && bi->rsdp_len)
+        src = "not found where the boot loader's copy came from";
+    if (pa && !bi->rsdp_len) {
+        /* Keep a copy, as a multiboot2 loader would have: guest loaders
+         * hand it on (Multiboot2 ACPI tags) without reading firmware memory. */
+        const uint8_t *r = phys(pa, 36);
+        bi->rsdp_len = r && r[15] >= 2 ? 36 : 20;
+        memcpy(bi->rsdp, (const uint8_t *)(uintptr_t)pa, bi->rsdp_len);
+    }
+    bi->rsdp_phys = pa;
+    bi->rsdp_source = src;
+    rsdp_pa = pa;
+    return pa;
 }
 
 static const uint8_t *table(uint64_t pa)
@@ -91,14 +171,12 @@ static const uint8_t *find_table(uint64_t rsdp, const char *sig)
     return 0;
 }
 
-uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len)
+const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len)
 {
     const uint8_t *t = find_table(rsdp, sig);
-    if (!t)
-        return 0;
-    memcpy(len, t + 4, 4);
-    /* keel's identity map is writable: the MADT rewrite edits the table. */
-    return (uint8_t *)(uintptr_t)t;
+    if (t)
+        memcpy(len, t + 4, 4);
+    return t;
 }
 
 bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port)

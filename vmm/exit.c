@@ -6,6 +6,7 @@
 #include "vmm/vendor.h"
 #include "vmm/stats.h"
 #include "vmm/smp.h"
+#include "vmm/trace.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -21,6 +22,7 @@ void vcpu_stop(struct vcpu *v, int code)
         smp_end_run(v);
     v->stop = true;
     v->stop_code = code;
+    trace_set_result(v, TRACE_STOPPED);
 }
 
 void handle_unhandled(struct vcpu *v)
@@ -30,6 +32,7 @@ void handle_unhandled(struct vcpu *v)
          vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 /* INVD would throw away dirty cache lines, keel's included: do WBINVD's
@@ -85,6 +88,7 @@ static void handle_shutdown(struct vcpu *v)
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
     vendor->dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 static void handle_invalid_state(struct vcpu *v)
@@ -96,6 +100,7 @@ static void handle_invalid_state(struct vcpu *v)
         klog("no check of APM 15.5.1 / SDM 26.3 failed that keel knows: dump follows");
     vendor->dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
 }
 
 const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {

@@ -45,6 +45,7 @@ struct vm_exit {
     uint64_t raw_code;       /* vendor exit code / basic exit reason */
     uint64_t raw_info1;      /* EXITINFO1 / exit qualification */
     uint64_t raw_info2;      /* EXITINFO2 / guest-linear address etc. */
+    uint64_t rip;            /* guest RIP at the exit (for the trace ring) */
     uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vmm/insn.c reads the instruction */
     union {
         struct { uint32_t index; } msr;

@@ -8,8 +8,9 @@
 #include "vmm/stats.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "vmm/vm.h"
+#include "vmm/console_port.h"
 
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_BOCHS_SHUTDOWN 0x8900
@@ -27,6 +28,8 @@ void handle_io(struct vcpu *v)
     uint32_t mask = e->u.io.size == 1 ? 0xff : e->u.io.size == 2 ? 0xffff : 0xffffffffu;
     uint32_t val = (uint32_t)v->regs.rax & mask;
 
+    if (console_port_io(v))
+        return;
     if (e->u.io.string) {
         handle_unhandled(v);
         return;
@@ -60,6 +63,7 @@ void handle_io(struct vcpu *v)
          * first, then let the write through so real hardware powers off. */
         stats_print(v);
         klog("guest exit 0 (ACPI sleep/power-off through PM1a_CNT port 0x%x)", e->u.io.port);
+        console_flush();
         klog("exit status 0");
         serial_drain();
         if (e->u.io.size == 2)

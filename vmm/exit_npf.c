@@ -5,11 +5,25 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/vm.h"
 #include "vmm/stats.h"
+#include "vmm/trace.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 #include "vmm/npt.h"
+#include "vmm/iommu.h"
 #include "vmm/cpu_policy.h"
 #include "vmm/smp.h"
+
+/* An on-demand 2 MiB mapping must not uncover an IOMMU's registers. */
+static bool hide_iommu_in(struct npt *n, uint64_t base)
+{
+    uint64_t b, e, a;
+    unsigned i;
+    for (i = 0; iommu_mmio(i, &b, &e); i++)
+        for (a = b; a < e; a += 0x1000)
+            if (a >= base && a < base + 0x200000 && !npt_set_page(n, a, NPT_UNMAPPED))
+                return false;
+    return true;
+}
 
 void handle_npf(struct vcpu *v)
 {
@@ -30,12 +44,25 @@ void handle_npf(struct vcpu *v)
         return;
     }
 
+    {
+        uint64_t b, e;
+        unsigned i;
+        /* The IOMMUs' registers are keel's wherever they are. */
+        for (i = 0; iommu_mmio(i, &b, &e); i++)
+            if (gpa >= b && gpa < e) {
+                klog("guest %s access to the IOMMU's registers [%08lx-%08lx), which keel owns: guest RIP 0x%lx, "
+                     "GPA 0x%lx; stopping the guest", kind, b, e, vcpu_get_state(v, VS_RIP), gpa);
+                stats_print(v);
+                vcpu_stop(v, KEEL_EXIT_FATAL);
+                return;
+            }
+    }
     /* Above the identity map (RAM and everything below 4 GiB) only device
      * memory can live, e.g. 64-bit PCI BARs: it is the guest's, so map it on
      * first touch and let the access run again. */
     if (gpa >= v->vm->npt_top && gpa < (1ull << v->policy->maxphyaddr)) {
         uint64_t base = gpa & ~(uint64_t)0x1fffff;
-        if (npt_map_on_demand(&v->vm->npt, gpa)) {
+        if (npt_map_on_demand(&v->vm->npt, gpa) && hide_iommu_in(&v->vm->npt, base)) {
             if (v->vm->npf_mapped_reported++ < 8)
                 klog("mapped guest-physical [%lx-%lx) for the guest on first access (device memory above RAM)",
                      base, base + 0x200000);
@@ -49,6 +76,7 @@ void handle_npf(struct vcpu *v)
     else
         klog("guest %s access to unmapped guest-physical address 0x%lx at RIP 0x%lx; stopping the guest", kind,
              gpa, vcpu_get_state(v, VS_RIP));
-    stats_print(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
+    trace_print(v, 16);
+    stats_print(v);
 }

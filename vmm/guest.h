@@ -19,6 +19,10 @@ struct guest_layout {
      * them (contents are lost once the guest runs). */
     uint64_t scratch_base, scratch_end;
     uint64_t rsdp_phys;                       /* ACPI RSDP, 0 if unknown */
+    /* The bytes at rsdp_phys (20, or 36 for revision >= 2) for loaders that
+     * hand the RSDP over by value (Multiboot2 ACPI tags); 0: none. */
+    uint8_t rsdp[36];
+    unsigned rsdp_len;
 };
 
 /* Both loaders enter the guest in 32-bit protected mode, flat 4 GiB code

@@ -7,6 +7,7 @@
 #include "lib/bytes.h"
 #include "vmm/loader.h"
 #include "vmm/linux_guest.h"
+#include "vmm/efi_map.h"
 #include "lib/string.h"
 #include "lib/log.h"
 
@@ -76,6 +77,56 @@ static bool place_low(struct loader_ctx *c, uint64_t pref, uint64_t len, uint64_
         return true;
     }
     return ld_find_up(c, LD_PAGE, len, LD_PAGE, LD_4GIB, at);
+}
+
+/* When keel was booted through 64-bit EFI: boot_params.efi_info with the
+ * firmware's system table and its memory map, keel's region and the ACPI
+ * copy carved out as in the e820. Linux
+ * then has EFI runtime services (their memory is reserved in every map keel
+ * gives, and identity-mapped in nested paging) and /sys/firmware/efi. Boot
+ * services are gone: GRUB called ExitBootServices() before keel ran. */
+static bool give_efi(struct loader_ctx *c, uint8_t *zp)
+{
+    const struct boot_info *bi = c->bi;
+    struct efi_carve cv[LD_MAX_MAP];
+    unsigned ncv;
+    uint64_t max, at;
+    size_t n;
+    uint8_t *dst;
+
+    if (!bi->efi_systab || !bi->efi_mmap_len)
+        return true;
+    if (!bi->efi_systab64) {
+        klog("linux guest: keel was booted by 32-bit EFI; a 64-bit kernel cannot use it: no EFI for the guest");
+        return true;
+    }
+    ncv = efi_carves_from_map(c, cv, LD_MAX_MAP);
+    max = efi_map_carved_max(bi->efi_mmap_len, bi->efi_desc_size, ncv);
+    if (!ld_find_up(c, LINUX_EFI_MAP_LOW, max, LD_PAGE, LINUX_EFI_MAP_LOW_LIMIT, &at) &&
+        !ld_find_up(c, LD_PAGE, max, LD_PAGE, LD_4GIB, &at)) {
+        klog("linux guest: no free RAM for the EFI memory map (%llu bytes)", (unsigned long long)max);
+        return false;
+    }
+    dst = ld_dest_ptr(c, "linux guest: EFI memory map", at, max);
+    if (!dst)
+        return false;
+    n = efi_map_carve_ranges(bi->efi_mmap, bi->efi_mmap_len, bi->efi_desc_size, cv, ncv, dst, max);
+    if (!n || !ld_take(c, at, n, "the EFI memory map")) {
+        klog("linux guest: the EFI memory map could not be rebuilt");
+        return false;
+    }
+    memcpy(zp + ZP_EFI_LOADER_SIGNATURE, "EL64", 4);
+    wr32(zp + ZP_EFI_SYSTAB, (uint32_t)bi->efi_systab);
+    wr32(zp + ZP_EFI_SYSTAB_HI, (uint32_t)(bi->efi_systab >> 32));
+    wr32(zp + ZP_EFI_MEMDESC_SIZE, bi->efi_desc_size);
+    wr32(zp + ZP_EFI_MEMDESC_VERSION, bi->efi_desc_version);
+    wr32(zp + ZP_EFI_MEMMAP, (uint32_t)at);
+    wr32(zp + ZP_EFI_MEMMAP_HI, (uint32_t)(at >> 32));
+    wr32(zp + ZP_EFI_MEMMAP_SIZE, (uint32_t)n);
+    klog("guest: EFI for linux: system table 0x%llx, memory map %u descriptors at 0x%llx (keel's region "
+         "reserved in it)", (unsigned long long)bi->efi_systab, (unsigned)(n / bi->efi_desc_size),
+         (unsigned long long)at);
+    return true;
 }
 
 static bool place_initrd(struct loader_ctx *c, const uint8_t *h, uint64_t *out)
@@ -214,6 +265,8 @@ bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     wr64(zp + LH_SETUP_DATA, 0);
     if (version >= 0x020e)
         wr64(zp + ZP_ACPI_RSDP_ADDR, c->g->rsdp_phys);
+    if (!give_efi(c, zp))
+        return false;
     /* screen_info stays zero: no VGA text mode (serial console). */
     n = build_e820(c, zp);
     upper = 0;

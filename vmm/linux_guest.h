@@ -43,6 +43,15 @@
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE 0x0c4
 #define ZP_EXT_CMD_LINE_PTR 0x0c8
+/* struct efi_info (arch/x86/include/uapi/asm/bootparam.h) */
+#define ZP_EFI_LOADER_SIGNATURE 0x1c0     /* u32 "EL64": 64-bit EFI firmware */
+#define ZP_EFI_SYSTAB 0x1c4               /* u32 low half */
+#define ZP_EFI_MEMDESC_SIZE 0x1c8         /* u32 */
+#define ZP_EFI_MEMDESC_VERSION 0x1cc      /* u32 */
+#define ZP_EFI_MEMMAP 0x1d0               /* u32 low half */
+#define ZP_EFI_MEMMAP_SIZE 0x1d4          /* u32 bytes */
+#define ZP_EFI_SYSTAB_HI 0x1d8            /* u32 */
+#define ZP_EFI_MEMMAP_HI 0x1dc            /* u32 */
 #define ZP_ALT_MEM_K 0x1e0                /* u32 */
 #define ZP_E820_ENTRIES 0x1e8             /* u8 */
 #define ZP_E820_TABLE 0x2d0               /* 20-byte entries */
@@ -54,5 +63,10 @@
 #define LINUX_CMDLINE 0xa000ull
 #define LINUX_HEAP_END 0x8e00             /* as GRUB sets it; unused by the 32-bit entry */
 #define LINUX_DEFAULT_LOAD 0x100000ull
+/* The EFI memory map keel hands Linux goes below 640 KiB when free: the
+ * kernel's decompressor and KASLR never use memory below 1 MiB, and Linux
+ * memblock-reserves the map itself (efi_memblock_x86_reserve_range). */
+#define LINUX_EFI_MAP_LOW 0x10000ull
+#define LINUX_EFI_MAP_LOW_LIMIT 0x9f000ull
 
 #endif

@@ -11,6 +11,7 @@
  * needed, what was placed before) and then obtained through
  * guest_phys_ptr() before a byte is written. */
 #include "vmm/loader.h"
+#include "vmm/multiboot2_guest.h"
 #include "lib/string.h"
 #include "lib/log.h"
 
@@ -30,6 +31,8 @@ enum guest_format guest_detect(const void *image, uint64_t size)
         return GUEST_FMT_NONE;
     if (linux_is_bzimage(img, size))
         return GUEST_FMT_LINUX;
+    if (multiboot2_find_header(img, size, &off))
+        return GUEST_FMT_MULTIBOOT2;
     if (multiboot_find_header(img, size, &off))
         return GUEST_FMT_MULTIBOOT;
     /* A multiboot magic with a bad checksum is still meant as multiboot:
@@ -39,6 +42,12 @@ enum guest_format guest_detect(const void *image, uint64_t size)
         memcpy(&m, img + i, 4);
         if (m == 0x1BADB002u)
             return GUEST_FMT_MULTIBOOT;
+    }
+    for (i = 0; (uint64_t)i + 16 <= size && i < MB2_SEARCH; i += 8) {
+        uint32_t m;
+        memcpy(&m, img + i, 4);
+        if (m == MB2_HEADER_MAGIC)
+            return GUEST_FMT_MULTIBOOT2;
     }
     return GUEST_FMT_UNKNOWN;
 }
@@ -119,9 +128,39 @@ static uint64_t staged_end(const struct loader_ctx *c, unsigned i)
     return c->staged[i] + ld_align_up(c->size[i], LD_PAGE);
 }
 
-/* The first thing [base, end) collides with (taken or guarded staging). */
-static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
-                                       struct ld_range *tmp)
+/* EFI boot-services code and data are guest RAM (boot services ended
+ * before keel ran), but configuration tables the guest's OS still reads
+ * (memory attributes, ESRT, TPM event log, ...) live there (UEFI 2.10
+ * section 4.6). Placements keel is free to choose (ld_find_up/down) avoid
+ * that memory when they can; fixed ones (a kernel's link address) may use it. */
+static const struct ld_range *bs_conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                          struct ld_range *tmp)
+{
+    const struct boot_info *bi = c->bi;
+    uint32_t off, ds = bi ? bi->efi_desc_size : 0;
+    if (!ds || bi->efi_bs_active)
+        return NULL;
+    for (off = 0; off + ds <= bi->efi_mmap_len; off += ds) {
+        uint32_t type;
+        uint64_t s, pages;
+        memcpy(&type, bi->efi_mmap + off, 4);
+        memcpy(&s, bi->efi_mmap + off + 8, 8);
+        memcpy(&pages, bi->efi_mmap + off + 24, 8);
+        if ((type == EFI_BS_CODE || type == EFI_BS_DATA) && pages < (1ull << 52) &&
+            ld_overlap(base, end, s, s + (pages << 12))) {
+            tmp->base = s;
+            tmp->end = s + (pages << 12);
+            tmp->what = "EFI boot-services memory";
+            return tmp;
+        }
+    }
+    return NULL;
+}
+
+/* The first thing [base, end) collides with (taken or guarded staging;
+ * with soft, also EFI boot-services memory). */
+static const struct ld_range *conflict_ex(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                          struct ld_range *tmp, bool soft)
 {
     unsigned i;
     for (i = 0; i < c->ntaken; i++)
@@ -135,7 +174,13 @@ static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base
             return tmp;
         }
     }
-    return NULL;
+    return soft ? bs_conflict(c, base, end, tmp) : NULL;
+}
+
+static const struct ld_range *conflict(const struct loader_ctx *c, uint64_t base, uint64_t end,
+                                       struct ld_range *tmp)
+{
+    return conflict_ex(c, base, end, tmp, false);
 }
 
 bool ld_is_free(const struct loader_ctx *c, uint64_t base, uint64_t len)
@@ -146,8 +191,8 @@ bool ld_is_free(const struct loader_ctx *c, uint64_t base, uint64_t len)
     return conflict(c, base, base + (len ? len : 1), &tmp) == NULL;
 }
 
-bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
-                uint64_t limit, uint64_t *out)
+static bool find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
+                    uint64_t limit, uint64_t *out, bool soft)
 {
     uint64_t a = ld_align_up(from, align);
     struct ld_range tmp;
@@ -174,7 +219,7 @@ bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_
             a = ld_align_up(next, align);
             continue;
         }
-        x = conflict(c, a, a + len, &tmp);
+        x = conflict_ex(c, a, a + len, &tmp, soft);
         if (!x) {
             *out = a;
             return true;
@@ -183,8 +228,14 @@ bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_
     }
 }
 
-bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
-                  uint64_t limit, uint64_t *out)
+bool ld_find_up(const struct loader_ctx *c, uint64_t from, uint64_t len, uint64_t align,
+                uint64_t limit, uint64_t *out)
+{
+    return find_up(c, from, len, align, limit, out, true) || find_up(c, from, len, align, limit, out, false);
+}
+
+static bool find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
+                      uint64_t limit, uint64_t *out, bool soft)
 {
     int i;
     struct ld_range tmp;
@@ -198,7 +249,7 @@ bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint
             continue;
         a = ld_align_down(top - len, align);
         while (a >= lo) {
-            const struct ld_range *x = conflict(c, a, a + len, &tmp);
+            const struct ld_range *x = conflict_ex(c, a, a + len, &tmp, soft);
             if (!x) {
                 *out = a;
                 return true;
@@ -209,6 +260,13 @@ bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint
         }
     }
     return false;
+}
+
+bool ld_find_down(const struct loader_ctx *c, uint64_t floor, uint64_t len, uint64_t align,
+                  uint64_t limit, uint64_t *out)
+{
+    return find_down(c, floor, len, align, limit, out, true) ||
+           find_down(c, floor, len, align, limit, out, false);
 }
 
 bool ld_take(struct loader_ctx *c, uint64_t base, uint64_t len, const char *what)
@@ -366,6 +424,8 @@ bool guest_load(const struct boot_info *bi, const struct guest_layout *g, struct
         return linux_guest_load(c, entry);
     case GUEST_FMT_MULTIBOOT:
         return multiboot_guest_load(c, entry);
+    case GUEST_FMT_MULTIBOOT2:
+        return multiboot2_guest_load(c, entry);
     case GUEST_FMT_NONE:
         klog("module 0 (\"%s\") is empty: no guest kernel", bi->mods[0].cmdline);
         return false;

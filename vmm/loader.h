@@ -21,7 +21,10 @@
 bool guest_present(const struct boot_info *bi);
 
 /* Which loader would take module 0 (without loading anything). */
-enum guest_format { GUEST_FMT_NONE, GUEST_FMT_MULTIBOOT, GUEST_FMT_LINUX, GUEST_FMT_UNKNOWN };
+/* A kernel with both a Multiboot2 and a Multiboot v1 header is loaded as
+ * Multiboot2: it was written for either, and Multiboot2 hands it more (ACPI,
+ * EFI, a 64-bit memory map). */
+enum guest_format { GUEST_FMT_NONE, GUEST_FMT_MULTIBOOT, GUEST_FMT_LINUX, GUEST_FMT_UNKNOWN, GUEST_FMT_MULTIBOOT2 };
 enum guest_format guest_detect(const void *image, uint64_t size);
 
 struct ld_range {
@@ -94,6 +97,7 @@ void *ld_dest_ptr(const struct loader_ctx *c, const char *what, uint64_t base, u
  * and print their own messages. */
 bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry);
 bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry);
+bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry);
 
 /* The Multiboot v1 header in the first 8 KiB, or NULL. Sets *offset. */
 const uint8_t *multiboot_find_header(const uint8_t *img, uint64_t size, uint64_t *offset);

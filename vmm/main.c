@@ -10,8 +10,9 @@
 #include "boot/placement.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "lib/string.h"
+#include "vmm/acpi.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
 
@@ -57,7 +58,15 @@ static void report_boot(const struct boot_info *bi)
     klog("booted by %s (multiboot%s)", bi->loader_name[0] ? bi->loader_name : "an unnamed loader",
          bi->mb_version == 2 ? "2" : " v1");
     klog("command line: '%s'", bi->cmdline);
-    klog("memory map:");
+    if (bi->efi_systab)
+        klog("EFI: %s system table at 0x%lx, memory map %u descriptors of %u bytes (version %u), boot services %s",
+             bi->efi_systab64 ? "64-bit" : "32-bit", bi->efi_systab,
+             bi->efi_desc_size ? bi->efi_mmap_len / bi->efi_desc_size : 0, bi->efi_desc_size,
+             bi->efi_desc_version, bi->efi_bs_active ? "still running" : "exited");
+    if (bi->mmap_from_efi)
+        klog("memory map: from the EFI memory map (boot-services memory counted as RAM)");
+    else
+        klog("memory map:");
     for (i = 0; i < bi->nmmap; i++) {
         const struct mem_range *r = &bi->mmap[i];
         klog("  [%016lx-%016lx) %-9s %lu KiB", r->base, r->base + r->len, mem_type_name(r->type), r->len >> 10);
@@ -68,6 +77,22 @@ static void report_boot(const struct boot_info *bi)
     for (i = 0; i < bi->nmods; i++)
         klog("module %u: [%08lx-%08lx) %lu KiB '%s'", i, bi->mods[i].start, bi->mods[i].end,
              (bi->mods[i].end - bi->mods[i].start) >> 10, bi->mods[i].cmdline);
+}
+
+static void report_acpi(struct boot_info *bi)
+{
+    uint64_t pa = acpi_locate_rsdp(bi);
+    const char *tag = bi->rsdp_tag == 15 ? "multiboot2 ACPI new tag, " : bi->rsdp_tag == 14 ? "multiboot2 ACPI old tag, " : "";
+    if (pa) {
+        const uint8_t *r = (const uint8_t *)(uintptr_t)pa;
+        char oem[7];
+        memcpy(oem, r + 9, 6);
+        oem[6] = 0;
+        klog("ACPI RSDP at 0x%lx (revision %u, OEM '%s'): %sfound through the %s", pa, r[15], oem, tag,
+             bi->rsdp_source);
+    } else {
+        klog("ACPI RSDP not found (%s%s)", tag, bi->rsdp_source);
+    }
 }
 
 static void report_region(void)
@@ -108,6 +133,7 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         opt_print_help(&keel_opts);
 
     report_boot(&boot_info);
+    report_acpi(&boot_info);
     virt_report_cpu();
 
     err = mbinfo_validate(&boot_info);
@@ -120,11 +146,17 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
             identity_end = e;
     }
-    region_size = KEEL_REGION_SIZE;
+    region_size = KEEL_REGION_SIZE + KEEL_GUEST_ACPI_SIZE;
     err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
                      &placement);
     if (err)
         keel_fatal("%s", err);
+    /* The guest's ACPI copy sits right above keel's region, so it is
+     * below 4 GiB (the RSDT holds 32-bit pointers) and out of the way of
+     * the loaders, which place the guest from low memory up. */
+    placement.acpi_end = placement.region_end;
+    placement.region_end -= KEEL_GUEST_ACPI_SIZE;
+    placement.acpi_base = placement.region_end;
     palloc_init(placement.region_base, placement.region_end - placement.region_base, keel_image_size());
     paging_relocate(placement.region_base, identity_end);
     report_region();

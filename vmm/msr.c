@@ -7,6 +7,7 @@
 #include "vmm/arch_hooks.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "lib/format.h"
 
 static struct msr_cpu_cache boot_cpu_cache;
 
@@ -58,6 +59,33 @@ char msr_desc_host_class(const struct msr_desc *d) { return d->host; }
 
 /* ---- slow paths: filter denial, unknown MSRs ----------------------------- */
 
+static bool watched(const struct msr_vcpu_state *s, uint32_t index)
+{
+    return s->watch_on && index >= s->watch_first && index <= s->watch_last;
+}
+
+/* One watch line; the first 32 of a watch, then every power of two, each
+ * saying how many were not shown since the previous line. */
+__attribute__((noinline, cold)) static void watch_log(struct vcpu *v, uint32_t index, bool write, const char *name,
+                                                      uint64_t value, bool value_valid, const char *outcome)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint64_t n = ++s->watch_seen, skipped = n - s->watch_shown_at - 1;
+    char val[24], more[40];
+    if (n > 32 && (n & (n - 1)) != 0)
+        return;
+    s->watch_shown_at = n;
+    if (value_valid)
+        ksnprintf(val, sizeof(val), "0x%lx", value);
+    else
+        kstrlcpy(val, "-", sizeof(val));
+    more[0] = 0;
+    if (skipped)
+        ksnprintf(more, sizeof(more), " (%lu not shown)", skipped);
+    klog("msr watch: vcpu %u %s 0x%08x %s %s %s %s%s", v->id, write ? "wrmsr" : "rdmsr", index, name,
+         write ? "<-" : "=", val, outcome, more);
+}
+
 __attribute__((noinline, cold)) static enum msr_verdict deny(struct vcpu *v, uint32_t index, bool write)
 {
     uint64_t n = ++v->msr->filter_denials;
@@ -77,8 +105,15 @@ __attribute__((noinline, cold)) static enum msr_verdict unknown(struct vcpu *v, 
         s->unknown_writes++;
     else
         s->unknown_reads++;
-    if (!msr_filter_allows(&s->filter, index, write ? MSR_ACC_W : MSR_ACC_R))
+    if (!msr_filter_allows(&s->filter, index, write ? MSR_ACC_W : MSR_ACC_R)) {
+        if (watched(s, index))
+            watch_log(v, index, write, "(unknown)", write ? ((v->regs.rdx << 32) | (uint32_t)v->regs.rax) : 0,
+                      write, "filtered");
         return deny(v, index, write);
+    }
+    if (watched(s, index))
+        watch_log(v, index, write, "(unknown)", write ? ((v->regs.rdx << 32) | (uint32_t)v->regs.rax) : 0,
+                  write || s->unknown != MSR_UNKNOWN_GP, s->unknown == MSR_UNKNOWN_GP ? "#GP" : "ignored");
     if (s->unknown == MSR_UNKNOWN_GP)
         return MSR_GP;
     if (s->unknown == MSR_UNKNOWN_LOG) {
@@ -110,6 +145,33 @@ static inline bool filter_denies(const struct msr_vcpu_state *s, uint8_t f, uint
 
 /* ---- exit path ------------------------------------------------------------ */
 
+/* Rows with a filter verdict or a watch: off the common path. */
+__attribute__((noinline)) static enum msr_verdict slow_access(struct vcpu *v, const struct msr_desc *d, size_t id,
+                                                              uint32_t index, bool write, uint64_t *value)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint8_t f = s->row_flags[id];
+    unsigned acc = write ? MSR_ACC_W : MSR_ACC_R;
+    bool w = (f & MSR_RF_WATCH) && watched(s, index);
+    uint64_t val = write ? *value : 0;
+    enum msr_verdict r;
+    if (filter_denies(s, f, index, acc, write ? MSR_RF_DENY_W : MSR_RF_DENY_R)) {
+        if (w)
+            watch_log(v, index, write, d->name, val, write, "filtered");
+        return deny(v, index, write);
+    }
+    if (!(f & MSR_RF_EXISTS))
+        r = MSR_GP;
+    else
+        r = write ? d->write(v, d, index, val) : d->read(v, d, index, &val);
+    if (w)
+        watch_log(v, index, write, d->name, val, r == MSR_OK || write, r != MSR_OK ? "#GP"
+                  : ((f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt) & acc ? "handled" : "passed");
+    if (r == MSR_OK && !write)
+        *value = val;
+    return r;
+}
+
 enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
@@ -121,9 +183,8 @@ enum msr_verdict msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
     d = &msr_table[--id];
     f = s->row_flags[id];
     s->reads[id]++;
-    if (__builtin_expect(f & (MSR_RF_DENY_R | MSR_RF_MIXED), 0) &&
-        filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
-        return deny(v, index, false);
+    if (__builtin_expect(f & (MSR_RF_DENY_R | MSR_RF_MIXED | MSR_RF_WATCH), 0))
+        return slow_access(v, d, id, index, false, value);
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
     return d->read(v, d, index, value);
@@ -140,9 +201,8 @@ enum msr_verdict msr_write(struct vcpu *v, uint32_t index, uint64_t value)
     d = &msr_table[--id];
     f = s->row_flags[id];
     s->writes[id]++;
-    if (__builtin_expect(f & (MSR_RF_DENY_W | MSR_RF_MIXED), 0) &&
-        filter_denies(s, f, index, MSR_ACC_W, MSR_RF_DENY_W))
-        return deny(v, index, true);
+    if (__builtin_expect(f & (MSR_RF_DENY_W | MSR_RF_MIXED | MSR_RF_WATCH), 0))
+        return slow_access(v, d, id, index, true, &value);
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
     return d->write(v, d, index, value);
@@ -183,7 +243,7 @@ static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_d
 {
     uint8_t f = s->row_flags[d - msr_table];
     unsigned acc = (f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt;
-    if (!(f & MSR_RF_EXISTS))
+    if (!(f & MSR_RF_EXISTS) || ((f & MSR_RF_WATCH) && watched(s, index)))
         return MSR_ACC_RW;
     if (d->first == MSR_X2APIC_ICR && s->cfg->x2apic_icr_write)
         acc |= MSR_ACC_W;       /* several vCPUs: INIT/STARTUP are keel's to deliver */
@@ -233,6 +293,8 @@ void msr_policy_changed(struct vcpu *v)
             f |= MSR_RF_EXISTS;
         if (msr_row_icpt(d, v->policy) == MSR_ICPT_RW && d->icpt != MSR_ICPT_RW)
             f |= MSR_RF_ICPT_RW;
+        if (s->watch_on && s->watch_first <= d->first + d->count - 1 && d->first <= s->watch_last)
+            f |= MSR_RF_WATCH;
         s->row_flags[i] = f;
     }
     generate_bitmaps(s);
@@ -244,6 +306,16 @@ void msr_set_filter(struct vcpu *v, const struct msr_filter *f)
     v->msr->filter = *f;
     if (v->msr->filter.count > MSR_FILTER_MAX)
         v->msr->filter.count = MSR_FILTER_MAX;
+    msr_policy_changed(v);
+}
+
+void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last)
+{
+    struct msr_vcpu_state *s = v->msr;
+    s->watch_on = on;
+    s->watch_first = on ? first : 0;
+    s->watch_last = on ? last : 0;
+    s->watch_seen = s->watch_shown_at = 0;
     msr_policy_changed(v);
 }
 

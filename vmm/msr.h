@@ -136,6 +136,11 @@ struct msr_vcpu_state {
     struct msr_cpu_cache *cpu;
     uint8_t keel_row[MSR_KEEL_COUNT];   /* table row of each class-(c) MSR */
     struct msr_intercepts intercepts;   /* generated from the table */
+    /* Live watch (monitor `msr watch`): accesses to [watch_first,
+     * watch_last] are intercepted and each one logged (rate-limited). */
+    bool watch_on;
+    uint32_t watch_first, watch_last;
+    uint64_t watch_seen, watch_shown_at;
 };
 
 /* row_flags bits */
@@ -144,6 +149,7 @@ struct msr_vcpu_state {
 #define MSR_RF_DENY_W 0x04
 #define MSR_RF_MIXED 0x08       /* the filter splits the row: check per index */
 #define MSR_RF_ICPT_RW 0x10     /* the policy intercepts the row both ways (msr_row_icpt) */
+#define MSR_RF_WATCH 0x20       /* part of the row is watched (msr_watch) */
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -155,6 +161,10 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
 void msr_policy_changed(struct vcpu *v);
 void msr_set_filter(struct vcpu *v, const struct msr_filter *f);
 void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
+/* Watch [first, last] (on) or stop watching (off): every guest access in
+ * the range is intercepted, even where the table passes it through, and
+ * logged with its outcome; off restores the table's intercepts. */
+void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last);
 
 /* ---- exit path ------------------------------------------------------------- */
 

@@ -17,12 +17,6 @@
 #define MB1_F_AOUT (1u << 16)
 #define MB1_F_SUPPORTED (MB1_F_PAGE_ALIGN | MB1_F_MEMINFO | MB1_F_VIDEO)
 
-#define MB_SEG_MAX 32
-
-struct seg {
-    uint64_t paddr, filesz, memsz, offset;
-};
-
 
 const uint8_t *multiboot_find_header(const uint8_t *img, uint64_t size, uint64_t *offset)
 {
@@ -39,21 +33,23 @@ const uint8_t *multiboot_find_header(const uint8_t *img, uint64_t size, uint64_t
 
 /* ---- kernel image parsing -------------------------------------------------------- */
 
-static bool parse_aout(const uint8_t *img, uint64_t size, uint64_t hoff, struct seg *s,
+static bool parse_aout(const uint8_t *img, uint64_t size, uint64_t hoff, struct mb_seg *s,
                        uint64_t *entry)
 {
-    uint32_t header_addr, load_addr, load_end, bss_end;
-    uint64_t load_off;
     if (hoff + 32 > size) {
         klog("multiboot guest: a.out kludge header at 0x%llx is truncated",
              (unsigned long long)hoff);
         return false;
     }
-    header_addr = rd32(img + hoff + 12);
-    load_addr = rd32(img + hoff + 16);
-    load_end = rd32(img + hoff + 20);
-    bss_end = rd32(img + hoff + 24);
     *entry = rd32(img + hoff + 28);
+    return mb_parse_addresses(size, hoff, rd32(img + hoff + 12), rd32(img + hoff + 16), rd32(img + hoff + 20),
+                              rd32(img + hoff + 24), s);
+}
+
+bool mb_parse_addresses(uint64_t size, uint64_t hoff, uint32_t header_addr, uint32_t load_addr,
+                        uint32_t load_end, uint32_t bss_end, struct mb_seg *s)
+{
+    uint64_t load_off;
     if (header_addr < load_addr || header_addr - load_addr > hoff) {
         klog("multiboot guest: bad a.out kludge header: header_addr 0x%x, load_addr 0x%x at "
              "file offset 0x%llx", header_addr, load_addr, (unsigned long long)hoff);
@@ -91,9 +87,8 @@ static bool parse_aout(const uint8_t *img, uint64_t size, uint64_t hoff, struct 
     return true;
 }
 
-/* Returns the number of segments, 0 on error (message printed). */
-static unsigned parse_elf(const uint8_t *img, uint64_t size, struct seg *segs, uint64_t *entry,
-                          const char **kind)
+unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, uint64_t *entry,
+                      const char **kind)
 {
     bool is64;
     uint64_t phoff, e_entry, i;
@@ -305,35 +300,12 @@ static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_star
 
 /* ---- the loader -------------------------------------------------------------------------- */
 
-bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
+                    uint64_t e, uint64_t *kbase_out, uint64_t *kend_out)
 {
-    const uint8_t *img = ld_module(c, 0), *hdr;
-    uint64_t size = c->size[0], hoff = 0, e = 0, kend = 0, kbase = ~0ull, info, mend;
-    uint64_t mods_start[BOOT_MAX_MODS];
-    uint32_t flags;
-    struct seg segs[MB_SEG_MAX];
-    const char *kind = "a.out kludge";
+    uint64_t kbase = ~0ull, kend = 0;
     char what[48];
-    unsigned nseg, i;
-
-    hdr = multiboot_find_header(img, size, &hoff);
-    if (!hdr) {
-        klog("multiboot guest: module 0's multiboot header has a bad checksum");
-        return false;
-    }
-    flags = rd32(hdr + 4);
-    if (flags & 0xffffu & ~MB1_F_SUPPORTED) {
-        klog("multiboot guest: the kernel requires unsupported multiboot features (flags 0x%x)",
-             flags);
-        return false;
-    }
-    if (flags & MB1_F_AOUT) {
-        nseg = parse_aout(img, size, hoff, &segs[0], &e) ? 1 : 0;
-    } else {
-        nseg = parse_elf(img, size, segs, &e, &kind);
-    }
-    if (!nseg)
-        return false;
+    unsigned i;
 
     /* Check every destination before writing anything. */
     c->guard_from = 0;
@@ -365,6 +337,17 @@ bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
         if (!ld_take(c, segs[i].paddr, segs[i].memsz, "the kernel"))
             return false;
 
+    *kbase_out = kbase;
+    *kend_out = kend;
+    return true;
+}
+
+bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend_out)
+{
+    uint64_t mend;
+    char what[48];
+    unsigned i;
+
     /* Passed-on modules: page-aligned after the kernel, like GRUB. */
     mods_start[0] = 0;
     mend = kend;
@@ -390,6 +373,42 @@ bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
         mods_start[i] = at;
     }
     c->guard_from = c->nmods;
+    *mend_out = mend;
+    return true;
+}
+
+
+bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+{
+    const uint8_t *img = ld_module(c, 0), *hdr;
+    uint64_t size = c->size[0], hoff = 0, e = 0, kend = 0, kbase = ~0ull, info, mend;
+    uint64_t mods_start[BOOT_MAX_MODS];
+    uint32_t flags;
+    struct mb_seg segs[MB_SEG_MAX];
+    const char *kind = "a.out kludge";
+    unsigned nseg;
+
+    hdr = multiboot_find_header(img, size, &hoff);
+    if (!hdr) {
+        klog("multiboot guest: module 0's multiboot header has a bad checksum");
+        return false;
+    }
+    flags = rd32(hdr + 4);
+    if (flags & 0xffffu & ~MB1_F_SUPPORTED) {
+        klog("multiboot guest: the kernel requires unsupported multiboot features (flags 0x%x)",
+             flags);
+        return false;
+    }
+    if (flags & MB1_F_AOUT) {
+        nseg = parse_aout(img, size, hoff, &segs[0], &e) ? 1 : 0;
+    } else {
+        nseg = mb_parse_elf(img, size, segs, &e, &kind);
+    }
+    if (!nseg)
+        return false;
+
+    if (!mb_load_kernel(c, img, segs, nseg, e, &kbase, &kend) || !mb_load_modules(c, kend, mods_start, &mend))
+        return false;
 
     if (!build_info(c, mend, mods_start, &info))
         return false;

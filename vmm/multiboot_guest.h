@@ -29,4 +29,25 @@
  * region included) from the loader's guest map. */
 void multiboot_mem_bounds(const struct loader_ctx *c, uint32_t *lower_kib, uint32_t *upper_kib);
 
+/* Shared with the Multiboot2 loader (vmm/multiboot2_guest.c). */
+#define MB_SEG_MAX 32
+struct mb_seg {
+    uint64_t paddr, filesz, memsz, offset;
+};
+/* Loadable segments of an ELF32/ELF64 kernel by p_paddr (entry translated
+ * to physical when it is a virtual address inside a segment). Returns the
+ * number of segments, 0 on error (message printed). */
+unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, uint64_t *entry,
+                      const char **kind);
+/* The one segment an address header (v1 a.out kludge, v2 address tag)
+ * describes; hoff is the header's file offset, header_addr its address. */
+bool mb_parse_addresses(uint64_t size, uint64_t hoff, uint32_t header_addr, uint32_t load_addr,
+                        uint32_t load_end, uint32_t bss_end, struct mb_seg *s);
+/* Check every destination, then copy the segments; [*kbase, *kend). */
+bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
+                    uint64_t e, uint64_t *kbase, uint64_t *kend);
+/* Modules 1.. page-aligned after the kernel, like GRUB: mods_start[i], and
+ * the end of the last one in *mend. */
+bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend);
+
 #endif

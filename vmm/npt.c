@@ -89,7 +89,7 @@ bool npt_map_on_demand(struct npt *n, uint64_t gpa)
     return n->root && map_range(n, base, base + TWO_MIB);
 }
 
-bool npt_set_present(struct npt *n, uint64_t gpa, bool present)
+bool npt_set_page(struct npt *n, uint64_t gpa, uint64_t hpa)
 {
     uint64_t *pd, *pt;
     unsigned i2 = (gpa >> 21) & 511, i;
@@ -99,8 +99,10 @@ bool npt_set_present(struct npt *n, uint64_t gpa, bool present)
     pd = walk(n, gpa, 2);
     if (!pd)
         return false;
+    /* Bit 7 is the large-page bit in both NPT and EPT PDEs (APM Vol 2
+     * 15.25.5; SDM Vol 3 Table 29-4): split it into 512 identical 4 KiB
+     * leaves first. */
     if ((pd[i2] & PRESENT_MASK) && (pd[i2] & (1ull << 7))) {
-        /* Split the 2 MiB leaf into 512 identical 4 KiB leaves first. */
         uint64_t page = palloc_page(), base = gpa & ~(TWO_MIB - 1);
         if (!page)
             return false;
@@ -113,6 +115,6 @@ bool npt_set_present(struct npt *n, uint64_t gpa, bool present)
     pt = walk(n, gpa, 1);
     if (!pt)
         return false;
-    pt[(gpa >> 12) & 511] = present ? n->fmt->leaf_entry(gpa, 1) : 0;
+    pt[(gpa >> 12) & 511] = hpa == NPT_UNMAPPED ? 0 : n->fmt->leaf_entry(hpa & ~(FOUR_KIB - 1), 1);
     return true;
 }

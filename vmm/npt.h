@@ -32,9 +32,12 @@ uint64_t npt_build(struct npt *n, const struct npt_format *fmt, uint64_t top, ui
  * entries are never cached by the TLBs, so no flush is needed (SDM Vol 3
  * 29.4.3.1; APM Vol 2 15.25.9). False when out of table memory. */
 bool npt_map_on_demand(struct npt *n, uint64_t gpa);
-/* Make the 4 KiB page at gpa present (1:1, as built) or not present, splitting
- * a 2 MiB leaf if needed. The caller flushes the vCPUs' TLBs (a present entry
- * may be cached). False when out of table memory. */
-bool npt_set_present(struct npt *n, uint64_t gpa, bool present);
+/* Change one 4 KiB page of n: guest-physical gpa backed by hpa, or not
+ * mapped at all (hpa = NPT_UNMAPPED), splitting a 2 MiB leaf into 4 KiB
+ * pages where needed. Making a page present needs no flush (not-present
+ * entries are never cached); taking one away does, on every vCPU that may
+ * have it cached (the caller's business). False when out of table memory. */
+#define NPT_UNMAPPED (~0ull)
+bool npt_set_page(struct npt *n, uint64_t gpa, uint64_t hpa);
 
 #endif

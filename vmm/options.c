@@ -5,6 +5,8 @@ struct opt_values keel_opts;
 const struct opt_desc keel_options[] = {
     { "console", OPT_STRING, "com1", 0, 0, 0, "serial console: com1, com2 or 0x<port>" },
     { "baud", OPT_U64, "115200", 0, 50, 115200, "serial speed" },
+    { "console.monitor", OPT_CHOICE, "on", "on|off", 0, 0,
+      "off: no monitor, the console port is passed through to the guest untouched" },
     { "debugcon", OPT_FLAG, 0, 0, 0, 0, "also print to the port 0xE9 debug console" },
     { "help", OPT_FLAG, 0, 0, 0, 0, "print this table" },
     { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state|hide-ap", 0, 0,
@@ -28,6 +30,8 @@ const struct opt_desc keel_options[] = {
     { "msr.virt-mitigation", OPT_FLAG, 0, 0, 0, 0,
       "offer Intel's virtual mitigation MSRs (0x50000000-2) to an Intel guest" },
     { "msr.dump", OPT_FLAG, 0, 0, 0, 0, "print the MSR table as applied to this guest" },
+    { "iommu", OPT_CHOICE, "on", "on|off", 0, 0,
+      "take the IOMMU (VT-d / AMD-Vi) to keep the guest's devices out of keel's memory" },
     { "vendor", OPT_CHOICE, "auto", "auto|svm|vmx", 0, 0, "virtualization backend" },
 };
 const unsigned keel_options_count = sizeof(keel_options) / sizeof(keel_options[0]);

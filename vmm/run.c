@@ -6,6 +6,8 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/msr.h"
 #include "vmm/vendor.h"
+#include "vmm/trace.h"
+#include "vmm/console.h"
 #include "arch/x86/cpu.h"
 
 const struct vendor_ops *vendor;
@@ -18,6 +20,7 @@ uint64_t vcpu_retire_insn(struct vcpu *v, uint8_t len)
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->stats.injected[vector & 31]++;
+    trace_set_result(v, (uint8_t)(0x80 | (vector & 31)));
     vendor->inject_exception(v, vector, has_error, error);
 }
 
@@ -46,6 +49,14 @@ bool vcpu_wait_for_sipi(struct vcpu *v)
     return vendor->wait_for_sipi && vendor->wait_for_sipi(v);
 }
 
+void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
+{
+    if (on)
+        vendor->io_intercept(v, port);
+    else
+        vendor->io_passthrough(v, port);
+}
+
 int vcpu_run(struct vcpu *v)
 {
     const struct vendor_ops *ops = vendor;
@@ -57,7 +68,12 @@ int vcpu_run(struct vcpu *v)
         msr_after_exit(v);
         t0 = rdtsc();
         k = v->exit.kind;
+        trace_record(v, k);
         exit_handlers[k](v);
+        /* The shared serial line: one compare against a deadline that is
+         * ~0 while the monitor is off (docs/console.md). */
+        if (__builtin_expect(t0 >= console_poll_deadline, 0))
+            console_poll(v, t0);
         v->stats.count[k]++;
         v->stats.total++;
         v->stats.cycles[k] += rdtsc() - t0;

@@ -44,7 +44,7 @@ static void release_waiting(struct vm *vm)
      * not-present entry is never cached (SDM 29.4.3.1, APM 15.25.9), so
      * making it present needs no flush. */
     if (__atomic_sub_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 0 && !vm->apic_trap_always) {
-        npt_set_present(&vm->npt, vm->lapic_page, true);
+        npt_set_page(&vm->npt, vm->lapic_page, vm->lapic_page);
         vm->lapic_trapped = 0;
     }
 }
@@ -196,7 +196,7 @@ void smp_init_signal(struct vcpu *v)
     v->init_seen = true;
     v->waiting = true;
     if (__atomic_add_fetch(&vm->waiting, 1, __ATOMIC_SEQ_CST) == 1) {
-        npt_set_present(&vm->npt, vm->lapic_page, false);
+        npt_set_page(&vm->npt, vm->lapic_page, NPT_UNMAPPED);
         vm->lapic_trapped = 1;
         for (i = 0; i < vm->ncpus; i++)
             vm->vcpus[i]->tlb_flush = true;

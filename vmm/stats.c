@@ -1,11 +1,11 @@
 #include "vmm/stats.h"
 #include "vmm/msr.h"
-#include "vmm/vm.h"
 #include "vmm/smp.h"
 #include "arch/x86/exceptions.h"
 #include "lib/log.h"
+#include "vmm/vm.h"
 
-static void print_one(struct vcpu *v)
+static void print_table(struct vcpu *v)
 {
     unsigned k;
     klog("  %-14s %12s %14s %10s", "kind", "count", "tsc-cycles", "avg");
@@ -20,31 +20,37 @@ static void print_one(struct vcpu *v)
             klog("  injected %-22s %lu", exception_name(k), v->stats.injected[k]);
 }
 
+void stats_print_counts(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (vm && vm->ncpus > 1)
+        klog("vcpu %u (APIC ID %u): %lu exits, started %u time%s by the guest", v->index, v->id, v->stats.total,
+             v->index ? v->starts : 1, (v->index ? v->starts : 1) == 1 ? "" : "s");
+    else
+        klog("exit statistics: %lu exits", v->stats.total);
+    print_table(v);
+    if (v->msr)
+        msr_print_stats(v);
+}
+
 /* One vCPU: the table as always. Several: which vCPU ended the run, the
  * total, then each vCPU's table and MSR counts. Counters of the other vCPUs
- * are read while they may still run: each value is a plain 64-bit load. */
+ * are read after they were stopped (smp_end_run). */
 void stats_print(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     unsigned i;
     uint64_t total = 0;
     smp_end_run(v);     /* the report is the end of the run: stop the other CPUs first */
-    if (!vm || vm->ncpus <= 1) {
-        klog("exit statistics: %lu exits", v->stats.total);
-        print_one(v);
-        msr_print_stats(v);
-        return;
+    if (vm && vm->ncpus > 1) {
+        for (i = 0; i < vm->ncpus; i++)
+            total += vm->vcpus[i]->stats.total;
+        klog("exit statistics: %lu exits on %u vCPUs; the run ended on vcpu %u (APIC ID %u); the other CPUs were "
+             "stopped", total, vm->ncpus, v->index, v->id);
+        for (i = 0; i < vm->ncpus; i++)
+            stats_print_counts(vm->vcpus[i]);
+    } else {
+        stats_print_counts(v);
     }
-    for (i = 0; i < vm->ncpus; i++)
-        total += vm->vcpus[i]->stats.total;
-    klog("exit statistics: %lu exits on %u vCPUs; the run ended on vcpu %u (APIC ID %u); the other CPUs were stopped",
-         total, vm->ncpus, v->index, v->id);
-    for (i = 0; i < vm->ncpus; i++) {
-        struct vcpu *c = vm->vcpus[i];
-        klog("vcpu %u (APIC ID %u): %lu exits, started %u time%s by the guest", c->index, c->id, c->stats.total,
-             c->index ? c->starts : 1, (c->index ? c->starts : 1) == 1 ? "" : "s");
-        print_one(c);
-        if (c->msr)
-            msr_print_stats(c);
-    }
+    vm_end_checks(vm);
 }

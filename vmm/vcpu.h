@@ -47,6 +47,26 @@ struct exit_stats {
     uint64_t injected[32];              /* exceptions injected, by vector */
 };
 
+/* The last exits of one vCPU (vmm/trace.h): written by the run loop with a
+ * few stores per exit before the handler runs; the hooks that inject or
+ * stop mark the entry's result. Printed by the monitor's `trace` and on a
+ * fatal stop. */
+#define EXIT_TRACE_LEN 64
+_Static_assert((EXIT_TRACE_LEN & (EXIT_TRACE_LEN - 1)) == 0, "the ring index is masked");
+enum trace_result { TRACE_RESUMED = 0, TRACE_STOPPED = 0xff };   /* else 0x80 | vector injected */
+struct exit_trace_entry {
+    uint64_t rip;       /* guest RIP at the exit */
+    uint64_t qual;      /* EXITINFO1 / exit qualification */
+    uint64_t detail;    /* MSR index, port, GPA: the first word of vm_exit.u */
+    uint8_t kind;       /* enum exit_kind */
+    uint8_t result;     /* enum trace_result */
+};
+_Static_assert(sizeof(struct exit_trace_entry) == 32, "two entries per cache line");
+struct exit_trace {
+    struct exit_trace_entry e[EXIT_TRACE_LEN];
+    uint64_t n;         /* exits recorded; entry n - 1 is the newest */
+};
+
 /* The last instruction vmm/insn.c decoded with paging off (SVM without
  * NRIPS): reused while the same bytes are at the same address. */
 struct insn_cache {
@@ -82,6 +102,7 @@ struct vcpu {
     uint32_t starts;                    /* times the guest started this vCPU */
     volatile bool tlb_flush;            /* flush guest translations before the next entry */
     int stop_code;                      /* exit status reported to the runner */
+    struct exit_trace trace;
     struct insn_cache insn_cache;       /* vmm/insn.c */
 };
 

@@ -50,6 +50,8 @@ struct vendor_ops {
      * 3, SDM 24.4.2 / 26.6.2): the next STARTUP then exits with its vector.
      * False where there is no such state (SVM): vmm/ keeps the SIPI virtual. */
     bool (*wait_for_sipi)(struct vcpu *v);
+    /* Undo io_intercept: the port is passed through again. */
+    void (*io_passthrough)(struct vcpu *v, uint16_t port);
 };
 
 extern const struct vendor_ops svm_ops;

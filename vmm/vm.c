@@ -2,6 +2,8 @@
  * loader, nested paging, vcpu; then run it and stop with its status. */
 #include "vmm/vm.h"
 #include "vmm/acpi.h"
+#include "vmm/guest_acpi.h"
+#include "vmm/iommu.h"
 #include "vmm/madt.h"
 #include "vmm/smp.h"
 #include "vmm/cpuid.h"
@@ -12,6 +14,7 @@
 #include "vmm/run.h"
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
+#include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
@@ -47,7 +50,7 @@ static const struct vendor_ops *pick_backend(void)
     return &vmx_ops;
 }
 
-static void build_layout(struct vm *vm, const struct boot_info *bi, const struct placement *pl)
+static void build_layout(struct vm *vm, const struct boot_info *bi, const struct placement *pl, uint64_t host_rsdp)
 {
     unsigned i;
     struct guest_layout *g = &vm->layout;
@@ -57,18 +60,22 @@ static void build_layout(struct vm *vm, const struct boot_info *bi, const struct
     g->ram_top_below_4g = pl->region_base;
     g->scratch_base = pl->scratch_base;
     g->scratch_end = pl->scratch_end;
-    g->rsdp_phys = acpi_find_rsdp();
-    /* The guest's map: the host's, with keel's region carved out as reserved. */
-    for (i = 0; i < bi->nmmap && g->nmap + 3 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
+    g->rsdp_phys = host_rsdp;
+    /* The guest's map: the host's, with keel's region carved out as
+     * reserved and the ACPI copy's RAM above it typed ACPI. */
+    for (i = 0; i < bi->nmmap && g->nmap + 4 <= sizeof(g->map) / sizeof(g->map[0]); i++) {
         struct mem_range r = bi->mmap[i];
-        uint64_t end = r.base + r.len;
+        uint64_t end = r.base + r.len, top = pl->acpi_end > pl->region_end ? pl->acpi_end : pl->region_end;
         if (r.type == MEM_AVAILABLE && r.base < pl->region_end && pl->region_base < end) {
             if (r.base < pl->region_base)
                 g->map[g->nmap++] = (struct mem_range){ r.base, pl->region_base - r.base, MEM_AVAILABLE };
             g->map[g->nmap++] = (struct mem_range){ pl->region_base, pl->region_end - pl->region_base,
                                                     MEM_RESERVED };
-            if (end > pl->region_end)
-                g->map[g->nmap++] = (struct mem_range){ pl->region_end, end - pl->region_end, MEM_AVAILABLE };
+            if (top > pl->region_end)
+                g->map[g->nmap++] = (struct mem_range){ pl->region_end, top - pl->region_end,
+                                                        host_rsdp ? MEM_ACPI : MEM_AVAILABLE };
+            if (end > top)
+                g->map[g->nmap++] = (struct mem_range){ top, end - top, MEM_AVAILABLE };
         } else {
             g->map[g->nmap++] = r;
         }
@@ -145,6 +152,40 @@ static void trap_io_ports(struct vcpu *v, bool report)
              vm->pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm->layout.rsdp_phys ? "found" : "not found");
 }
 
+/* The IOMMUs' registers are keel's: a guest access faults like an access
+ * to keel's region (exit_npf.c names it). */
+static void hide_iommu_registers(struct vm *vm)
+{
+    uint64_t b, e, a;
+    unsigned i;
+    for (i = 0; iommu_mmio(i, &b, &e); i++)
+        for (a = b; a < e; a += 0x1000)
+            if (!npt_set_page(&vm->npt, a, NPT_UNMAPPED))
+                keel_fatal("out of memory in keel's region hiding the IOMMU registers from the guest");
+}
+
+/* FNV-1a over keel's code and read-only data: what a stray DMA into
+ * keel's region would change without keel noticing otherwise. */
+static uint64_t keel_image_hash(void)
+{
+    extern char __text_start[], __rodata_end[];
+    const volatile uint8_t *p = (const uint8_t *)__text_start;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; p < (const uint8_t *)__rodata_end; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+}
+
+void vm_end_checks(struct vm *vm)
+{
+    iommu_report();
+    if (!vm)
+        return;
+    klog("keel's image (text and read-only data) %s", keel_image_hash() == vm->image_hash
+                                                          ? "is unchanged"
+                                                          : "CHANGED during the run");
+}
+
 /* AP hand-shake through percpu.online (written by the AP, read by the BSP). */
 enum { AP_KEEL = 1, AP_VIRT_ON = 2, AP_READY = 3, AP_FAILED = 4 };
 /* percpu.vcpu value telling a started AP it gets no vCPU. */
@@ -191,9 +232,9 @@ static bool keep_started(uint32_t apic_id, void *ctx)
  * virtualization on, or it is hidden from the guest. */
 static void start_cpus(struct vm *vm, uint32_t bsp_id)
 {
-    uint8_t *table;
+    const uint8_t *table;
     uint32_t len;
-    unsigned i, hidden;
+    unsigned i;
     const char *err;
     uint64_t t0 = rdtsc();
 
@@ -254,9 +295,24 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
     }
     if (vm->madt.ncpus > 1)
         smp_tramp_remove();
+    klog("smp: %u CPU%s under keel (started in %lu TSC cycles)", vm->ncpus, vm->ncpus == 1 ? "" : "s",
+         rdtsc() - t0);
+}
+
+/* The MADT the guest reads (keel's ACPI copy, or the firmware's table when
+ * there is no copy) lists only the CPUs keel runs a vCPU on. */
+static void hide_unstarted_cpus(struct vm *vm)
+{
+    uint8_t *table;
+    uint32_t len;
+    unsigned hidden;
+    /* keel's identity map is writable: the rewrite edits the table in place. */
+    if (!vm->layout.rsdp_phys || !(table = (uint8_t *)(uintptr_t)acpi_find_table(vm->layout.rsdp_phys, "APIC", &len)))
+        return;
     hidden = madt_hide_cpus(table, len, keep_started, vm);
-    klog("smp: %u CPU%s under keel (started in %lu TSC cycles)%s", vm->ncpus, vm->ncpus == 1 ? "" : "s",
-         rdtsc() - t0, hidden ? "; MADT rewritten in place to hide the others" : "");
+    if (hidden)
+        klog("smp: the guest's MADT (at %lx) lists only the %u CPU%s under keel: %u entr%s rewritten in place",
+             (uint64_t)(uintptr_t)table, vm->ncpus, vm->ncpus == 1 ? "" : "s", hidden, hidden == 1 ? "y" : "ies");
 }
 
 /* After the VM exists: each AP creates its vCPU, one at a time (keel's
@@ -283,7 +339,7 @@ static void create_ap_vcpus(struct vm *vm)
         /* Every AP waits for its SIPI: trap the APIC page until they are up. */
         vm->waiting = (int)vm->ncpus - 1;
         vm->lapic_trapped = 1;
-        if (!npt_set_present(&vm->npt, vm->lapic_page, false))
+        if (!npt_set_page(&vm->npt, vm->lapic_page, NPT_UNMAPPED))
             keel_fatal("out of memory in keel's region splitting the nested page tables");
     }
 }
@@ -293,7 +349,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     struct guest_entry entry;
     struct vm *vm = &vm0;
     struct vcpu *v = &vcpu_store[0];
-    uint64_t npt_root, top = 0x100000000ull;
+    uint64_t npt_root, top = 0x100000000ull, host_rsdp;
     unsigned i;
     int code;
 
@@ -313,7 +369,9 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->vm = vm;
     vm->vcpus[0] = v;
     vm->lapic_page = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ull;
-    build_layout(vm, bi, pl);
+    host_rsdp = acpi_rsdp();
+    iommu_probe(host_rsdp);
+    build_layout(vm, bi, pl, host_rsdp);
     start_cpus(vm, percpu_boot.apic_id);
 
     cpuid_snapshot_host(&host_cpuid);
@@ -330,6 +388,17 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
 
     if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
         vm->pm1a_cnt_port = 0;
+    if (host_rsdp)
+        vm->layout.rsdp_phys = guest_acpi_build(host_rsdp, pl->acpi_base, pl->acpi_end);
+    hide_unstarted_cpus(vm);
+    if (vm->layout.rsdp_phys) {
+        /* What the guest is pointed at (the copy, or the firmware's), by value
+         * for the Multiboot2 ACPI tags. keel's identity map covers it. */
+        const uint8_t *r = (const uint8_t *)(uintptr_t)vm->layout.rsdp_phys;
+        __asm__("" : "+r"(r));
+        vm->layout.rsdp_len = r[15] >= 2 ? 36 : 20;
+        memcpy(vm->layout.rsdp, r, vm->layout.rsdp_len);
+    }
     if (!guest_load(bi, &vm->layout, &entry))
         keel_fatal("could not load the guest");
     klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);
@@ -341,7 +410,15 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     vm->npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
-    klog("nested paging: identity map of [0-%lx) minus keel's region, %u table pages", top, vm->npt.pages);
+    hide_iommu_registers(vm);
+    guest_acpi_map_bios_rsdp(&vm->npt);
+    klog("nested paging: identity map of [0-%lx) minus keel's region%s, %u table pages", top,
+         iommu_owned() ? " and the IOMMU registers" : "", vm->npt.pages);
+    iommu_enable(top, pl->region_base, pl->region_end);
+    vm->image_hash = keel_image_hash();
+    vm->dma_canary = palloc_page();
+    if (vm->dma_canary)
+        memset(palloc_ptr(vm->dma_canary), 0xa5, 4096);
 
     if (!vendor->vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", vendor->name);
@@ -357,6 +434,9 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     create_ap_vcpus(vm);
 
     klog("entering the guest");
+    /* last before the first entry: from here on keel's lines share the line */
+    console_port_start(vm->vcpus, vm->ncpus, &vm->layout, &host_cpuid,
+                       !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));
     code = vcpu_run(v);
     keel_exit(code);
 }

@@ -31,7 +31,15 @@ struct vm {
     bool apic_trap_always;          /* smp.apic-trap=always: the APIC page is never given back */
     bool hw_wait_for_sipi;          /* an INIT to a running vCPU exits into a hardware wait-for-SIPI (VMX) */
     int stop_index;                 /* the vCPU that ended the run */
+    /* A page in keel's region that keel fills with a pattern and never uses:
+     * the target a DMA test aims at (hypercall 5). */
+    uint64_t dma_canary;
+    uint64_t image_hash;            /* keel's text and rodata when the guest started */
 };
+
+/* End of the run (after the exit statistics): the IOMMU's fault summary
+ * and whether keel's image is what it was when the guest started. */
+void vm_end_checks(struct vm *vm);
 
 /* Build the guest and run it until it ends; never returns. */
 __attribute__((noreturn)) void vm_run(const struct boot_info *bi, const struct placement *pl);

@@ -127,5 +127,6 @@ void exception_dispatch(struct exc_frame *f)
     klog("  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx", f->r9, f->r10, f->r11, f->r12);
     klog("  R13 %016lx  R14 %016lx  R15 %016lx", f->r13, f->r14, f->r15);
     print_backtrace(f->rbp, f->rip);
+    keel_fatal_report_once();
     keel_exit(KEEL_EXIT_FATAL);
 }

@@ -1,14 +1,25 @@
 #include "arch/x86/stop.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
-#include "lib/serial.h"
+#include "arch/x86/uart.h"
 #include "lib/format.h"
 #include <stdarg.h>
+
+void (*keel_fatal_report)(void);
+
+void keel_fatal_report_once(void)
+{
+    void (*fn)(void) = keel_fatal_report;
+    keel_fatal_report = 0;      /* a fault inside the report must not loop */
+    if (fn)
+        fn();
+}
 
 void keel_exit(int code)
 {
     const char *s = "Shutdown";
     __asm__ volatile("cli");
+    console_flush();
     klog("exit status %d", code);
     serial_drain();
     /* QEMU isa-debug-exit (iobase=0xf4): QEMU exits with (code << 1) | 1. */
@@ -28,5 +39,6 @@ void keel_fatal(const char *fmt, ...)
     kvsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     klog("fatal: %s", buf);
+    keel_fatal_report_once();
     keel_exit(KEEL_EXIT_FATAL);
 }

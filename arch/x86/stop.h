@@ -11,6 +11,11 @@
  * halt forever with interrupts off (real hardware). */
 __attribute__((noreturn)) void keel_exit(int code);
 
+/* Set once a guest runs: prints what vmm/ knows of it (the vCPUs' exit
+ * traces) when keel itself fails (keel_fatal, an exception in keel). */
+extern void (*keel_fatal_report)(void);
+void keel_fatal_report_once(void);
+
 /* klog the message with a "fatal:" prefix, then keel_exit(125). */
 __attribute__((noreturn, format(printf, 1, 2))) void keel_fatal(const char *fmt, ...);
 

@@ -1,13 +1,14 @@
 /* libFuzzer target for the MSR engine: random guest caps, vendor, filter
  * (built directly or parsed from text), unknown policy, then a sequence of
- * RDMSR/WRMSR/policy-change/entry/exit operations. Asserts:
+ * RDMSR/WRMSR/policy-change/watch/entry/exit operations. Asserts:
  *  - no crash (ASan/UBSan);
  *  - a faulting read leaves the destination untouched;
  *  - a rejected write changes nothing (virtual values, vendor-held state,
  *    host MSRs);
  *  - an accepted write reads back as written, or as its documented mask
  *    (docs/msr.md "Read-back exceptions");
- *  - the generated intercept bitmap agrees with the table for every index
+ *  - the generated intercept bitmap agrees with the table (and a live
+ *    watch, which intercepts its range both ways) for every index
  *    of the three bitmap ranges. */
 #include <stdint.h>
 #include <stddef.h>
@@ -120,6 +121,8 @@ static unsigned oracle(uint32_t index)
     unsigned acc;
     if (!d || !msr_row_exists(d, &pol, &cfg))
         return MSR_ACC_RW;
+    if (st.watch_on && index >= st.watch_first && index <= st.watch_last)
+        return MSR_ACC_RW;      /* watched: intercepted both ways (monitor `msr watch`) */
     acc = msr_row_icpt(d, &pol);
     if (!msr_filter_allows(&st.filter, index, MSR_ACC_R))
         acc |= MSR_ACC_R;
@@ -338,6 +341,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6:
             fv.state[g8(&in) % VS_COUNT] = pick_value(&in, last);
             break;
+        case 10: { /* run-time watch change (monitor `msr watch on|off`) */
+            uint32_t a = pick_index(&in), b = pick_index(&in);
+            msr_watch(&fv.v, g8(&in) & 1, a < b ? a : b, a < b ? b : a);
+            check_bitmaps();
+            break;
+        }
         case 7:
         case 8:
         case 9: { /* read */

@@ -73,6 +73,7 @@ int guest_main(void)
     show_msr(0xc0010114, "AMD VM_CR");
 
     if (mbi) {
+        printf("demo: boot protocol %s\n", mb2i ? "multiboot2" : "multiboot v1");
         if (mbi->flags & 1)
             printf("demo: memory: lower %u KiB, upper %u KiB (%u MiB total)\n", mbi->mem_lower,
                    mbi->mem_upper, (mbi->mem_upper >> 10) + 1);

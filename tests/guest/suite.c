@@ -404,8 +404,9 @@ static bool known_word(const char *w)
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
                                          "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved",
                                          "vminsn", "x2apic", "pae", "singlestep", "prefix", "pmu" };
-    static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=",
-                                        "cpuid-iters=", "intercept-msr=" };
+    static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=", "dma-expect=",
+                                        "acpi-view=", "iommu-mmio=",
+                                        "cpuid-iters=", "intercept-msr=", "boot-info=" };
     for (unsigned i = 0; i < NBASIC; i++)
         if (!strcmp(w, basic_tests[i].word))
             return true;
@@ -432,7 +433,8 @@ int guest_main(void)
     bool any_group = has_arg("vminsn") || has_arg("x2apic") || has_arg("pae") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("singlestep") || has_arg("prefix") ||
                      has_arg("pmu") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
-                     arg_value("expect-profile");
+                     arg_value("expect-profile") || arg_value("dma-expect") || arg_value("acpi-view") ||
+                     arg_value("iommu-mmio") || arg_value("boot-info");
     bool any_basic = has_arg("basic");
     for (unsigned i = 0; i < NBASIC; i++)
         any_basic |= has_arg(basic_tests[i].word);
@@ -465,6 +467,17 @@ int guest_main(void)
     const char *prof = arg_value("expect-profile");
     if (prof)
         run_profile(prof);
+    const char *bootinfo = arg_value("boot-info");
+    if (bootinfo)
+        run_boot_info(bootinfo);
+    const char *view = arg_value("acpi-view");
+    if (view)
+        run_acpi_view(!strcmp(view, "iommu"));
+    const char *dma = arg_value("dma-expect");
+    if (dma)
+        run_dma(dma);
+    if (arg_value("iommu-mmio"))
+        t_iommu_mmio((uint32_t)arg_u64("iommu-mmio", 0));
     /* Last: the fuzzer leaves MSRs in random (accepted) states; the region read ends the run. */
     if (has_arg("msrfuzz"))
         run_msrfuzz(arg_u64("seed", 1), (uint32_t)arg_u64("count", 2000));

@@ -12,6 +12,12 @@ void run_msrfuzz(uint64_t seed, uint32_t count); /* words: msrfuzz seed=N count=
 
 /* profile_tests.c */
 void run_profile(const char *name);      /* word: expect-profile=NAME */
+void run_boot_info(const char *firmware);  /* word: boot-info=bios|efi (Multiboot2 boot information) */
+
+/* dma_tests.c */
+void run_dma(const char *expect);        /* word: dma-expect=blocked|lands (needs -device edu) */
+void run_acpi_view(bool expect_iommu_table); /* word: acpi-view=no-iommu|iommu */
+void t_iommu_mmio(uint32_t addr);        /* word: iommu-mmio=0xADDR */
 
 /* hw_tests.c */
 void run_vminsn_ud(void);                /* word: vminsn */

@@ -3,6 +3,7 @@
  * Built hosted (static) by scripts/build-linux-guest.sh into the initramfs.
  *   PROBE cpuid vendor=<12 chars> hv=<12 chars|none> max=0x...
  *   PROBE msr 0x<index> = 0x<value>   or   PROBE msr 0x<index> fault
+ * `probe msr INDEX` reads one MSR (PROBE msr ... line as above).
  * `probe exit CODE` instead writes CODE to the debug-exit port 0xf4, which
  * keel traps to end the run (used where ACPI power-off is not available,
  * e.g. Bochs' BIOS tables).
@@ -56,6 +57,21 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "exit"))
         return debug_exit(atoi(argv[2]));
+    if (argc == 3 && !strcmp(argv[1], "msr")) {
+        uint32_t index = (uint32_t)strtoul(argv[2], NULL, 0);
+        uint64_t v = 0;
+        int fd1 = open("/dev/cpu/0/msr", O_RDONLY);
+        if (fd1 < 0) {
+            printf("PROBE msr unavailable (no /dev/cpu/0/msr)\n");
+            return 1;
+        }
+        if (pread(fd1, &v, sizeof(v), index) == (ssize_t)sizeof(v))
+            printf("PROBE msr 0x%x = 0x%llx\n", index, (unsigned long long)v);
+        else
+            printf("PROBE msr 0x%x fault\n", index);
+        close(fd1);
+        return 0;
+    }
     static const uint32_t msrs[] = { 0x10, 0x1b, 0xc0000080, 0x1a0, 0x3a, 0x40000000 };
     uint32_t a, b, c, d, hvmax;
     char vendor[13], hv[13];

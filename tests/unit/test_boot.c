@@ -153,6 +153,31 @@ static void tag_next(uint32_t size)
     tag += (size + 7) & ~7u;
 }
 
+/* An RSDP (ACPI 6.5 section 5.2.5.3) at a: revision 0 (20 bytes) or 2 (36),
+ * both checksums right; OEM ID's first letter `oem`. */
+static void put_rsdp(uint64_t a, unsigned rev, char oem)
+{
+    uint8_t sum = 0;
+    unsigned i;
+    memset(phys + a, 0, 36);
+    memcpy(phys + a, "RSD PTR ", 8);
+    phys[a + 9] = (uint8_t)oem;
+    phys[a + 15] = (uint8_t)rev;
+    put32(a + 16, 0xe0000);
+    if (rev >= 2) {
+        put32(a + 20, 36);
+        put64(a + 24, 0xe1000);
+    }
+    for (i = 0; i < 20; i++)
+        sum += phys[a + i];
+    phys[a + 8] = (uint8_t)-sum;
+    if (rev >= 2) {
+        for (sum = 0, i = 0; i < 36; i++)
+            sum += phys[a + i];
+        phys[a + 32] = (uint8_t)-sum;
+    }
+}
+
 static void build_v2(void)
 {
     memset(phys, 0, sizeof(phys));
@@ -165,9 +190,20 @@ static void build_v2(void)
     put64(tag + 16, 0x100000); put64(tag + 24, 0x7f00000); put32(tag + 32, 1);
     put64(tag + 40, 0); put64(tag + 48, 0x9fc00); put32(tag + 56, 1);
     tag_next(16 + 48);
-    tag_begin(14, 8 + 20); memcpy(phys + tag + 8, "RSD PTR ", 8); tag_next(28);
+    tag_begin(14, 8 + 20); put_rsdp(tag + 8, 0, 'O'); tag_next(28);
     tag_begin(0, 8); tag_next(8);
     put32(0x8000, (uint32_t)(tag - 0x8000));
+}
+
+/* Rebuild build_v2's info with extra tags in place of the end tag. */
+static void v2_end(void)
+{
+    tag_begin(0, 8); tag_next(8);
+    put32(0x8000, (uint32_t)(tag - 0x8000));
+}
+static void v2_reopen(void)
+{
+    tag = 0x8000 + phys[0x8000] + (phys[0x8001] << 8) - 8;   /* over the end tag */
 }
 
 static void test_v2_full(void **state)
@@ -185,8 +221,209 @@ static void test_v2_full(void **state)
     assert_int_equal(bi.nmmap, 2);
     assert_int_equal(bi.mmap[0].base, 0);
     assert_int_equal(bi.rsdp_len, 20);
+    assert_int_equal(bi.rsdp_tag, 14);
     assert_memory_equal(bi.rsdp, "RSD PTR ", 8);
     assert_int_equal(bi.mem_upper_kib, 1000);
+    assert_int_equal(bi.efi_systab, 0);
+    assert_false(bi.mmap_from_efi);
+}
+
+/* Tag 15 (new RSDP) wins over tag 14 (old), whichever comes first. */
+static void test_v2_acpi_new_before_old(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    build_v2();                                   /* has tag 14 ('O') */
+    v2_reopen();
+    tag_begin(15, 8 + 36); put_rsdp(tag + 8, 2, 'N'); tag_next(44);
+    v2_end();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.rsdp_tag, 15);
+    assert_int_equal(bi.rsdp_len, 36);
+    assert_int_equal(bi.rsdp[9], 'N');
+    /* new first, then old: still the new one */
+    memset(phys, 0, sizeof(phys));
+    tag = 0x8008;
+    tag_begin(15, 8 + 36); put_rsdp(tag + 8, 2, 'N'); tag_next(44);
+    tag_begin(14, 8 + 20); put_rsdp(tag + 8, 0, 'O'); tag_next(28);
+    tag_begin(4, 16); put32(tag + 8, 639); put32(tag + 12, 1000); tag_next(16);
+    v2_end();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.rsdp_tag, 15);
+    assert_int_equal(bi.rsdp[9], 'N');
+}
+
+/* Malformed ACPI tags are ignored with a warning, never copied. */
+static void test_v2_acpi_malformed(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    uint64_t t15;
+    build_v2();
+    v2_reopen();
+    t15 = tag;
+    capture_start();
+    tag_begin(15, 8 + 36); put_rsdp(tag + 8, 2, 'N'); phys[tag + 8 + 30] ^= 1; tag_next(44); /* ext checksum */
+    v2_end();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.rsdp_tag, 14);               /* the good old one stays */
+    assert_true(log_has("ACPI new RSDP tag is malformed"));
+    /* truncated: a v2 RSDP in a tag with room for 20 bytes only */
+    tag = t15;
+    tag_begin(15, 8 + 20); put_rsdp(tag + 8, 2, 'N'); tag_next(28);
+    v2_end();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.rsdp_tag, 14);
+    /* bad signature / short old tag: nothing at all */
+    build_v2();
+    {
+        uint64_t a;
+        for (a = 0x8008; a < 0x8200; a += 8)
+            if (!memcmp(phys + a + 8, "RSD PTR ", 8))
+                break;
+        phys[a + 8] = 'X';
+    }
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.rsdp_len, 0);
+    assert_int_equal(bi.rsdp_tag, 0);
+}
+
+/* An EFI memory map descriptor (UEFI 2.10 EFI_MEMORY_DESCRIPTOR) of `dsize` bytes. */
+static void put_efi_desc(uint64_t a, uint32_t type, uint64_t start, uint64_t pages, uint64_t attr)
+{
+    put32(a, type);
+    put64(a + 8, start);
+    put64(a + 16, 0);
+    put64(a + 24, pages);
+    put64(a + 32, attr);
+}
+
+static void build_v2_efi(uint32_t dsize, bool bs_active)
+{
+    static const struct { uint32_t type; uint64_t start, pages; } d[] = {
+        { EFI_BS_CODE, 0, 0xa0 },                 /* 0-640K */
+        { EFI_CONVENTIONAL, 0x100000, 0x100 },    /* 1M-2M */
+        { EFI_LOADER_DATA, 0x200000, 0x100 },     /* 2M-3M, merged with the above */
+        { EFI_BS_DATA, 0x300000, 0x100 },         /* 3M-4M */
+        { EFI_RT_DATA, 0x400000, 0x10 },          /* runtime: reserved */
+        { EFI_ACPI_RECLAIM, 0x410000, 0x10 },
+        { EFI_ACPI_NVS, 0x420000, 0x10 },
+        { EFI_CONVENTIONAL, 0x430000, 0x3bd0 },   /* to 64M */
+        { EFI_MMIO, 0xffc00000, 0x400 },
+    };
+    unsigned i, n = sizeof(d) / sizeof(d[0]);
+    build_v2();                                   /* tag 6 says 0-640K and 1M-128M */
+    v2_reopen();
+    tag_begin(12, 16); put64(tag + 8, 0x7000); tag_next(16);
+    tag_begin(17, 16 + n * dsize); put32(tag + 8, dsize); put32(tag + 12, 1);
+    for (i = 0; i < n; i++)
+        put_efi_desc(tag + 16 + i * dsize, d[i].type, d[i].start, d[i].pages,
+                     d[i].type == EFI_RT_DATA || d[i].type == EFI_MMIO ? EFI_MEMORY_RUNTIME : 0);
+    tag_next(16 + n * dsize);
+    if (bs_active) {
+        tag_begin(18, 8); tag_next(8);
+    }
+    v2_end();
+}
+
+static void test_v2_efi_mmap(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    build_v2_efi(48, false);
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.efi_systab, 0x7000);
+    assert_true(bi.efi_systab64);
+    assert_true(bi.mmap_from_efi);
+    assert_int_equal(bi.efi_desc_size, 48);
+    assert_int_equal(bi.efi_desc_version, 1);
+    assert_int_equal(bi.efi_mmap_len, 9 * 48);
+    /* EFI map wins over tag 6; 1M-4M merged (conventional, loader, boot services) */
+    assert_int_equal(bi.nmmap, 7);
+    assert_int_equal(bi.mmap[0].base, 0);
+    assert_int_equal(bi.mmap[0].type, MEM_AVAILABLE);
+    assert_int_equal(bi.mmap[1].base, 0x100000);
+    assert_int_equal(bi.mmap[1].len, 0x300000);
+    assert_int_equal(bi.mmap[1].type, MEM_AVAILABLE);
+    assert_int_equal(bi.mmap[2].type, MEM_RESERVED);          /* runtime data */
+    assert_int_equal(bi.mmap[3].type, MEM_ACPI);
+    assert_int_equal(bi.mmap[4].type, MEM_NVS);
+    assert_int_equal(bi.mmap[5].base + bi.mmap[5].len, 0x4000000);
+    assert_int_equal(bi.mmap[6].base, 0xffc00000);
+    assert_int_equal(bi.mmap[6].type, MEM_RESERVED);
+    assert_int_equal(efi_to_mem_type(EFI_BS_DATA, true), MEM_RESERVED);
+    assert_int_equal(efi_to_mem_type(EFI_UNUSABLE, false), MEM_BAD);
+    assert_int_equal(efi_to_mem_type(99, false), MEM_RESERVED);
+    /* the raw map is kept for the guest, descriptor 4 is the runtime one */
+    {
+        uint64_t attr;
+        memcpy(&attr, bi.efi_mmap + 4 * 48 + 32, 8);
+        assert_int_equal(attr, EFI_MEMORY_RUNTIME);
+    }
+    /* 40-byte descriptors (the UEFI minimum) parse the same */
+    build_v2_efi(40, false);
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.nmmap, 7);
+    /* boot services still running: their memory is not keel's to take */
+    build_v2_efi(48, true);
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_true(bi.efi_bs_active);
+    assert_int_equal(bi.mmap[0].type, MEM_RESERVED);
+    assert_int_equal(bi.mmap[1].len, 0x200000);               /* 1M-3M only */
+}
+
+static void test_v2_efi_malformed(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    uint64_t t17;
+    /* descriptor size not a multiple of 8 / below 40: the tag is ignored, tag 6 used */
+    build_v2_efi(44, false);
+    capture_start();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_false(bi.mmap_from_efi);
+    assert_int_equal(bi.efi_mmap_len, 0);
+    assert_int_equal(bi.nmmap, 2);
+    assert_true(log_has("bad descriptor size 44"));
+    build_v2_efi(32, false);
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_false(bi.mmap_from_efi);
+    /* a wrapping and an unaligned descriptor are skipped, the rest kept */
+    build_v2_efi(48, false);
+    for (t17 = 0x8008; t17 < 0x9000; t17 += 8)
+        if (phys[t17] == 17 && phys[t17 + 8] == 48)
+            break;
+    put64(t17 + 16 + 7 * 48 + 24, 1ull << 60);                /* pages wrap */
+    put64(t17 + 16 + 8 * 48 + 8, 0xffc00010);                 /* unaligned */
+    capture_start();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.nmmap, 5);
+    assert_true(log_has("ignored 2 malformed descriptor"));
+    /* truncated: the EFI tag claims more than the info holds */
+    build_v2_efi(48, false);
+    put32(t17 + 4, 0x10000);
+    assert_non_null(strstr(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi), "runs past the end"));
+    /* a partial last descriptor is dropped; too-short tags 12/17 are ignored */
+    build_v2_efi(48, false);
+    put32(t17 + 4, 16 + 8 * 48 + 20);
+    put32(t17 + 424, 0);                                      /* end tag after it */
+    put32(t17 + 428, 8);
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.efi_mmap_len, 8 * 48);
+    memset(phys, 0, sizeof(phys));
+    tag = 0x8008;
+    tag_begin(4, 16); put32(tag + 8, 639); put32(tag + 12, 1000); tag_next(16);
+    tag_begin(12, 12); tag_next(12);
+    tag_begin(17, 12); tag_next(12);
+    tag_begin(11, 8); tag_next(8);
+    v2_end();
+    capture_start();
+    assert_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+    assert_int_equal(bi.efi_systab, 0);
+    assert_false(bi.mmap_from_efi);
+    assert_true(log_has("EFI64 system table tag too short"));
+    assert_true(log_has("EFI memory map tag too short"));
+    assert_true(log_has("EFI32 system table tag too short"));
 }
 
 static void test_v2_malformed(void **state)
@@ -202,6 +439,54 @@ static void test_v2_malformed(void **state)
     build_v2();
     put32(0x800c, 4);                                           /* tag size < 8 */
     assert_non_null(mbinfo_parse(MB2_BOOT_MAGIC, 0x8000, reader, &bi));
+}
+
+/* Found by the mbinfo fuzzer: a v1 mmap entry size of 0xfffffffc must not
+ * wrap the step to 0 (an endless loop); a v2 string tag without a NUL must
+ * not be read past; a range wrapping past 2^64 is clamped; an overlap that
+ * trims a range re-sorts the map, and RAM above a reserved range inside it
+ * is kept. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    unsigned i;
+    build_v1(0x40);
+    put32(0x4000, 0xfffffffc);
+    capture_start();
+    assert_null(mbinfo_parse(MB1_BOOT_MAGIC, 0x1000, reader, &bi));       /* steps past the map: done */
+    assert_int_equal(bi.nmmap, 1);
+    /* v2: the command line tag is the info's last bytes, no NUL, no end tag */
+    memset(phys, 0, sizeof(phys));
+    memset(phys + sizeof(phys) - 16, 'x', 16);
+    put32(sizeof(phys) - 24, 16 + 8 + 0);          /* total_size: header + one tag of 16 */
+    put32(sizeof(phys) - 16, 1);
+    put32(sizeof(phys) - 12, 16);
+    memcpy(phys + sizeof(phys) - 8, "abcdefgh", 8);
+    assert_non_null(strstr(mbinfo_parse(MB2_BOOT_MAGIC, sizeof(phys) - 24, reader, &bi), "no memory map"));
+    assert_string_equal(bi.cmdline, "abcdefgh");           /* 8 bytes, nothing read beyond the tag */
+    /* wrapping and nested ranges (v1) */
+    build_v1(0x40);
+    {
+        static const uint64_t e[4][3] = { { 0x100000, 0x1000000, 1 }, { 0x200000, 0x100000, 2 },
+                                          { 0xfffffffffff00000ull, 0x200000, 2 }, { 0, 0x9fc00, 1 } };
+        for (i = 0; i < 4; i++) {
+            put32(0x4000 + i * 24, 20);
+            put64(0x4004 + i * 24, e[i][0]);
+            put64(0x400c + i * 24, e[i][1]);
+            put32(0x4014 + i * 24, (uint32_t)e[i][2]);
+        }
+    }
+    assert_null(mbinfo_parse(MB1_BOOT_MAGIC, 0x1000, reader, &bi));
+    assert_int_equal(bi.nmmap, 5);
+    for (i = 1; i < bi.nmmap; i++)
+        assert_true(bi.mmap[i - 1].base + bi.mmap[i - 1].len <= bi.mmap[i].base);
+    assert_int_equal(bi.mmap[1].base, 0x100000);
+    assert_int_equal(bi.mmap[1].len, 0x100000);
+    assert_int_equal(bi.mmap[2].type, MEM_RESERVED);
+    assert_int_equal(bi.mmap[3].base, 0x300000);                          /* RAM above the hole kept */
+    assert_int_equal(bi.mmap[3].len, 0xe00000);
+    assert_int_equal(bi.mmap[4].base + bi.mmap[4].len, ~0ull);            /* clamped */
 }
 
 /* Placement: a QEMU-like map, 256 MiB. */
@@ -268,6 +553,29 @@ static void test_place_ignores_ram_above_4g(void **state)
     assert_int_equal(pl.region_end, 0xffe0000);
 }
 
+/* Under EFI keel's region avoids boot-services memory (configuration tables
+ * the guest reads live there), though the guest gets it as RAM. */
+static void test_place_avoids_efi_boot_services(void **state)
+{
+    (void)state;
+    struct boot_info bi;
+    struct placement pl;
+    uint32_t bs = EFI_BS_DATA, conv = EFI_CONVENTIONAL;
+    uint64_t s1 = 0x100000, p1 = (0xe000000 - 0x100000) >> 12, s2 = 0xe000000, p2 = 0x1fe0;
+    qemu_map(&bi);
+    bi.efi_desc_size = 48;
+    bi.efi_mmap_len = 96;
+    memcpy(bi.efi_mmap, &conv, 4); memcpy(bi.efi_mmap + 8, &s1, 8); memcpy(bi.efi_mmap + 24, &p1, 8);
+    memcpy(bi.efi_mmap + 48, &bs, 4); memcpy(bi.efi_mmap + 56, &s2, 8); memcpy(bi.efi_mmap + 72, &p2, 8);
+    assert_null(place_keel(&bi, 16 << 20, 0x100000, 0x200000, &pl));
+    assert_true(pl.region_end <= 0xe000000);
+    assert_int_equal(pl.region_base, 0xd000000);
+    /* boot services still running: the map already reserves them, nothing extra */
+    bi.efi_bs_active = true;
+    assert_null(place_keel(&bi, 16 << 20, 0x100000, 0x200000, &pl));
+    assert_int_equal(pl.region_end, 0xffe0000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,8 +583,11 @@ int main(void)
         cmocka_unit_test(test_v1_no_memory_at_all), cmocka_unit_test(test_bad_magic_and_unreadable),
         cmocka_unit_test(test_v1_malformed_mmap), cmocka_unit_test(test_validate_modules),
         cmocka_unit_test(test_v2_full),          cmocka_unit_test(test_v2_malformed),
+        cmocka_unit_test(test_v2_acpi_new_before_old), cmocka_unit_test(test_v2_acpi_malformed),
+        cmocka_unit_test(test_v2_efi_mmap),      cmocka_unit_test(test_v2_efi_malformed),
+        cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_place_top_of_ram), cmocka_unit_test(test_place_avoids_modules),
-        cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_ignores_ram_above_4g),
+        cmocka_unit_test(test_place_too_little_ram), cmocka_unit_test(test_place_avoids_efi_boot_services), cmocka_unit_test(test_place_ignores_ram_above_4g),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,35 @@ static void test_identity_minus_hole(void **state)
     assert_int_equal(lookup(root, 0x800200000ull, &level), 0);              /* only that 2 MiB */
 }
 
+/* One 4 KiB page changed inside a 2 MiB leaf: split into 512 pages that
+ * keep the identity map, the page itself unmapped or backed elsewhere. */
+static void test_set_page(void **state)
+{
+    int level = 0;
+    uint64_t root;
+    static struct npt n;
+    (void)state;
+    root = npt_build(&n, &fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    assert_true(root != 0);
+    assert_int_equal(lookup(root, 0xfed90000, &level) & ~0xfffull, 0xfed80000 & ~0x1fffffull);
+    assert_int_equal(level, 2);
+    assert_true(npt_set_page(&n, 0xfed90000, NPT_UNMAPPED));               /* an IOMMU's registers */
+    assert_int_equal(lookup(root, 0xfed90123, &level), 0);
+    assert_int_equal(lookup(root, 0xfed8f000, &level) & ~0xfffull, 0xfed8f000);
+    assert_int_equal(level, 1);
+    assert_int_equal(lookup(root, 0xfed91000, &level) & ~0xfffull, 0xfed91000);
+    assert_int_equal(lookup(root, 0xfec00000, &level) & ~0xfffull, 0xfec00000);  /* first of the split block */
+    /* A page already 4 KiB (the first 2 MiB are split by l_entry) backed elsewhere. */
+    assert_true(npt_set_page(&n, 0xf5000, 0xffdb000));
+    assert_int_equal(lookup(root, 0xf59d0, &level) & ~0xfffull, 0xffdb000);
+    assert_int_equal(lookup(root, 0xf6000, &level) & ~0xfffull, 0xf6000);
+    /* Out of table memory for the split: refused, nothing changed. */
+    while (palloc_page())
+        ;
+    assert_false(npt_set_page(&n, 0x40000000, NPT_UNMAPPED));
+    assert_int_equal(lookup(root, 0x40000000, &level) & ~0xfffull, 0x40000000);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -104,13 +133,13 @@ static void test_set_present(void **state)
     assert_true(root != 0);
     assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000);
     assert_int_equal(level, 2);
-    assert_true(npt_set_present(&n, 0xfee00300, false));
+    assert_true(npt_set_page(&n, 0xfee00300, NPT_UNMAPPED));
     assert_int_equal(lookup(root, 0xfee00000, &level), 0);
     assert_int_equal(lookup(root, 0xfee01000, &level) & ~0xfffull, 0xfee01000);
     assert_int_equal(level, 1);
     assert_int_equal(lookup(root, 0xfedff000, &level) & ~0x1fffffull, 0xfec00000); /* other 2 MiB untouched */
     assert_int_equal(level, 2);
-    assert_true(npt_set_present(&n, 0xfee00000, true));
+    assert_true(npt_set_page(&n, 0xfee00000, 0xfee00000));
     assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000);
     assert_int_equal(level, 1);
 }
@@ -119,6 +148,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_identity_minus_hole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_present, setup, teardown),
     };

@@ -105,6 +105,11 @@ static void svm_io_intercept(struct vcpu *v, uint16_t port)
     bitmap_set(svm(v)->iopm, port);
 }
 
+static void svm_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    bitmap_clear(svm(v)->iopm, port);
+}
+
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
     uint64_t s_pa = palloc_page();
@@ -218,6 +223,7 @@ static void decode(struct vcpu *v, struct svm_vcpu *s)
     x->raw_code = code;
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
+    x->rip = s->vmcb->save.rip;
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
 
@@ -511,4 +517,5 @@ const struct vendor_ops svm_ops = {
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
     .sipi_reset = svm_sipi_reset,
+    .io_passthrough = svm_io_passthrough,
 };

@@ -288,6 +288,13 @@ static void vmx_io_intercept(struct vcpu *v, uint16_t port)
     map[port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
+static void vmx_io_passthrough(struct vcpu *v, uint16_t port)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint8_t *map = palloc_ptr(vv->io_bitmap_pa);
+    map[port >> 3] &= (uint8_t)~(1u << (port & 7));
+}
+
 static bool vmx_cpu_init(void)
 {
     struct cpuid_regs r;
@@ -827,6 +834,7 @@ static void vmx_enter(struct vcpu *v)
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
     x->raw_info2 = 0;
+    x->rip = vmread(VMCS_GUEST_RIP);
     x->insn_len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
     x->kind = vmx_exit_kind(reason);
 
@@ -1271,4 +1279,5 @@ const struct vendor_ops vmx_ops = {
     .io_intercept = vmx_io_intercept,
     .sipi_reset = vmx_sipi_reset,
     .wait_for_sipi = vmx_wait_for_sipi,
+    .io_passthrough = vmx_io_passthrough,
 };

@@ -115,6 +115,7 @@ extern const struct feat F_FPU, F_TSC, F_MSR, F_PAE, F_CX8, F_APIC, F_SEP, F_MTR
 #define HC_MSR_COUNT 2
 #define HC_CPUID_EXITS 3
 #define HC_REGION 4
+#define HC_DMA_CHECK 5     /* EBX = 0 -> EAX = keel's DMA canary page; EBX = it -> EAX = its hash; EBX = DMA faults */
 #define HC_PING_REPLY 0x6b65656cu
 /* Returns the vector raised by the instruction (0 = none); a and b get EAX/EBX. */
 int hypercall(uint32_t fn, uint32_t bx_in, uint32_t *a, uint32_t *b);
@@ -153,7 +154,14 @@ struct mb_info {
     uint32_t mmap_length, mmap_addr;
 };
 struct mb_mmap { uint32_t size; uint64_t addr, len; uint32_t type; } __attribute__((packed));
-extern const struct mb_info *mbi;  /* NULL if EAX was not the multiboot magic */
+/* NULL if EAX was neither multiboot magic; under Multiboot2 a v1-style view
+ * of the v2 tags (mem bounds, command line, modules, memory map). */
+extern const struct mb_info *mbi;
+#define MB2_BOOT_MAGIC 0x36D76289u
+/* The Multiboot2 information (NULL under v1), and its first tag of `type`
+ * after tag `after` (NULL: from the start), or NULL. */
+extern const uint8_t *mb2i;
+const uint8_t *mb2_tag(uint32_t type, const uint8_t *after);
 extern uint32_t mb_magic;
 #define MAX_ARGS 32
 extern int argc;

@@ -243,6 +243,72 @@ const char *vendor_name(void)
     return guest_vendor == GV_AMD ? "AMD" : guest_vendor == GV_INTEL ? "Intel" : "other";
 }
 
+/* ---- Multiboot2 information (Multiboot2 Specification 2.0 section 3.6) ---- */
+const uint8_t *mb2i;
+
+const uint8_t *mb2_tag(uint32_t type, const uint8_t *after)
+{
+    const uint8_t *p, *end;
+    if (!mb2i)
+        return NULL;
+    end = mb2i + *(const uint32_t *)mb2i;
+    p = after ? after + ((*(const uint32_t *)(after + 4) + 7) & ~7u) : mb2i + 8;
+    while (p + 8 <= end) {
+        uint32_t t = *(const uint32_t *)p, size = *(const uint32_t *)(p + 4);
+        if (t == 0 || size < 8 || size > (uint32_t)(end - p))
+            return NULL;
+        if (t == type)
+            return p;
+        p += (size + 7) & ~7u;
+    }
+    return NULL;
+}
+
+/* The v1 view of a v2 info, so guest code reads one structure: mem bounds,
+ * command line, modules and memory map from the v2 tags. */
+static struct mb_info mb2_as_v1;
+static struct mb_mmap mb2_mmap[64];
+static uint32_t mb2_mods[16][4];
+
+static const struct mb_info *mb2_to_v1(void)
+{
+    struct mb_info *m = &mb2_as_v1;
+    const uint8_t *t;
+    unsigned n = 0;
+    if ((t = mb2_tag(1, NULL))) {
+        m->flags |= 1u << 2;
+        m->cmdline = (uint32_t)(t + 8);
+    }
+    if ((t = mb2_tag(4, NULL))) {
+        m->flags |= 1u << 0;
+        m->mem_lower = *(const uint32_t *)(t + 8);
+        m->mem_upper = *(const uint32_t *)(t + 12);
+    }
+    for (t = mb2_tag(3, NULL); t && n < 16; t = mb2_tag(3, t), n++) {
+        mb2_mods[n][0] = *(const uint32_t *)(t + 8);
+        mb2_mods[n][1] = *(const uint32_t *)(t + 12);
+        mb2_mods[n][2] = (uint32_t)(t + 16);
+        mb2_mods[n][3] = 0;
+    }
+    m->flags |= 1u << 3;
+    m->mods_count = n;
+    m->mods_addr = (uint32_t)mb2_mods;
+    if ((t = mb2_tag(6, NULL))) {
+        uint32_t size = *(const uint32_t *)(t + 4), esize = *(const uint32_t *)(t + 8), off;
+        n = 0;
+        for (off = 16; esize >= 24 && off + esize <= size && n < 64; off += esize, n++) {
+            mb2_mmap[n].size = 20;
+            memcpy(&mb2_mmap[n].addr, t + off, 8);
+            memcpy(&mb2_mmap[n].len, t + off + 8, 8);
+            memcpy(&mb2_mmap[n].type, t + off + 16, 4);
+        }
+        m->flags |= 1u << 6;
+        m->mmap_addr = (uint32_t)mb2_mmap;
+        m->mmap_length = n * sizeof(mb2_mmap[0]);
+    }
+    return m;
+}
+
 void guest_start(uint32_t magic, uint32_t info_addr);
 void guest_start(uint32_t magic, uint32_t info_addr)
 {
@@ -252,6 +318,10 @@ void guest_start(uint32_t magic, uint32_t info_addr)
     printf("guest: started, eax=0x%08x ebx=0x%08x\n", magic, info_addr);
     mb_magic = magic;
     mbi = magic == 0x2BADB002u ? (const struct mb_info *)info_addr : NULL;
+    if (magic == MB2_BOOT_MAGIC) {
+        mb2i = (const uint8_t *)info_addr;
+        mbi = mb2_to_v1();
+    }
     struct cpuid_r r = cpuid(0, 0);
     memcpy(guest_vendor_str + 0, &r.b, 4);
     memcpy(guest_vendor_str + 4, &r.d, 4);

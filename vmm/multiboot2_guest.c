@@ -1,0 +1,346 @@
+/* Multiboot2 guest loader (Multiboot2 Specification 2.0): the header in the
+ * first 32 KiB (8-byte aligned), its tags (information request, address,
+ * entry address, flags, framebuffer, module alignment, EFI, relocatable),
+ * the kernel by ELF program headers or the address tag, modules
+ * page-aligned after the kernel, and a boot information block with the
+ * tags GRUB would give: command line, loader name, modules, basic memory
+ * information, memory map, ACPI old/new RSDP copies and, when keel was
+ * booted through 64-bit EFI, the EFI system table and EFI memory map (with
+ * keel's region carved out as reserved, as in every map keel gives).
+ * Entry: EAX = 0x36D76289, EBX = info, 32-bit flat protected mode, paging
+ * off (section 3.3, "I386 machine state"). */
+#include "lib/bytes.h"
+#include "vmm/loader.h"
+#include "vmm/multiboot_guest.h"
+#include "vmm/multiboot2_guest.h"
+#include "vmm/efi_map.h"
+#include "lib/string.h"
+#include "lib/log.h"
+
+const uint8_t *multiboot2_find_header(const uint8_t *img, uint64_t size, uint64_t *offset)
+{
+    uint64_t off;
+    for (off = 0; off + 16 <= size && off < MB2_SEARCH; off += 8) {
+        uint32_t magic = rd32(img + off), arch = rd32(img + off + 4), len = rd32(img + off + 8);
+        uint32_t sum = rd32(img + off + 12);
+        if (magic == MB2_HEADER_MAGIC && (uint32_t)(magic + arch + len + sum) == 0) {
+            *offset = off;
+            return img + off;
+        }
+    }
+    return NULL;
+}
+
+/* The RSDP the guest gets by value: the one it is pointed at (keel's copy
+ * of the root tables, vm.c), else the boot loader's copy. */
+static const uint8_t *guest_rsdp(const struct loader_ctx *c, unsigned *len)
+{
+    if (c->g->rsdp_len >= 20) {
+        *len = c->g->rsdp_len;
+        return c->g->rsdp;
+    }
+    *len = c->bi->rsdp_len;
+    return c->bi->rsdp;
+}
+
+/* The info tags keel can provide (information request tag, section 3.1.4). */
+static bool can_provide(const struct loader_ctx *c, uint32_t type)
+{
+    const struct boot_info *bi = c->bi;
+    unsigned rlen;
+    guest_rsdp(c, &rlen);
+    switch (type) {
+    case MB2_TAG_CMDLINE:
+    case MB2_TAG_LOADER_NAME:
+    case MB2_TAG_MODULE:
+    case MB2_TAG_BASIC_MEMINFO:
+    case MB2_TAG_MMAP:
+        return true;
+    case MB2_TAG_ACPI_OLD:
+        return rlen >= 20;
+    case MB2_TAG_ACPI_NEW:
+        return rlen >= 36;
+    case MB2_TAG_EFI64:
+        return bi->efi_systab && bi->efi_systab64;
+    case MB2_TAG_EFI_MMAP:
+        return bi->efi_systab && bi->efi_systab64 && bi->efi_mmap_len;
+    default:
+        return false;
+    }
+}
+
+struct mb2_header_info {
+    bool have_addr, have_entry;
+    uint32_t header_addr, load_addr, load_end, bss_end, entry;
+};
+
+/* Walk the header's tags. Every tag must lie inside header_length; a tag
+ * keel cannot honour is an error unless it is marked optional (flags bit 0). */
+static bool parse_header(const struct loader_ctx *c, const uint8_t *hdr, uint32_t hlen,
+                         struct mb2_header_info *h)
+{
+    uint32_t off = 16;
+    memset(h, 0, sizeof(*h));
+    while (off + 8 <= hlen) {
+        uint16_t type = rd16(hdr + off), flags = rd16(hdr + off + 2);
+        uint32_t size = rd32(hdr + off + 4), i;
+        bool optional = flags & MB2_HDR_TAG_OPTIONAL;
+        if (type == MB2_HDR_TAG_END)
+            return true;
+        if (size < 8 || size > hlen - off) {
+            klog("multiboot2 guest: header tag %u at +0x%x has a bad size %u", type, off, size);
+            return false;
+        }
+        switch (type) {
+        case MB2_HDR_TAG_INFO_REQ:
+            for (i = 8; i + 4 <= size; i += 4) {
+                uint32_t want = rd32(hdr + off + i);
+                if (!can_provide(c, want) && !optional) {
+                    klog("multiboot2 guest: the kernel requires boot information tag %u, which keel cannot give", want);
+                    return false;
+                }
+            }
+            break;
+        case MB2_HDR_TAG_ADDRESS:
+            if (size < 24) {
+                klog("multiboot2 guest: address tag too short (%u bytes)", size);
+                return false;
+            }
+            h->have_addr = true;
+            h->header_addr = rd32(hdr + off + 8);
+            h->load_addr = rd32(hdr + off + 12);
+            h->load_end = rd32(hdr + off + 16);
+            h->bss_end = rd32(hdr + off + 20);
+            break;
+        case MB2_HDR_TAG_ENTRY:
+            if (size < 12) {
+                klog("multiboot2 guest: entry address tag too short (%u bytes)", size);
+                return false;
+            }
+            h->have_entry = true;
+            h->entry = rd32(hdr + off + 8);
+            break;
+        case MB2_HDR_TAG_FLAGS:          /* console flags: keel's guests get a serial port */
+        case MB2_HDR_TAG_MODULE_ALIGN:   /* modules are page-aligned anyway */
+        case MB2_HDR_TAG_RELOCATABLE:    /* loaded where it is linked */
+        case MB2_HDR_TAG_EFI_I386:       /* EFI entry points: used only with boot services */
+        case MB2_HDR_TAG_EFI_AMD64:
+            break;
+        case MB2_HDR_TAG_FRAMEBUFFER:
+            if (!optional) {
+                klog("multiboot2 guest: the kernel requires a framebuffer; keel gives a serial console only");
+                return false;
+            }
+            break;
+        case MB2_HDR_TAG_EFI_BS:
+            /* Boot services ended before keel ran (GRUB exits them). */
+            if (!optional) {
+                klog("multiboot2 guest: the kernel requires EFI boot services, which are gone under keel");
+                return false;
+            }
+            break;
+        default:
+            if (!optional) {
+                klog("multiboot2 guest: the kernel's header has unknown required tag %u", type);
+                return false;
+            }
+            break;
+        }
+        off += (size + 7) & ~7u;
+    }
+    klog("multiboot2 guest: the kernel's header has no end tag");
+    return false;
+}
+
+/* ---- the boot information ---------------------------------------------------------------- */
+
+static uint64_t tag_len(uint64_t body)
+{
+    return (8 + body + 7) & ~7ull;
+}
+
+static uint8_t *tag_put(uint8_t *p, uint32_t type, uint32_t body)
+{
+    wr32(p, type);
+    wr32(p + 4, 8 + body);
+    return p + 8;
+}
+
+static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mods_start, uint64_t *info_out)
+{
+    const struct boot_info *bi = c->bi;
+    unsigned nmods = c->nmods, i, nmmap = 0;
+    bool efi = can_provide(c, MB2_TAG_EFI_MMAP);
+    unsigned rlen;
+    const uint8_t *rsdp = guest_rsdp(c, &rlen);
+    struct efi_carve cv[LD_MAX_MAP];
+    unsigned ncv = efi ? efi_carves_from_map(c, cv, LD_MAX_MAP) : 0;
+    uint64_t size, base, efi_max = efi ? efi_map_carved_max(bi->efi_mmap_len, bi->efi_desc_size, ncv) : 0;
+    size_t n;
+    uint32_t lower, upper;
+    uint8_t *p, *q;
+
+    for (i = 0; i < c->nmap; i++)
+        if (c->map[i].len)
+            nmmap++;
+    size = 8 + tag_len(strnlen(bi->mods[0].cmdline, BOOT_MODSTR_MAX - 1) + 1) +
+           tag_len(sizeof(MB2_LOADER_NAME)) + tag_len(8) + tag_len(8 + (uint64_t)nmmap * 24) + 8;
+    for (i = 1; i < nmods; i++)
+        size += tag_len(8 + strnlen(bi->mods[i].cmdline, BOOT_MODSTR_MAX - 1) + 1);
+    if (rlen >= 20)
+        size += tag_len(20);
+    if (rlen >= 36)
+        size += tag_len(36);
+    if (efi)
+        size += tag_len(8) + tag_len(8 + efi_max);
+
+    if (!(ld_is_free(c, MB2_INFO_LOW, size) && MB2_INFO_LOW + size <= MB2_INFO_LOW_LIMIT)) {
+        if (!ld_find_up(c, after, size, LD_PAGE, LD_4GIB, &base)) {
+            klog("multiboot2 guest: no room for the boot information (%llu bytes) below 4 GiB",
+                 (unsigned long long)size);
+            return false;
+        }
+    } else {
+        base = MB2_INFO_LOW;
+    }
+    p = ld_dest_ptr(c, "the multiboot2 information", base, size);
+    if (!p)
+        return false;
+    memset(p, 0, size);
+    q = p + 8;
+
+    n = strnlen(bi->mods[0].cmdline, BOOT_MODSTR_MAX - 1);
+    memcpy(tag_put(q, MB2_TAG_CMDLINE, (uint32_t)n + 1), bi->mods[0].cmdline, n);
+    q += tag_len(n + 1);
+    memcpy(tag_put(q, MB2_TAG_LOADER_NAME, sizeof(MB2_LOADER_NAME)), MB2_LOADER_NAME, sizeof(MB2_LOADER_NAME));
+    q += tag_len(sizeof(MB2_LOADER_NAME));
+    for (i = 1; i < nmods; i++) {
+        uint8_t *b;
+        n = strnlen(bi->mods[i].cmdline, BOOT_MODSTR_MAX - 1);
+        b = tag_put(q, MB2_TAG_MODULE, 8 + (uint32_t)n + 1);
+        wr32(b, (uint32_t)mods_start[i]);
+        wr32(b + 4, (uint32_t)(mods_start[i] + c->size[i]));
+        memcpy(b + 8, bi->mods[i].cmdline, n);
+        q += tag_len(8 + n + 1);
+    }
+    multiboot_mem_bounds(c, &lower, &upper);
+    {
+        uint8_t *b = tag_put(q, MB2_TAG_BASIC_MEMINFO, 8);
+        wr32(b, lower);
+        wr32(b + 4, upper);
+        q += tag_len(8);
+    }
+    {   /* memory map: every range, keel's region RESERVED (section 3.6.8) */
+        uint8_t *b = tag_put(q, MB2_TAG_MMAP, 8 + nmmap * 24), *e = b + 8;
+        wr32(b, 24);                      /* entry_size */
+        wr32(b + 4, 0);                   /* entry_version */
+        for (i = 0; i < c->nmap; i++) {
+            if (!c->map[i].len)
+                continue;
+            wr64(e, c->map[i].base);
+            wr64(e + 8, c->map[i].len);
+            wr32(e + 16, c->map[i].type);
+            e += 24;
+        }
+        q += tag_len(8 + (uint64_t)nmmap * 24);
+    }
+    if (rlen >= 20) {                     /* ACPI old: the RSDP v1 part (section 3.6.12) */
+        memcpy(tag_put(q, MB2_TAG_ACPI_OLD, 20), rsdp, 20);
+        q += tag_len(20);
+    }
+    if (rlen >= 36) {                     /* ACPI new: the whole RSDP v2 (section 3.6.13) */
+        memcpy(tag_put(q, MB2_TAG_ACPI_NEW, 36), rsdp, 36);
+        q += tag_len(36);
+    }
+    if (efi) {
+        uint8_t *b = tag_put(q, MB2_TAG_EFI64, 8);
+        size_t got;
+        wr64(b, bi->efi_systab);
+        q += tag_len(8);
+        b = q + 8;
+        got = efi_map_carve_ranges(bi->efi_mmap, bi->efi_mmap_len, bi->efi_desc_size, cv, ncv, b + 8, efi_max);
+        if (!got) {
+            klog("multiboot2 guest: the EFI memory map could not be rebuilt");
+            return false;
+        }
+        tag_put(q, MB2_TAG_EFI_MMAP, 8 + (uint32_t)got);
+        wr32(b, bi->efi_desc_size);
+        wr32(b + 4, bi->efi_desc_version);
+        q += tag_len(8 + got);
+    }
+    tag_put(q, MB2_TAG_END, 0);
+    q += 8;
+    wr32(p, (uint32_t)(q - p));           /* total_size (unused slack of a shorter EFI map stays zero) */
+    if (!ld_take(c, base, (uint64_t)(q - p), "the multiboot2 information"))
+        return false;
+    *info_out = base;
+    return true;
+}
+
+/* ---- the loader -------------------------------------------------------------------------- */
+
+bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+{
+    const uint8_t *img = ld_module(c, 0), *hdr;
+    uint64_t size = c->size[0], hoff = 0, e = 0, kbase = 0, kend = 0, mend = 0, info;
+    uint64_t mods_start[BOOT_MAX_MODS];
+    struct mb_seg segs[MB_SEG_MAX];
+    struct mb2_header_info h;
+    const char *kind = "address tag";
+    uint32_t hlen, arch;
+    unsigned nseg;
+
+    hdr = multiboot2_find_header(img, size, &hoff);
+    if (!hdr) {
+        klog("multiboot2 guest: module 0's multiboot2 header has a bad checksum");
+        return false;
+    }
+    arch = rd32(hdr + 4);
+    hlen = rd32(hdr + 8);
+    if (arch != MB2_ARCH_I386) {
+        klog("multiboot2 guest: the kernel is for architecture %u, not i386 (0)", arch);
+        return false;
+    }
+    if (hlen < 24 || hlen > size - hoff) {
+        klog("multiboot2 guest: header length %u is impossible (the image has %llu bytes after the header)", hlen,
+             (unsigned long long)(size - hoff));
+        return false;
+    }
+    if (!parse_header(c, hdr, hlen, &h))
+        return false;
+    if (h.have_addr) {
+        if (!h.have_entry) {
+            klog("multiboot2 guest: the address tag needs an entry address tag");
+            return false;
+        }
+        if (!mb_parse_addresses(size, hoff, h.header_addr, h.load_addr, h.load_end, h.bss_end, &segs[0]))
+            return false;
+        nseg = 1;
+    } else {
+        nseg = mb_parse_elf(img, size, segs, &e, &kind);
+        if (!nseg)
+            return false;
+    }
+    if (h.have_entry)
+        e = h.entry;
+
+    if (!mb_load_kernel(c, img, segs, nseg, e, &kbase, &kend) || !mb_load_modules(c, kend, mods_start, &mend))
+        return false;
+    if (!build_info(c, mend, mods_start, &info))
+        return false;
+
+    entry->rip = e;
+    entry->rax = MB2_BOOT_MAGIC;
+    entry->rbx = info;
+    entry->kind = "multiboot2";
+    {
+        unsigned rlen;
+        guest_rsdp(c, &rlen);
+        klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
+             "ACPI tags %s, EFI tags %s, cmdline \"%s\"", kind, (unsigned long long)kbase,
+             (unsigned long long)kend, (unsigned long long)e, (unsigned long long)info, c->nmods - 1,
+             rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
+             c->bi->mods[0].cmdline);
+    }
+    return true;
+}
