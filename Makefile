@@ -32,7 +32,7 @@ KEEL_S    := $(sort $(wildcard arch/x86/*.S arch/x86/svm/*.S arch/x86/vmx/*.S))
 KEEL_ASM  := $(sort $(wildcard boot/*.asm))
 KEEL_OBJS := $(KEEL_ASM:%.asm=$(BUILD)/obj/%.o) $(KEEL_C:%.c=$(BUILD)/obj/%.o) $(KEEL_S:%.S=$(BUILD)/obj/%.o)
 
-.PHONY: all iso run test unit coverage fuzz bench clean deps guests
+.PHONY: all iso run debug test unit coverage fuzz bench clean deps guests install uninstall
 all: $(BUILD)/keel.elf $(BUILD)/keel32.elf
 
 deps: $(DEPS_STAMP)
@@ -45,10 +45,12 @@ $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KEEL_ASFLAGS) -c $< -o $@
+# No -g: NASM's DWARF describes the boot stub as one subprogram at address 0,
+# and gdb then warns on every backtrace through it; the ELF symbols name it.
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+	@$(NASM) -f elf64 -MD $(@:.o=.d) -MP $< -o $@
 
 # Two-pass link: the second pass embeds the symbol table that the exception
 # dump uses for backtraces (scripts/gensyms.sh).
@@ -110,6 +112,17 @@ unit: $(DEPS_STAMP) $(UNIT_BINS)
 coverage: $(DEPS_STAMP) $(COV_BINS)
 	@bash scripts/coverage.sh $(BUILD)/cov $(COV_BINS)
 
+# ---- host tools -------------------------------------------------------------------
+# keel-policy: the CPUID policy and MSR table built hosted (as for the unit
+# tests) into a command; scripts/keel-policy runs it.
+KEEL_POLICY_SRCS := tools/keel_policy.c vmm/cpuid_policy.c vmm/cpuid_features.c vmm/cpuid_snapshot.c \
+                    vmm/cpuid_dump.c vmm/profile.c vmm/msr.c vmm/msr_table.c vmm/msr_filter.c \
+                    vmm/msr_encode.c vmm/options.c lib/options.c lib/format.c lib/log.c lib/string.c
+$(BUILD)/keel-policy: $(KEEL_POLICY_SRCS) $(ALL_HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) $(KEEL_POLICY_SRCS) -o $@
+
 # ---- fuzzing (libFuzzer, clang) ------------------------------------------------
 # Each tests/fuzz/NAME.mk says: FUZZ_TARGETS += NAME and NAME_FUZZ_SRCS := files.
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -DKEEL_HOSTED -DKEEL_FUZZ -I. -Itests/unit -fsanitize=fuzzer,address,undefined
@@ -130,17 +143,42 @@ fuzz: $(DEPS_STAMP) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 run: $(DEPS_STAMP) all guests
 ifeq ($(GUEST),)
 	@if bash scripts/build-linux-guest.sh $(BUILD)/linux; then \
-	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	  bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(BUILD)/linux/vmlinuz console=ttyS0 quiet --module $(BUILD)/linux/initrd.gz; \
 	else echo "make run: the Linux guest could not be built; running the demo guest instead"; \
-	  bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	  bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(BUILD)/guest/demo.elf; fi
 else
-	bash scripts/keel-run --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
+	bash scripts/keel-run $(RUN_FLAGS) --emu $(or $(EMU),qemu) $(if $(CPU),--cpu $(CPU)) $(if $(KEEL),--keel "$(KEEL)") \
 	    $(GUEST) $(foreach m,$(subst ;, ,$(subst $(space),+,$(MODULES))),--module $(subst +, ,$(m)))
 endif
 
 space := $(subst ,, )
+
+# make debug [GUEST=…] [MODULES=…] [KEEL=…]: like make run, under gdb
+# (QEMU's gdb stub, scripts/keel.gdb; see README "Debugging").
+debug:
+	@$(MAKE) --no-print-directory run RUN_FLAGS=--gdb
+
+# ---- installing on a real machine ------------------------------------------------
+# make install [DESTDIR=…] [PREFIX=…]: keel into the machine's GRUB menu the way
+# Debian's Xen package does it (then: update-grub). /boot and /etc/grub.d are
+# where GRUB looks, so only keel-policy goes under PREFIX. An existing
+# keel.cfg (the machine's settings) is kept.
+PREFIX ?= /usr/local
+install: $(BUILD)/keel.elf $(BUILD)/keel-policy
+	install -D -m 0644 $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf
+	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
+	@if [ -e $(DESTDIR)/etc/default/grub.d/keel.cfg ]; then \
+	  echo "keeping $(DESTDIR)/etc/default/grub.d/keel.cfg"; \
+	else install -D -m 0644 scripts/grub.d/keel.cfg $(DESTDIR)/etc/default/grub.d/keel.cfg; \
+	  echo "install -D -m 0644 scripts/grub.d/keel.cfg $(DESTDIR)/etc/default/grub.d/keel.cfg"; fi
+	install -D -m 0755 $(BUILD)/keel-policy $(DESTDIR)$(PREFIX)/bin/keel-policy
+	@[ -n "$(DESTDIR)" ] || echo "keel installed: run update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)"
+uninstall:
+	rm -f $(DESTDIR)/boot/keel.elf $(DESTDIR)/etc/grub.d/20_linux_keel \
+	      $(DESTDIR)/etc/default/grub.d/keel.cfg $(DESTDIR)$(PREFIX)/bin/keel-policy
+	@[ -n "$(DESTDIR)" ] || echo "keel removed: run update-grub to drop its menu entries"
 
 test: $(DEPS_STAMP)
 	@bash tests/run_all.sh

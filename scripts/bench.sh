@@ -9,7 +9,10 @@
 #     by kind during that boot.
 #  3. SMP: exits per IPI round trip between two vCPUs (the SMP guest) and the
 #     cost of keel starting the other CPUs at boot.
-# Figures go to stdout and build/bench.txt. Goals (not tests): <= 100 keel
+# Figures go to stdout and build/bench.txt, and README.md's benchmark tables
+# (between the "bench:begin" and "bench:end" markers) are rewritten from them,
+# so the README always shows what this tree measures (BENCH_README=0: leave
+# README alone). Goals (not tests): <= 100 keel
 # instructions per CPUID exit, <= 120 per emulated MSR exit, boot ratio
 # <= 1.05, <= 5,000 exits per Linux boot, 0 exits per IPI.
 set -u
@@ -19,24 +22,29 @@ mkdir -p build
 make -s all guests >/dev/null || exit 1
 : > "$out"
 say() { echo "$*" | tee -a "$out"; }
+declare -A fig    # fig[column:operation] = instructions per operation
 
-exit_table() { # label, keel-run args...
-    local label=$1; shift
+exit_table() { # column, label, keel-run args...
+    local col=$1 label=$2; shift 2
     local log; log=$(mktemp)
     scripts/keel-run "$@" >"$log" 2>&1
     say ""
     say "== instructions per operation: $label"
     say "$(printf '%-22s %s' operation instructions)"
-    grep -a '^BENCH ' "$log" | while read -r _ name val; do say "$(printf '%-22s %s' "$name" "$val")"; done
+    while read -r _ name val; do
+        val=${val%$'\r'}   # the serial log has CR LF line ends
+        say "$(printf '%-22s %s' "$name" "$val")"
+        fig[$col:$name]=$val
+    done < <(grep -a '^BENCH ' "$log")
     grep -aq '^BENCH ' "$log" || { say "(no figures: see below)"; tail -5 "$log" | tee -a "$out"; }
     rm -f "$log"
 }
 
-exit_table "QEMU TCG -cpu max (SVM, no NRIPS), -icount shift=7" \
+exit_table qemu "QEMU TCG -cpu max (SVM, no NRIPS), -icount shift=7" \
     --emu qemu --cpu max --icount build/guest/bench.elf tsc-per-insn=128
-exit_table "Bochs ryzen (SVM with NRIPS), TSC = instructions" \
+exit_table ryzen "Bochs ryzen (SVM with NRIPS), TSC = instructions" \
     --emu bochs --cpu ryzen --timeout 300 build/guest/bench.elf tsc-per-insn=1
-exit_table "Bochs corei7_skylake_x (VMX), TSC = instructions" \
+exit_table skylake "Bochs corei7_skylake_x (VMX), TSC = instructions" \
     --emu bochs --cpu corei7_skylake_x --timeout 300 build/guest/bench.elf tsc-per-insn=1
 
 # ---- SMP: exits per IPI round trip, cost of starting the CPUs -------------------------
@@ -66,9 +74,10 @@ if [ -x ../shared/tools/bochs-smp/bin/bochs ]; then
 fi
 
 # ---- Linux boot -------------------------------------------------------------------
+tb= tk= ratio= keel= bare=
 if ! bash scripts/build-linux-guest.sh build/linux >/dev/null 2>&1; then
-    say ""; say "== Linux boot: skipped (could not build the Linux guest)"; exit 0
-fi
+    say ""; say "== Linux boot: skipped (could not build the Linux guest)"
+else
 append="console=ttyS0 ignore_loglevel"
 init_time() { grep -aoE '^\[ *[0-9]+\.[0-9]+\] Run /init as init process' "$1" | head -1 | sed -E 's/^\[ *([0-9.]+)\].*/\1/'; }
 bare=$(mktemp) keel=$(mktemp)
@@ -76,17 +85,72 @@ timeout -k 5 600 qemu-system-x86_64 -accel tcg -cpu max -m 256 -machine pc,smm=o
     -kernel build/linux/vmlinuz -initrd build/linux/initrd.gz -append "$append" \
     -serial stdio -display none -monitor none -no-reboot </dev/null 2>/dev/null | tr -d '\r' > "$bare"
 scripts/keel-run --emu qemu --cpu max --icount --timeout 600 build/linux/vmlinuz $append \
-    --module build/linux/initrd.gz > "$keel" 2>&1
+    --module build/linux/initrd.gz 2>&1 | tr -d '\r' > "$keel"
 tb=$(init_time "$bare") tk=$(init_time "$keel")
 say ""
 say "== Linux boot to /init, QEMU TCG -cpu max -icount shift=7 (guest clock = instructions x 128 ns)"
 if [ -n "$tb" ] && [ -n "$tk" ]; then
+    ratio=$(awk -v a="$tk" -v b="$tb" 'BEGIN { printf "%.3f", a / b }')
     say "$(printf '%-28s %s s' 'bare QEMU' "$tb")"
     say "$(printf '%-28s %s s' 'under keel' "$tk")"
-    say "$(printf '%-28s %s' 'ratio keel / bare' "$(awk -v a="$tk" -v b="$tb" 'BEGIN { printf "%.3f", a / b }')")"
+    say "$(printf '%-28s %s' 'ratio keel / bare' "$ratio")"
 else
     say "(no /init timestamp: bare '$tb', keel '$tk')"
 fi
 say "exits during the whole boot (to power-off), by kind:"
 sed -n '/^keel: exit statistics/,/^keel:   injected\|^keel: msr:/p' "$keel" | grep -a '^keel: ' | grep -av 'injected\|msr:' | tee -a "$out"
+fi
+
+# ---- README ----------------------------------------------------------------------
+# The tables between the markers are generated; everything else in README is prose.
+[ "${BENCH_README:-1}" = 0 ] && exit 0
+row() { # label, operation
+    local c v line="| $1 |"
+    for c in qemu ryzen skylake; do
+        v=${fig[$c:$2]:-n/a}
+        [ "$2" = rdmsr-passthrough ] && [ "$v" = 0.0 ] && v="0.0 (no exit)"
+        line+=" $v |"
+    done
+    echo "$line"
+}
+exits_line() { # keel's exit statistics -> "N exits: a CPUID, b RDMSR, ..."
+    awk '/^keel: exit statistics: [0-9]+ exits/ { total = $4 }
+         /^keel:   [a-z-]+ +[0-9]+ +[0-9]+ +[0-9]+$/ && $2 != "kind" {
+             name = toupper($2); if (name == "IO") name = "I/O"
+             list = list (list ? ", " : "") $3 " " name }
+         END { if (total) printf "%s exits: %s", total, list }' "$1"
+}
+{
+    echo "<!-- bench:begin (generated by make bench, scripts/bench.sh: do not edit by hand) -->"
+    echo "Measured by \`make bench\` on $(git describe --always --dirty 2>/dev/null || echo unknown):"
+    echo ""
+    echo "| operation | QEMU TCG \`max\` (SVM, no NRIPS) | Bochs \`ryzen\` (SVM, NRIPS) | Bochs \`corei7_skylake_x\` (VMX) |"
+    echo "|---|---|---|---|"
+    row "CPUID" cpuid
+    row "RDMSR, emulated (MTRR_DEF_TYPE on AMD, MISC_ENABLE on Intel)" rdmsr-emulated
+    row "WRMSR, emulated" wrmsr-emulated
+    row "VMMCALL / VMCALL" hypercall
+    row "RDMSR, passed through (KERNEL_GS_BASE)" rdmsr-passthrough
+    echo ""
+    echo "Linux boot to \`/init\`, QEMU TCG \`max\` with icount:"
+    echo ""
+    echo "| | guest clock at \"Run /init\" |"
+    echo "|---|---|"
+    echo "| bare QEMU | ${tb:-n/a} s |"
+    echo "| under keel | ${tk:-n/a} s${ratio:+ (ratio $ratio)} |"
+    if [ -n "$keel" ] && [ -s "$keel" ] && [ -n "$(exits_line "$keel")" ]; then
+        echo ""
+        echo "The whole Linux boot to power-off takes $(exits_line "$keel")."
+    fi
+    echo "<!-- bench:end -->"
+} > build/bench.md
 rm -f "$bare" "$keel"
+if grep -q '^<!-- bench:begin' README.md && grep -q '^<!-- bench:end -->' README.md; then
+    awk -v gen=build/bench.md '
+        /^<!-- bench:begin/ { while ((getline l < gen) > 0) print l; skip = 1; next }
+        /^<!-- bench:end -->/ { skip = 0; next }
+        !skip' README.md > build/README.bench && cat build/README.bench > README.md
+    echo "README.md: benchmark tables updated (build/bench.md)"
+else
+    echo "README.md has no bench:begin/bench:end markers; tables left in build/bench.md"
+fi

@@ -4,7 +4,7 @@
 # is missing and exits non-zero.
 set -u
 PKGS="nasm binutils gcc make qemu-system-x86 grub-pc-bin grub-efi-amd64-bin ovmf grub-common xorriso mtools
-      bochs bochsbios vgabios bochs-term lcov libcmocka-dev clang pkg-config libc6-dev"
+      bochs bochsbios vgabios bochs-term lcov libcmocka-dev clang pkg-config libc6-dev gdb"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

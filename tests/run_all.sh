@@ -12,7 +12,7 @@ JOBS=${JOBS:-2}
 pass=0 fail=0
 
 echo "== build"
-if ! make -s all guests >"$logdir/build.log" 2>&1; then
+if ! make -s all guests build/keel-policy >"$logdir/build.log" 2>&1; then
     cat "$logdir/build.log"; echo "0 passed, 1 failed"; exit 1
 fi
 

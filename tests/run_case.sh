@@ -7,13 +7,15 @@
 # per platform, with PLAT_ARGS and the platform's facts set before it is read,
 # and optional DRIVER (a tests/console script: the run goes through
 # tests/console/drive.py, which types into the serial line and reads it back).
+# A case may instead set SCRIPT=tests/tools/X.sh: the script runs with ARGS
+# (its output is the log) and its exit status is checked against STATUS.
 set -u
 logdir=$1 case=$2 plat=""
 # CASE@PLATFORM: one run of a case that names its platforms (tests/platforms.sh).
 case $case in *@*) plat=${case##*@}; case=${case%@*} ;; esac
 name=$(basename "$case" .case)${plat:+@$plat}
 log=$logdir/$name.log
-DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=() DRIVER=""
+DESC="" ARGS=() STATUS=0 EXPECT=() REJECT=() NEEDS="" TIMEOUT="" PLAT_ARGS=() DRIVER="" SCRIPT=""
 if [ -n "$plat" ]; then
     source "$(dirname "$0")/platforms.sh"
     platform "$plat" || { echo "FAIL $name: unknown platform"; echo fail > "$logdir/$name.result"; exit 0; }
@@ -29,7 +31,9 @@ if [ "$NEEDS" = linux ]; then
 fi
 extra=()
 [ -n "$TIMEOUT" ] && extra=(--timeout "$TIMEOUT")
-if [ -n "$DRIVER" ]; then
+if [ -n "$SCRIPT" ]; then
+    timeout -k 5 "${TIMEOUT:-600}" bash "$SCRIPT" "${ARGS[@]}" >"$log" 2>&1
+elif [ -n "$DRIVER" ]; then
     python3 tests/console/drive.py "$DRIVER" -- "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"
 else
     scripts/keel-run "${extra[@]}" --log "$log" "${ARGS[@]}" >/dev/null 2>"$logdir/$name.err"

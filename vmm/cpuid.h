@@ -36,8 +36,10 @@ struct cpuid_snapshot {
  * it exists). Boot-time only. */
 void cpuid_snapshot_host(struct cpuid_snapshot *s);
 #endif
-/* Parse an AIDA64-style dump ("CPUID 0000000D: a-b-c-d [SL 01] ..."); other
- * lines are skipped, a "keel: " prefix is accepted. False if a CPUID line
+/* Parse an AIDA64-style dump ("CPUID 0000000D: a-b-c-d [SL 01] ..."), plus
+ * keel's own "MSR 0000010A: hi-lo" and "PMU host: yes|no" lines (host_pmu
+ * stays false without one); other lines are skipped, a "keel: " prefix is
+ * accepted. False if a CPUID line
  * is malformed, the snapshot overflows or leaf 0 is missing. */
 bool cpuid_snapshot_parse(const char *text, struct cpuid_snapshot *s);
 /* klog every entry as "CPUID 00000001: xxxxxxxx-xxxxxxxx-xxxxxxxx-xxxxxxxx". */

@@ -209,6 +209,8 @@ bool cpuid_snapshot_parse(const char *text, struct cpuid_snapshot *s)
             p += 6;
         if (end - p >= 6 && strncmp(p, "CPUID ", 6) == 0 && !parse_line(p, end, s))
             return false;
+        if (end - p >= 13 && strncmp(p, "PMU host: yes", 13) == 0)
+            s->host_pmu = true;
         if (end - p >= 31 && strncmp(p, "MSR 0000010A: ", 14) == 0) {
             const char *q = p + 14;
             uint32_t hi, lo;
@@ -235,4 +237,7 @@ void cpuid_snapshot_print(const struct cpuid_snapshot *s)
     if (s->arch_caps)
         klog("MSR 0000010A: %08X-%08X [IA32_ARCH_CAPABILITIES]", (uint32_t)(s->arch_caps >> 32),
              (uint32_t)s->arch_caps);
+    /* The PMU probe's verdict (CPUID cannot tell), so a recorded dump
+     * carries everything the policy reads. */
+    klog("PMU host: %s", s->host_pmu ? "yes" : "no");
 }

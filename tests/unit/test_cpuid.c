@@ -710,12 +710,15 @@ static void test_snapshot_roundtrip(void **state)
         struct cpuid_snapshot *s = malloc(sizeof(*s));
         *s = dumps[i].s;
         s->arch_caps = 0x123456789abcdefull;
+        s->host_pmu = i & 1;
         log_reset();
         cpuid_snapshot_print(s);
         assert_true(log_has("keel: CPUID 00000001: "));
+        assert_true(log_has(s->host_pmu ? "keel: PMU host: yes\n" : "keel: PMU host: no\n"));
         assert_true(cpuid_snapshot_parse(logbuf, s2));
         assert_int_equal(s2->n, s->n);
         assert_int_equal(s2->arch_caps, s->arch_caps);
+        assert_int_equal(s2->host_pmu, s->host_pmu);
         for (j = 0; j < s->n; j++) {
             assert_int_equal(s2->e[j].leaf, s->e[j].leaf);
             assert_int_equal(s2->e[j].sub, s->e[j].sub);
