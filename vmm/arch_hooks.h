@@ -45,6 +45,10 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
 struct msr_intercepts;
 void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
 
+/* INIT-then-STARTUP state, real mode at vector << 8 (vendor commits). */
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector);
+/* Enter the hardware wait-for-SIPI state if the vendor has one. */
+bool vcpu_wait_for_sipi(struct vcpu *v);
 /* Make guest IN/OUT of this port exit (EXIT_IO), or pass it through again
  * (on = false). The I/O bitmaps are read at each access (AMD APM Vol. 2
  * 15.10.1, Intel SDM Vol. 3C 25.6.4): no flush is needed. */

@@ -55,6 +55,18 @@ void vcpu_dispatch_sampled(struct vcpu *v)
     v->stats.sampled[k]++;
 }
 
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    /* A new start completes no instruction of the old one (the loop's
+     * deferred completion, v->exit.advance). */
+    v->exit.advance = false;
+    vendor->sipi_reset(v, vector);
+}
+
+bool vcpu_wait_for_sipi(struct vcpu *v)
+{
+    return vendor->wait_for_sipi && vendor->wait_for_sipi(v);
+}
 
 void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
 {
