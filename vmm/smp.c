@@ -158,14 +158,18 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
 bool smp_end_run(struct vcpu *v)
 {
     struct vm *vm = v->vm;
+    const struct vcpu *self;
     if (!vm || vm->ncpus <= 1)
         return true;
+    /* Decided by the CPU running this, not by v: the monitor's poweroff
+     * stops every vCPU (and prints every report) from one CPU. */
+    self = this_cpu()->vcpu;
     if (__atomic_exchange_n(&vm->stopping, 1, __ATOMIC_SEQ_CST)) {
-        if (vm->stop_index != (int)v->index)
+        if (vm->stop_index != (int)self->index)
             cpu_halt_forever();     /* another vCPU ends the run and reports */
         return true;
     }
-    vm->stop_index = (int)v->index;
+    vm->stop_index = (int)self->index;
     lapic_init_others();
     return true;
 }
