@@ -11,7 +11,13 @@
 #define KEEL_REGION_ALIGN 0x200000          /* 2 MiB: large-page friendly */
 /* keel's region is sized at boot from what keel allocates (boot/placement.c
  * region_budget): the image, per-CPU state, page tables, plus a margin. */
-#define KEEL_REGION_PER_CPU (128u << 10)    /* VMCB/VMCS, bitmaps, MSR state, stacks */
+/* Per CPU keel starts (the MADT's enabled CPUs, vmm/main.c): measured on
+ * QEMU SVM -smp 4, each AP takes ~115 KiB of the region (percpu block,
+ * 32 KiB stack + 8 KiB IST with guard pages and their page tables, struct
+ * vcpu, host save areas, VMCB + keel's VMLOAD page, MSRPM/IOPM, MSR state
+ * and host-MSR cache); VMX's VMCS and bitmaps are smaller. The boot CPU's
+ * vCPU takes ~48 KiB (its stacks are in the image). */
+#define KEEL_REGION_PER_CPU (128u << 10)
 #define KEEL_REGION_MARGIN (512u << 10)     /* on-demand device mappings, later growth */
 /* Guest RAM right above keel's region, typed ACPI in the guest's memory
  * map: the guest's copy of the ACPI root tables (vmm/acpi_copy.h). */

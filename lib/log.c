@@ -28,11 +28,20 @@ void console_reset_sinks(void)
     nsinks = 0;
 }
 
+/* One lock around a whole line, so lines from several CPUs never mix. Never
+ * taken on the exit path (nothing there logs). A bounded wait: a CPU that
+ * faulted while printing must not silence the others for good. */
+static volatile int line_lock;
+
 static void emit(const char *buf, int len)
 {
     int i;
+    unsigned long spins = 0;
+    while (__atomic_exchange_n(&line_lock, 1, __ATOMIC_ACQUIRE) && spins++ < 100000000ul)
+        __asm__ volatile("pause" ::: "memory");
     for (i = 0; i < nsinks; i++)
         sinks[i](buf, (unsigned long)len);
+    __atomic_store_n(&line_lock, 0, __ATOMIC_RELEASE);
 }
 
 static void vemit(const char *prefix, const char *fmt, va_list ap, const char *suffix)

@@ -8,6 +8,8 @@
 #     kernel's printk clock is then an instruction count), and keel's exits
 #     by kind during that boot.
 #  3. the footprint: keel's region as sized at boot and its loaded image.
+#  4. SMP: exits per IPI round trip between two vCPUs (the SMP guest) and the
+#     cost of keel starting the other CPUs at boot.
 # Each exit figure is printed next to the same operation on the bare
 # emulator (keel-run --bare), measured in the same run, and against its
 # goal (the exit-path budget, README "Benchmarks"; benchmarks, never tests).
@@ -15,7 +17,7 @@
 # (between the "bench:begin" and "bench:end" markers) are rewritten from them,
 # so the README always shows what this tree measures (BENCH_README=0: leave
 # README alone). Other goals (not tests): boot ratio <= 1.05, <= 5,000 exits
-# per Linux boot.
+# per Linux boot, 0 exits per IPI.
 set -u
 cd "$(dirname "$0")/.."
 out=build/bench.txt
@@ -102,6 +104,32 @@ foot "QEMU, 1 CPU, 256 MiB" --emu qemu --cpu max
 sym() { nm build/keel.elf | awk -v s="$1" '$3 == s { print $1 }'; }
 img=$(( (0x$(sym __image_end) - 0x$(sym __image_start)) / 1024 ))
 say "keel's loaded image (text + data + bss): $img KiB (goal ≤ 256 KiB)"
+
+# ---- SMP: exits per IPI round trip, cost of starting the CPUs -------------------------
+smp_table() { # label, tsc-per-insn, keel-run args...
+    local label=$1 per=$2; shift 2
+    local log; log=$(mktemp)
+    scripts/keel-run "$@" >"$log" 2>&1
+    say ""
+    say "== SMP: $label"
+    local ipi start
+    ipi=$(grep -aoE '^BENCH ipi-round-trip exits=[0-9]+ rounds=[0-9]+' "$log" | head -1)
+    start=$(grep -aoE 'CPUs under keel \(started in [0-9]+ TSC cycles\)' "$log" | grep -oE '[0-9]+ TSC' | grep -oE '[0-9]+')
+    say "$(printf '%-34s %s' 'exits per IPI round trip (goal 0)' \
+        "$(echo "$ipi" | awk -F'[= ]' '{ if ($6 > 0) printf "%.2f (%d exits / %d round trips)", $4 / $6, $4, $6; else print "n/a" }' 2>/dev/null)")"
+    if [ -n "$start" ]; then
+        say "$(printf '%-34s %s' 'starting the APs (keel INIT-SIPI-SIPI)' "$(awk -v c="$start" -v p="$per" 'BEGIN { printf "%d instructions", c / p }')")"
+    else
+        say "(no start-up figure: see below)"; tail -5 "$log" | tee -a "$out"
+    fi
+    rm -f "$log"
+}
+smp_table "QEMU TCG -cpu max -smp 2 (SVM), -icount shift=7" 128 \
+    --emu qemu --cpu max --smp 2 --icount --keel smp.apic-trap=while-waiting build/guest/smp.elf no-restart
+if [ -x ../shared/tools/bochs-smp/bin/bochs ]; then
+    smp_table "Bochs corei7_skylake_x -smp 2 (VMX), TSC = instructions" 1 \
+        --emu bochs --cpu corei7_skylake_x --smp 2 --timeout 300 build/guest/smp.elf no-restart
+fi
 
 # ---- Linux boot -------------------------------------------------------------------
 tb= tk= ratio= keel= bare=

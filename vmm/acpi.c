@@ -179,30 +179,6 @@ const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len)
     return t;
 }
 
-unsigned acpi_cpu_count(uint64_t rsdp)
-{
-    const uint8_t *madt = find_table(rsdp, "APIC");
-    uint32_t len, off;
-    unsigned n = 0;
-    if (!madt)
-        return 0;
-    memcpy(&len, madt + 4, 4);
-    /* ACPI 5.2.12: entries follow the 44-byte header; type 0 = local APIC
-     * (flags at +4), type 9 = local x2APIC (flags at +8). */
-    for (off = 44; off + 2 <= len && madt[off + 1] >= 2 && off + madt[off + 1] <= len; off += madt[off + 1]) {
-        uint32_t flags = 0;
-        if (madt[off] == 0 && madt[off + 1] >= 8)
-            memcpy(&flags, madt + off + 4, 4);
-        else if (madt[off] == 9 && madt[off + 1] >= 16)
-            memcpy(&flags, madt + off + 8, 4);
-        else
-            continue;
-        if (flags & 3)
-            n++;
-    }
-    return n;
-}
-
 bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port)
 {
     const uint8_t *fadt = find_table(rsdp, "FACP");

@@ -33,8 +33,4 @@ const uint8_t *acpi_find_table(uint64_t rsdp, const char *sig, uint32_t *len);
 /* The FADT's PM1a control block I/O port; false if none (or in MMIO). */
 bool acpi_pm1a_cnt_port(uint64_t rsdp, uint16_t *port);
 
-/* Number of enabled processors the MADT lists (local APIC and x2APIC
- * entries with the Enabled or Online Capable flag), or 0 if unknown. */
-unsigned acpi_cpu_count(uint64_t rsdp);
-
 #endif

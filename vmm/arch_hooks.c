@@ -21,7 +21,6 @@ bool arch_cpu_init(void) { return vendor->cpu_init(&vendor_opts); }
 const struct npt_format *arch_npt_format(void) { return vendor->npt; }
 bool arch_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root)
 {
-    vcpu_reset_regs(v, entry);      /* vmm/ sets the GPRs, the vendor the rest */
     return vendor->vcpu_create(v, entry, npt_root);
 }
 void arch_run(struct vcpu *v) { vendor->run(v); }
@@ -57,6 +56,18 @@ void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
     else
         vendor->io_passthrough(v, port);
 }
+
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    vendor->sipi_reset(v, vector);
+}
+
+bool vcpu_wait_for_sipi(struct vcpu *v)
+{
+    return vendor->wait_for_sipi && vendor->wait_for_sipi(v);
+}
+
+bool arch_has_wait_for_sipi(void) { return vendor->wait_for_sipi != NULL; }
 
 void host_wbinvd(void)
 {

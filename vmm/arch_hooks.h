@@ -45,6 +45,10 @@ bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val);
 struct msr_intercepts;
 void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi);
 
+/* INIT-then-STARTUP state, real mode at vector << 8 (vendor commits). */
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector);
+/* Enter the hardware wait-for-SIPI state if the vendor has one. */
+bool vcpu_wait_for_sipi(struct vcpu *v);
 /* Make guest IN/OUT of this port exit (EXIT_IO), or pass it through again
  * (on = false). The I/O bitmaps are read at each access (AMD APM Vol. 2
  * 15.10.1, Intel SDM Vol. 3C 25.6.4): no flush is needed. */
@@ -56,6 +60,8 @@ void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on);
 void host_wbinvd(void);
 uint32_t host_port_in(uint16_t port, unsigned size);
 void host_port_out(uint16_t port, unsigned size, uint32_t val);
+/* Spin n PAUSEs (a wait with no clock behind it). */
+void host_pause(unsigned long n);
 
 /* The backend itself, for building the VM (vmm/vm.c); vmm/arch_hooks.c. */
 struct vendor_ops;
@@ -68,6 +74,7 @@ bool arch_cpu_init(void);                   /* this CPU, with the options of arc
 const struct npt_format *arch_npt_format(void);
 bool arch_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root);
 void arch_run(struct vcpu *v);
+bool arch_has_wait_for_sipi(void);     /* the vendor has a hardware wait-for-SIPI state */
 /* For a failed entry or an unhandled exit: the hardware state by name, and
  * the entry checks that fail (how many). */
 void vcpu_dump_state(struct vcpu *v);

@@ -4,6 +4,7 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/stats.h"
+#include "vmm/smp.h"
 #include "vmm/trace.h"
 #include "vmm/cr_check.h"
 #include "arch/x86/stop.h"
@@ -17,9 +18,11 @@ const char *const exit_kind_names[EXIT_KIND_COUNT] = {
 
 void vcpu_stop(struct vcpu *v, int code)
 {
+    if (!v->waiting)
+        smp_end_run(v);
     v->stop = true;
     v->stop_code = code;
-    v->entry_work |= ENTRY_WORK_STOP;
+    vcpu_entry_work_set(v, ENTRY_WORK_STOP);     /* atomic: the monitor may stop another CPU's vCPU */
     trace_set_result(v, TRACE_STOPPED);
 }
 
@@ -100,12 +103,6 @@ static void handle_shutdown(struct vcpu *v)
     trace_print(v, 16);
 }
 
-static void handle_init(struct vcpu *v)
-{
-    klog("guest INIT (CPU reset request) at RIP 0x%lx: keel runs one guest once; stopping", vcpu_get_state(v, VS_RIP));
-    vcpu_stop(v, KEEL_EXIT_OK);
-}
-
 static void handle_invalid_state(struct vcpu *v)
 {
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
@@ -133,12 +130,13 @@ const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
     [EXIT_SHUTDOWN] = handle_shutdown,
     [EXIT_HYPERCALL] = handle_hypercall,
     [EXIT_EXCEPTION] = handle_unhandled,    /* no exception is intercepted */
-    [EXIT_INIT] = handle_init,
-    [EXIT_SIPI] = handle_unhandled,
+    [EXIT_INIT] = smp_init_signal,
+    [EXIT_SIPI] = smp_sipi_signal,
     [EXIT_INVALID_STATE] = handle_invalid_state,
     [EXIT_VMINSN] = handle_vminsn,
     [EXIT_CR_ACCESS] = handle_cr_access,
     [EXIT_RDTSCP] = handle_rdtscp,
+    [EXIT_NMI] = smp_nmi_exit,
     [EXIT_OTHER] = handle_unhandled,
 };
 _Static_assert(sizeof(exit_handlers) / sizeof(exit_handlers[0]) == EXIT_KIND_COUNT, "one handler per exit kind");

@@ -14,8 +14,6 @@
 #define PORT_DEBUG_EXIT 0xf4
 #define PORT_BOCHS_SHUTDOWN 0x8900
 
-static unsigned shutdown_matched;
-
 static void guest_ended(struct vcpu *v, int code, const char *how)
 {
     stats_print(v);
@@ -49,15 +47,15 @@ void handle_io(struct vcpu *v)
     }
     if (e->u.io.port == PORT_BOCHS_SHUTDOWN && e->u.io.size == 1) {
         static const char word[] = "Shutdown";
-        shutdown_matched = (char)val == word[shutdown_matched] ? shutdown_matched + 1
+        v->vm->shutdown_matched = (char)val == word[v->vm->shutdown_matched] ? v->vm->shutdown_matched + 1
                            : (char)val == word[0]              ? 1
                                                                : 0;
         vcpu_complete_insn(v);
-        if (shutdown_matched == sizeof(word) - 1)
+        if (v->vm->shutdown_matched == sizeof(word) - 1)
             guest_ended(v, 0, "shutdown port 0x8900");
         return;
     }
-    if (e->u.io.port == vm_pm1a_cnt_port && e->u.io.size >= 2 && (val & (1u << 13))) {
+    if (e->u.io.port == v->vm->pm1a_cnt_port && e->u.io.size >= 2 && (val & (1u << 13))) {
         /* SLP_EN: the guest is entering a sleep state (ACPI 4.8.3.2.1);
          * keel runs one guest once, so this is its power-off. Report
          * first, then let the write through so real hardware powers off. */
@@ -67,6 +65,10 @@ void handle_io(struct vcpu *v)
         klog("exit status 0");
         serial_drain();
         host_port_out(e->u.io.port, e->u.io.size, val);
+        /* The platform powers off a little after the write (QEMU handles it
+         * in its main loop): give it that time before keel's own exit path
+         * (the debug-exit port) would end the run with another status. */
+        host_pause(200000000ul);
         vcpu_complete_insn(v);
         vcpu_stop(v, 0);
         return;

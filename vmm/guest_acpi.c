@@ -66,7 +66,7 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end)
     return out.rsdp;
 }
 
-void guest_acpi_map_bios_rsdp(void)
+void guest_acpi_map_bios_rsdp(struct npt *n)
 {
     uint64_t page = ga.host_rsdp & ~(PAGE - 1), off = ga.host_rsdp & (PAGE - 1);
     const uint8_t *src, *copy;
@@ -84,7 +84,7 @@ void guest_acpi_map_bios_rsdp(void)
     }
     memcpy(dst, src, PAGE);
     acpi_rsdp_retarget(dst + off, *(const uint32_t *)(copy + 16), copy[15] >= 2 ? *(const uint64_t *)(copy + 24) : 0);
-    if (!npt_set_page(page, ga.bios_page)) {
+    if (!npt_set_page(n, page, ga.bios_page)) {
         klog("warning: guest ACPI: out of table memory remapping the BIOS-area RSDP");
         return;
     }

@@ -14,6 +14,7 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end);
  * The firmware's page holding the RSDP is left as it is (its other bytes
  * are firmware code and data); the guest's view of that one page is
  * backed by a copy of it whose RSDP points at keel's root tables. */
-void guest_acpi_map_bios_rsdp(void);
+struct npt;
+void guest_acpi_map_bios_rsdp(struct npt *n);
 
 #endif

@@ -20,9 +20,9 @@ enum {
 /* FNV-1a of keel's DMA canary page: a test guest compares it before and
  * after aiming a device at the page. Only that page, which holds nothing
  * but a pattern, so the guest learns nothing about keel's memory. */
-static uint64_t canary_hash(void)
+static uint64_t canary_hash(const struct vcpu *v)
 {
-    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)vm_dma_canary;
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)v->vm->dma_canary;
     uint64_t h = 0xcbf29ce484222325ull;
     unsigned i;
     for (i = 0; i < 4096; i++)
@@ -44,14 +44,14 @@ static __attribute__((noinline)) void hypercall_other(struct vcpu *v)
         r->rax = v->stats.count[EXIT_CPUID];
         break;
     case HC_KEEL_REGION:
-        r->rax = vm_layout.keel_base;
-        r->rbx = vm_layout.keel_end - vm_layout.keel_base;
+        r->rax = v->vm->layout.keel_base;
+        r->rbx = v->vm->layout.keel_end - v->vm->layout.keel_base;
         break;
     case HC_DMA_CHECK:
         /* The IOMMU's fault records are read here, on a guest's request,
          * and at the end of the run: never on the exits the guest takes
          * anyway. */
-        r->rax = !r->rbx ? vm_dma_canary : vm_dma_canary && r->rbx == vm_dma_canary ? canary_hash() : ~0ull;
+        r->rax = !r->rbx ? v->vm->dma_canary : v->vm->dma_canary && r->rbx == v->vm->dma_canary ? canary_hash(v) : ~0ull;
         r->rbx = iommu_poll();
         break;
     default:

@@ -71,7 +71,7 @@ bool vcpu_insn_len(struct vcpu *v)
         v->exit.insn_len = c->len;
         return true;
     }
-    n = guest_read_linear(&vm_layout, &pg, la, bytes, INSN_MAX_LEN);
+    n = guest_read_linear(&v->vm->layout, &pg, la, bytes, INSN_MAX_LEN);
     st = insn_decode(bytes, n, mode64, &in);
     if (st == INSN_OK && !op_matches(v->exit.kind, in.op))
         st = INSN_UNKNOWN;
@@ -84,14 +84,14 @@ bool vcpu_insn_len(struct vcpu *v)
     }
     c->len = 0;
     c->wide_kind = EXIT_NONE;
-    if (!(pg.cr0 & (1ull << 31)) && (c->ptr = guest_phys_ptr(&vm_layout, la, in.len))) {
+    if (!(pg.cr0 & (1ull << 31)) && (c->ptr = guest_phys_ptr(&v->vm->layout, la, in.len))) {
         memcpy(c->bytes, bytes, in.len);
         c->la = la;
         c->kind = (uint8_t)v->exit.kind;
         c->len = in.len;
         /* The vendor's hot-path check compares one word: only where all 8
          * bytes are guest RAM (never past it into MMIO or keel's region). */
-        if (in.len <= 8 && guest_phys_ptr(&vm_layout, la, 8) == c->ptr) {
+        if (in.len <= 8 && guest_phys_ptr(&v->vm->layout, la, 8) == c->ptr) {
             c->mask = in.len == 8 ? ~0ull : (1ull << (8 * in.len)) - 1;
             memcpy(&c->word, c->ptr, 8);
             c->word &= c->mask;

@@ -13,6 +13,7 @@
 #include "arch/x86/uart.h"
 #include "lib/string.h"
 #include "vmm/acpi.h"
+#include "vmm/madt.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
 
@@ -97,6 +98,23 @@ static void report_acpi(struct boot_info *bi)
     }
 }
 
+/* The CPUs keel will start (vm_run's start_cpus, after the region is
+ * placed): the enabled CPUs the MADT lists, at most KEEL_MAX_CPUS; 1
+ * without a usable MADT. The region's per-CPU term is sized from this. */
+static unsigned madt_cpus_to_start(struct boot_info *bi)
+{
+    static struct madt_info madt;      /* boot only; too big for the stack */
+    uint64_t rsdp = acpi_locate_rsdp(bi);
+    const uint8_t *table;
+    uint32_t len;
+    unsigned i, n = 0;
+    if (!rsdp || !(table = acpi_find_table(rsdp, "APIC", &len)) || madt_parse(table, len, &madt))
+        return 1;
+    for (i = 0; i < madt.ncpus; i++)
+        n += madt.cpus[i].enabled;
+    return n ? n : 1;
+}
+
 static void report_region(void)
 {
     klog("keel's region: [%08lx-%08lx) %lu MiB reserved (top of RAM below 4 GiB)", placement.region_base,
@@ -153,9 +171,9 @@ void keel_main(uint32_t magic, uint64_t info_phys)
         if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
             identity_end = e;
     }
-    /* One CPU today: keel virtualizes the boot CPU only (README, Limits).
-     * The guest's ACPI copy goes right above the region (below). */
-    region_budget(&budget, keel_image_size(), 1, identity_end);
+    /* Every CPU keel starts (vm_run) takes its per-CPU term; the guest's
+     * ACPI copy goes right above the region (below). */
+    region_budget(&budget, keel_image_size(), madt_cpus_to_start(&boot_info), identity_end);
     region_size = budget.total + KEEL_GUEST_ACPI_SIZE;
     err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
                      &placement);

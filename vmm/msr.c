@@ -169,7 +169,7 @@ __attribute__((noinline, cold)) static enum msr_verdict deny(struct vcpu *v, uin
     /* Rate limit: the first 8, then every power of two. */
     if (n <= 8 || (n & (n - 1)) == 0)
         klog("msr: filter denied %s of 0x%x (vcpu %u, denial #%llu)", write ? "write" : "read", index,
-             v->id, (unsigned long long)n);
+             v->index, (unsigned long long)n);
     return MSR_GP;
 }
 
@@ -438,6 +438,8 @@ static unsigned row_intercept(const struct msr_vcpu_state *s, const struct msr_d
     unsigned acc = (f & MSR_RF_ICPT_RW) ? MSR_ICPT_RW : d->icpt;
     if (!(f & MSR_RF_EXISTS) || ((f & MSR_RF_WATCH) && watched(s, index)))
         return MSR_ACC_RW;
+    if (d->first == MSR_X2APIC_ICR && s->cfg->x2apic_icr_write)
+        acc |= MSR_ACC_W;       /* several vCPUs: INIT/STARTUP are keel's to deliver */
     if (filter_denies(s, f, index, MSR_ACC_R, MSR_RF_DENY_R))
         acc |= MSR_ACC_R;
     if (filter_denies(s, f, index, MSR_ACC_W, MSR_RF_DENY_W))
@@ -678,7 +680,7 @@ void msr_dump(struct vcpu *v)
     size_t i;
     uint32_t r, k;
     klog("msr: table as applied to vcpu %u (vendor %s, %u rows, unknown=%s, filter: %u ranges, default %s)",
-         v->id, vendor_str(v->policy->vendor), (unsigned)msr_table_rows, unknown_str(s->unknown),
+         v->index, vendor_str(v->policy->vendor), (unsigned)msr_table_rows, unknown_str(s->unknown),
          (unsigned)s->filter.count, s->filter.default_allow ? "allow" : "deny");
     for (k = 0; k < s->filter.count && k < MSR_FILTER_MAX; k++)
         klog("msr:   filter %u: %s:%s:0x%x-0x%x", k, s->filter.r[k].allow ? "allow" : "deny",
@@ -716,7 +718,7 @@ void msr_print_stats(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t i;
-    klog("msr: vcpu %u statistics (reads/writes keel handled)", v->id);
+    klog("msr: vcpu %u statistics (reads/writes keel handled)", v->index);
     for (i = 0; i < msr_table_rows; i++)
         if (s->reads[i] || s->writes[i])
             klog("msr:   0x%08x %-30s reads %llu writes %llu", msr_table[i].first, msr_table[i].name,

@@ -91,6 +91,10 @@ struct msr_cpu_cache {
 struct msr_config {
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
+    /* Several vCPUs: writes of the x2APIC ICR (MSR 0x830) exit and go to
+     * this function, which keeps INIT/STARTUP to keel's vCPUs virtual and
+     * sends every other IPI itself (false: #GP). NULL: passed through. */
+    bool (*x2apic_icr_write)(struct vcpu *v, uint64_t val);
     /* The profile enables Intel's virtual mitigation MSRs
      * (0x50000000-0x50000002) for Intel guests; ARCH_CAPABILITIES then also
      * reports bit 63 (virtual enumeration supported). */
@@ -214,10 +218,14 @@ static inline void msr_after_exit(struct vcpu *v)
 static inline void msr_fast_set(struct vcpu *v, bool fast)
 {
     v->msr->fast = fast;
+    /* Atomic (vmm/vcpu.h: other CPUs set entry_work bits), and only when
+     * the bit changes, so the common call costs no LOCKed operation. */
+    if (fast == !(v->entry_work & ENTRY_WORK_MSR))
+        return;
     if (fast)
-        v->entry_work &= (uint8_t)~ENTRY_WORK_MSR;
+        vcpu_entry_work_clear(v, ENTRY_WORK_MSR);
     else
-        v->entry_work |= ENTRY_WORK_MSR;
+        vcpu_entry_work_set(v, ENTRY_WORK_MSR);
 }
 /* Restores skipped so far (the statistic): counted ones plus fast passes. */
 static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)

@@ -550,6 +550,15 @@ static enum msr_verdict wr_hw(struct vcpu *v, const struct msr_desc *d, uint32_t
     return wrmsr_safe(i, val) ? MSR_OK : MSR_GP;
 }
 
+/* The x2APIC ICR (SDM Vol. 3A 11.12.9): intercepted only with several vCPUs
+ * (row_intercept), so a guest's INIT/STARTUP never reach a CPU keel holds. */
+static enum msr_verdict wr_x2apic_icr(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    if (v->msr->cfg->x2apic_icr_write)
+        return v->msr->cfg->x2apic_icr_write(v, val) ? MSR_OK : MSR_GP;
+    return wr_hw(v, d, i, val);
+}
+
 static enum msr_verdict wr_u_cet(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
     (void)d;
@@ -751,7 +760,7 @@ const struct msr_desc msr_table[] = {
     { M(MSR_X2APIC_FIRST, MSR_X2APIC_ICR - MSR_X2APIC_FIRST, "X2APIC_0x800-0x82f"), F1(X2APIC),
       .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
     { M(MSR_X2APIC_ICR, 1, "X2APIC_ICR"), F1(X2APIC), .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST,
-      RD(rd_hw), WR(wr_hw) },
+      RD(rd_hw), WR(wr_x2apic_icr) },
     { M(MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, "X2APIC_0x831-0x8ff"), F1(X2APIC),
       .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, RD(rd_hw), WR(wr_hw) },
     { M(MSR_XSS, 1, "IA32_XSS"), F1(XSAVES), .icpt = MSR_ICPT_W, .host = MSR_HOST_GUEST, .slot = MSLOT_XSS,

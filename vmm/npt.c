@@ -5,18 +5,16 @@
 #define FOUR_KIB 0x1000ull
 #define PRESENT_MASK 0x7ull     /* NPT: P|W|U; EPT: R|W|X: nonzero low bits = present */
 
-static unsigned pages;
-static const struct npt_format *last_fmt;
-static uint64_t last_root;
 
 static uint64_t *tbl(uint64_t pa)
 {
     return (uint64_t *)palloc_ptr(pa);
 }
 
-static uint64_t *walk(const struct npt_format *fmt, uint64_t root, uint64_t gpa, int to_level)
+static uint64_t *walk(struct npt *n, uint64_t gpa, int to_level)
 {
-    uint64_t *t = tbl(root);
+    const struct npt_format *fmt = n->fmt;
+    uint64_t *t = tbl(n->root);
     int level;
     for (level = 4; level > to_level; level--) {
         unsigned idx = (gpa >> (12 + 9 * (level - 1))) & 511;
@@ -24,7 +22,7 @@ static uint64_t *walk(const struct npt_format *fmt, uint64_t root, uint64_t gpa,
             uint64_t page = palloc_page();
             if (!page)
                 return 0;
-            pages++;
+            n->pages++;
             t[idx] = fmt->table_entry(page);
         }
         t = tbl(t[idx] & 0x000FFFFFFFFFF000ull);
@@ -32,20 +30,21 @@ static uint64_t *walk(const struct npt_format *fmt, uint64_t root, uint64_t gpa,
     return t;
 }
 
-static bool map_range_4k(const struct npt_format *fmt, uint64_t root, uint64_t start, uint64_t end)
+static bool map_range_4k(struct npt *n, uint64_t start, uint64_t end)
 {
     uint64_t a;
     for (a = start; a < end; a += FOUR_KIB) {
-        uint64_t *t = walk(fmt, root, a, 1);
+        uint64_t *t = walk(n, a, 1);
         if (!t)
             return false;
-        t[(a >> 12) & 511] = fmt->leaf_entry(a, 1);
+        t[(a >> 12) & 511] = n->fmt->leaf_entry(a, 1);
     }
     return true;
 }
 
-static bool map_range(const struct npt_format *fmt, uint64_t root, uint64_t start, uint64_t end)
+static bool map_range(struct npt *n, uint64_t start, uint64_t end)
 {
+    const struct npt_format *fmt = n->fmt;
     uint64_t a = start;
     while (a < end) {
         int level = (!(a & (TWO_MIB - 1)) && end - a >= TWO_MIB) ? 2 : 1;
@@ -53,12 +52,12 @@ static bool map_range(const struct npt_format *fmt, uint64_t root, uint64_t star
         uint64_t e = fmt->leaf_entry(a, level), *t;
         if (!e && level == 2) {
             /* Not expressible as one 2 MiB leaf: use 4 KiB pages. */
-            if (!map_range_4k(fmt, root, a, a + TWO_MIB))
+            if (!map_range_4k(n, a, a + TWO_MIB))
                 return false;
             a += TWO_MIB;
             continue;
         }
-        t = walk(fmt, root, a, level);
+        t = walk(n, a, level);
         if (!t)
             return false;
         t[(a >> (12 + 9 * (level - 1))) & 511] = e;
@@ -67,58 +66,55 @@ static bool map_range(const struct npt_format *fmt, uint64_t root, uint64_t star
     return true;
 }
 
-uint64_t npt_build(const struct npt_format *fmt, uint64_t top, uint64_t hole_base, uint64_t hole_end)
+uint64_t npt_build(struct npt *n, const struct npt_format *fmt, uint64_t top, uint64_t hole_base,
+                   uint64_t hole_end)
 {
     uint64_t root = palloc_page();
-    pages = 1;
+    n->fmt = fmt;
+    n->root = root;
+    n->pages = 1;
     if (!root)
         return 0;
-    last_fmt = fmt;
-    last_root = root;
     top = (top + FOUR_KIB - 1) & ~(FOUR_KIB - 1);
-    if (!map_range(fmt, root, 0, hole_base < top ? hole_base : top))
+    if (!map_range(n, 0, hole_base < top ? hole_base : top))
         return 0;
-    if (hole_end < top && !map_range(fmt, root, hole_end, top))
+    if (hole_end < top && !map_range(n, hole_end, top))
         return 0;
     return root;
 }
 
-bool npt_map_on_demand(uint64_t gpa)
+bool npt_map_on_demand(struct npt *n, uint64_t gpa)
 {
     uint64_t base = gpa & ~(TWO_MIB - 1);
-    return last_root && map_range(last_fmt, last_root, base, base + TWO_MIB);
+    return n->root && map_range(n, base, base + TWO_MIB);
 }
 
-bool npt_set_page(uint64_t gpa, uint64_t hpa)
+bool npt_set_page(struct npt *n, uint64_t gpa, uint64_t hpa)
 {
-    uint64_t *pd, *pt, e;
-    unsigned i, i2 = (gpa >> 21) & 511;
-    if (!last_root)
+    uint64_t *pd, *pt;
+    unsigned i2 = (gpa >> 21) & 511, i;
+    gpa &= ~(FOUR_KIB - 1);
+    if (!n->root)
         return false;
-    pd = walk(last_fmt, last_root, gpa, 2);
+    pd = walk(n, gpa, 2);
     if (!pd)
         return false;
-    e = pd[i2];
     /* Bit 7 is the large-page bit in both NPT and EPT PDEs (APM Vol 2
-     * 15.25.5; SDM Vol 3 Table 29-4). */
-    if ((e & PRESENT_MASK) && (e & 0x80)) {
+     * 15.25.5; SDM Vol 3 Table 29-4): split it into 512 identical 4 KiB
+     * leaves first. */
+    if ((pd[i2] & PRESENT_MASK) && (pd[i2] & (1ull << 7))) {
         uint64_t page = palloc_page(), base = gpa & ~(TWO_MIB - 1);
         if (!page)
             return false;
-        pages++;
+        n->pages++;
         pt = tbl(page);
         for (i = 0; i < 512; i++)
-            pt[i] = last_fmt->leaf_entry(base + i * FOUR_KIB, 1);
-        pd[i2] = last_fmt->table_entry(page);
+            pt[i] = n->fmt->leaf_entry(base + i * FOUR_KIB, 1);
+        pd[i2] = n->fmt->table_entry(page);
     }
-    pt = walk(last_fmt, last_root, gpa, 1);
+    pt = walk(n, gpa, 1);
     if (!pt)
         return false;
-    pt[(gpa >> 12) & 511] = hpa == NPT_UNMAPPED ? 0 : last_fmt->leaf_entry(hpa & ~(FOUR_KIB - 1), 1);
+    pt[(gpa >> 12) & 511] = hpa == NPT_UNMAPPED ? 0 : n->fmt->leaf_entry(hpa & ~(FOUR_KIB - 1), 1);
     return true;
-}
-
-unsigned npt_table_pages(void)
-{
-    return pages;
 }

@@ -9,14 +9,19 @@ const struct opt_desc keel_options[] = {
       "off: no monitor, the console port is passed through to the guest untouched" },
     { "debugcon", OPT_FLAG, 0, 0, 0, 0, "also print to the port 0xE9 debug console" },
     { "help", OPT_FLAG, 0, 0, 0, 0, "print this table" },
-    { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state", 0, 0,
+    { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state|hide-ap", 0, 0,
       "fault: take an exception in keel on purpose; bad-guest-state: break the guest state before entry; "
-      "unexplained-guest-state (SVM): break it in a way no keel check names" },
+      "unexplained-guest-state (SVM): break it in a way no keel check names; "
+      "hide-ap: give the last AP no vCPU (parked in keel), so the MADT the guest sees must not list it" },
     { "profile", OPT_STRING, "host", 0, 0, 0, "guest CPU profile: host, x86-64-v1..v4, minimal" },
     { "cpuid", OPT_STRING, "", 0, 0, 0, "CPUID feature overrides: +feat,-feat" },
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },
     { "cpuid.raw", OPT_FLAG, 0, 0, 0, 0, "print the host's CPUID leaves (AIDA64 dump format, for recording)" },
     { "profiles", OPT_FLAG, 0, 0, 0, 0, "print the guest CPU profiles and what each requires" },
+    { "smp.apic-trap", OPT_CHOICE, "auto", "auto|while-waiting|always", 0, 0,
+      "local APIC page trapped while a vCPU waits for its SIPI (IPIs, EOIs exit-free after), or always "
+      "(every APIC write exits; on SVM no guest INIT can then reach a running CPU); auto: VMX "
+      "while-waiting, SVM always" },
     { "pmu", OPT_CHOICE, "off", "off|passthrough", 0, 0,
       "guest PMU: off (no counters; AMD legacy counters read 0) or passthrough (the host's counters)" },
     { "msr.filter", OPT_STRING, "", 0, 0, 0, "MSR filter: allow|deny:r|w|rw:FIRST[-LAST],..." },

@@ -30,7 +30,6 @@ void vcpu_dispatch_sampled(struct vcpu *v)
     v->stats.sampled[k]++;
 }
 
-
 int vcpu_run(struct vcpu *v)
 {
     v->stats.sample_in = 1;     /* time the first exit */

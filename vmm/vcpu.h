@@ -104,6 +104,7 @@ static inline uint8_t insn_cache_hit(const struct insn_cache *c, unsigned kind, 
 struct cpu_policy;
 struct msr_vcpu_state;
 struct cpuid_regs;
+struct vm;
 
 /* CPUID answers that depend on nothing of the guest's state, by leaf:
  * [0, 0x20) basic leaves, [0x20, 0x40) extended 0x80000000 + i. A pointer
@@ -115,24 +116,52 @@ struct cpuid_regs;
 #define ENTRY_WORK_STOP 0x01    /* vcpu_stop: leave the run loop */
 #define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
 #define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
+#define ENTRY_WORK_TLB 0x08     /* flush guest translations: another vCPU changed the shared NPT/EPT */
+
+/* entry_work is written by other CPUs too (ENTRY_WORK_TLB from smp.c, a
+ * monitor poweroff's ENTRY_WORK_STOP): every change is an atomic OR / AND
+ * (LOCK-prefixed), so a remote request is never lost to a local plain
+ * read-modify-write of another bit. The run loops read it plainly, once
+ * per entry (any change lands before that read or is seen at the next). */
 
 struct vcpu {
     struct guest_regs regs;      /* first member: the entry assembly uses offset 0 */
     struct vm_exit exit;
     struct exit_stats stats;
+    struct vm *vm;                      /* the guest this vCPU belongs to (shared state) */
     const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
     struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
-    uint32_t id;
+    void *percpu;                       /* struct percpu of the CPU it is pinned to */
+    uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
+    uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */
     bool stop;                          /* set by a handler: leave the run loop */
     /* Something to do before the next entry: the vendors' run loops test
-     * this one byte instead of each condition (ENTRY_WORK_*). */
+     * this one byte instead of each condition (ENTRY_WORK_*); changed only
+     * through vcpu_entry_work_set/clear (atomic: other CPUs set bits). */
     uint8_t entry_work;
+    /* Wait-for-SIPI (SDM 10.4.4, 26.6.2): an AP vCPU sits in keel until
+     * another vCPU's INIT and then STARTUP IPIs reach it. Written by the
+     * sender's CPU, read by this one. */
+    volatile bool waiting;              /* in wait-for-SIPI */
+    volatile bool init_seen;            /* an INIT arrived since the last start */
+    volatile bool init_pending;         /* a guest INIT keel delivers at this vCPU's next (NMI) exit */
+    volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
+    uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */
     struct exit_trace trace;
     struct insn_cache insn_cache;       /* vmm/insn.c */
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
+
+static inline void vcpu_entry_work_set(struct vcpu *v, uint8_t bits)
+{
+    __atomic_fetch_or(&v->entry_work, bits, __ATOMIC_SEQ_CST);
+}
+static inline void vcpu_entry_work_clear(struct vcpu *v, uint8_t bits)
+{
+    __atomic_fetch_and(&v->entry_work, (uint8_t)~bits, __ATOMIC_SEQ_CST);
+}
 
 /* The GPRs at the first entry, from the loader's entry state (vmm/vcpu_reset.c). */
 struct guest_entry;

@@ -57,6 +57,14 @@ struct vendor_ops {
     /* Make guest accesses to I/O port `port` exit (EXIT_IO). Everything not
      * asked for here stays passed through. */
     void (*io_intercept)(struct vcpu *v, uint16_t port);
+    /* The state an AP has after INIT and a STARTUP with `vector` (SDM
+     * 10.4.4 / Table 10-1; APM 14.1.3): real mode at CS = vector << 8,
+     * IP 0. Only commits: vmm/ decided the SIPI is due. */
+    void (*sipi_reset)(struct vcpu *v, uint8_t vector);
+    /* Put the vCPU in the hardware wait-for-SIPI state (VMX activity state
+     * 3, SDM 24.4.2 / 26.6.2): the next STARTUP then exits with its vector.
+     * False where there is no such state (SVM): vmm/ keeps the SIPI virtual. */
+    bool (*wait_for_sipi)(struct vcpu *v);
     /* Undo io_intercept: the port is passed through again. */
     void (*io_passthrough)(struct vcpu *v, uint16_t port);
 };

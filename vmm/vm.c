@@ -4,6 +4,8 @@
 #include "vmm/acpi.h"
 #include "vmm/guest_acpi.h"
 #include "vmm/iommu.h"
+#include "vmm/madt.h"
+#include "vmm/smp.h"
 #include "vmm/cpuid.h"
 #include "vmm/profile.h"
 #include "vmm/msr.h"
@@ -15,20 +17,20 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/virt_detect.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
 #include "lib/string.h"
 
-struct guest_layout vm_layout;
-uint16_t vm_pm1a_cnt_port;
-uint64_t vm_npt_top;
-static uint64_t vm_image_hash;
-uint64_t vm_dma_canary;
-/* Weak until the VMX backend lands in this tree. */
-extern const struct vendor_ops vmx_ops __attribute__((weak));
-
+/* Storage for the one VM (keel has no heap); everything reaches it through
+ * v->vm and the vCPU pointers, never by name. */
+static struct vm vm0;
+/* The boot CPU's vCPU (named vcpu0 for scripts/keel.gdb); the APs' vCPUs
+ * are allocated in keel's region (per-CPU term of region_budget), so the
+ * image does not grow by KEEL_MAX_CPUS of them. */
 static struct vcpu vcpu0;
 static struct cpu_policy guest_policy;
 static struct msr_config msr_cfg;
@@ -61,10 +63,10 @@ static const struct vendor_ops *pick_backend(void)
     return &vmx_ops;
 }
 
-static void build_layout(const struct boot_info *bi, const struct placement *pl, uint64_t host_rsdp)
+static void build_layout(struct vm *vm, const struct boot_info *bi, const struct placement *pl, uint64_t host_rsdp)
 {
     unsigned i;
-    struct guest_layout *g = &vm_layout;
+    struct guest_layout *g = &vm->layout;
     memset(g, 0, sizeof(*g));
     g->keel_base = pl->region_base;
     g->keel_end = pl->region_end;
@@ -115,25 +117,20 @@ static void setup_msr_config(void)
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */
-static void trap_io_ports(struct vcpu *v)
+static void trap_io_ports(struct vcpu *v, bool report)
 {
     static const uint16_t ports[] = { 0xf4, 0xf5, 0xf6, 0xf7, 0x8900 };
+    struct vm *vm = v->vm;
     unsigned i;
     for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
         vcpu_io_intercept(v, ports[i], true);
-    if (vm_layout.rsdp_phys && acpi_pm1a_cnt_port(vm_layout.rsdp_phys, &vm_pm1a_cnt_port)) {
-        vcpu_io_intercept(v, vm_pm1a_cnt_port, true);
-        vcpu_io_intercept(v, vm_pm1a_cnt_port + 1, true);
+    if (vm->pm1a_cnt_port) {
+        vcpu_io_intercept(v, vm->pm1a_cnt_port, true);
+        vcpu_io_intercept(v, vm->pm1a_cnt_port + 1, true);
     }
-    {
-        unsigned cpus = vm_layout.rsdp_phys ? acpi_cpu_count(vm_layout.rsdp_phys) : 0;
-        if (cpus > 1)
-            klog("warning: the ACPI MADT lists %u CPUs; keel virtualizes only the boot CPU, so a guest that "
-                 "starts the others runs them outside keel: boot it with one CPU (Linux: nosmp or maxcpus=1)",
-                 cpus);
-    }
-    klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
-         vm_pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm_layout.rsdp_phys ? "found" : "not found");
+    if (report)
+        klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
+             vm->pm1a_cnt_port ? " and the ACPI PM1a control port" : "", vm->layout.rsdp_phys ? "found" : "not found");
 }
 
 /* Zeroed pages from keel's region for one object, or a clean stop. */
@@ -149,15 +146,27 @@ static void *region_alloc(size_t size, const char *what)
     return p;
 }
 
+/* A vCPU's MSR state and its CPU's lazy host-MSR cache, in keel's region
+ * (per-CPU term of region_budget). Run on that vCPU's CPU, one CPU at a
+ * time (create_ap_vcpus): keel's allocator is not shared. */
+static void vcpu_msr_setup(struct vcpu *v)
+{
+    struct msr_vcpu_state *st = region_alloc(sizeof(*st), "a vCPU's MSR state");
+    struct msr_cpu_cache *cache = region_alloc(sizeof(*cache), "a CPU's host-MSR cache");
+    msr_vcpu_init(v, st, &msr_cfg);
+    msr_cpu_cache_prime(cache, &msr_cfg);
+    v->msr->cpu = cache;
+}
+
 /* The IOMMUs' registers are keel's: a guest access faults like an access
  * to keel's region (exit_npf.c names it). */
-static void hide_iommu_registers(void)
+static void hide_iommu_registers(struct vm *vm)
 {
     uint64_t b, e, a;
     unsigned i;
     for (i = 0; iommu_mmio(i, &b, &e); i++)
         for (a = b; a < e; a += 0x1000)
-            if (!npt_set_page(a, NPT_UNMAPPED))
+            if (!npt_set_page(&vm->npt, a, NPT_UNMAPPED))
                 keel_fatal("out of memory in keel's region hiding the IOMMU registers from the guest");
 }
 
@@ -173,17 +182,177 @@ static uint64_t keel_image_hash(void)
     return h;
 }
 
-void vm_end_checks(void)
+void vm_end_checks(struct vm *vm)
 {
     iommu_report();
-    klog("keel's image (text and read-only data) %s", keel_image_hash() == vm_image_hash
+    if (!vm)
+        return;
+    klog("keel's image (text and read-only data) %s", keel_image_hash() == vm->image_hash
                                                           ? "is unchanged"
                                                           : "CHANGED during the run");
+}
+
+/* AP hand-shake through percpu.online (written by the AP, read by the BSP). */
+enum { AP_KEEL = 1, AP_VIRT_ON = 2, AP_READY = 3, AP_FAILED = 4 };
+/* percpu.vcpu value telling a started AP it gets no vCPU. */
+#define AP_PARK ((struct vcpu *)1)
+
+/* On each AP: virtualization on, then (when the BSP has built the VM) its
+ * vCPU, then wait for the guest's SIPI. */
+static void ap_vm_main(struct percpu *pc)
+{
+    static const struct guest_entry parked = { .kind = "ap" };
+    struct vcpu *v;
+    if (!arch_cpu_init()) {
+        pc->online = AP_FAILED;
+        cpu_park_forever();
+    }
+    pc->online = AP_VIRT_ON;
+    while (!(v = *(struct vcpu *volatile *)&pc->vcpu))
+        __asm__ volatile("pause" ::: "memory");
+    if (v == AP_PARK || !arch_vcpu_create(v, &parked, v->vm->npt.root)) {
+        pc->online = AP_FAILED;
+        cpu_park_forever();
+    }
+    trap_io_ports(v, false);
+    vcpu_msr_setup(v);
+    cpuid_fast_init(v);     /* every vCPU its own table (answers stay CPU-independent, see there) */
+    v->waiting = true;
+    __asm__ volatile("mfence" ::: "memory");
+    pc->online = AP_READY;
+    smp_ap_loop(v);
+}
+
+static bool keep_started(uint32_t apic_id, void *ctx)
+{
+    const struct vm *vm = ctx;
+    unsigned i;
+    for (i = 0; i < vm->ncpus; i++)
+        if (vm->vcpus[i]->id == apic_id)
+            return true;
+    return false;
+}
+
+/* Start every CPU the MADT lists (SDM 10.4.4): each must reach keel with
+ * virtualization on, or it is hidden from the guest. */
+static void start_cpus(struct vm *vm, uint32_t bsp_id)
+{
+    const uint8_t *table;
+    uint32_t len;
+    unsigned i;
+    const char *err;
+    uint64_t t0 = rdtsc();
+
+    vm->ncpus = 1;
+    vcpu0.id = bsp_id;
+    if (!vm->layout.rsdp_phys || !(table = acpi_find_table(vm->layout.rsdp_phys, "APIC", &len))) {
+        klog("smp: no ACPI MADT: the guest gets the boot CPU only");
+        return;
+    }
+    err = madt_parse(table, len, &vm->madt);
+    if (err)
+        keel_fatal("%s", err);
+    if (vm->madt.over_limit)
+        klog("smp: the MADT lists %u CPUs; keel's limit is %u (KEEL_MAX_CPUS): the other %u are hidden from the guest",
+             vm->madt.ncpus + vm->madt.over_limit, KEEL_MAX_CPUS, vm->madt.over_limit);
+    if (vm->madt.ncpus > 1 && !smp_tramp_install()) {
+        klog("smp: no usable trampoline page at 0x7000: the guest gets the boot CPU only");
+        vm->madt.ncpus = 1;
+    }
+    for (i = 0; i < vm->madt.ncpus; i++) {
+        const struct madt_cpu *c = &vm->madt.cpus[i];
+        struct percpu *pc;
+        struct vcpu *v;
+        if (c->apic_id == bsp_id)
+            continue;
+        if (!c->enabled) {
+            klog("smp: CPU with APIC ID %u is online-capable, not enabled: keel does not hot-add CPUs; hidden", c->apic_id);
+            continue;
+        }
+        pc = smp_percpu_alloc(vm->ncpus, c->apic_id);
+        if (!pc) {
+            klog("smp: out of memory for CPU %u's stacks; hidden from the guest", c->apic_id);
+            continue;
+        }
+        if (!smp_start_ap(pc, ap_vm_main)) {
+            klog("smp: CPU with APIC ID %u did not answer INIT-SIPI-SIPI; hidden from the guest", c->apic_id);
+            continue;
+        }
+        while (pc->online == AP_KEEL)
+            __asm__ volatile("pause" ::: "memory");
+        if (pc->online != AP_VIRT_ON) {
+            klog("smp: CPU with APIC ID %u could not enable %s; parked in keel and hidden from the guest",
+                 c->apic_id, arch_name());
+            continue;
+        }
+        if (i == vm->madt.ncpus - 1 && !strcmp(opt_str(&keel_opts, "selftest"), "hide-ap")) {
+            pc->vcpu = AP_PARK;
+            klog("smp: CPU with APIC ID %u gets no vCPU (selftest=hide-ap): parked in keel and hidden from the guest",
+                 c->apic_id);
+            continue;
+        }
+        v = region_alloc(sizeof(*v), "an AP's vCPU");
+        v->id = c->apic_id;
+        v->index = vm->ncpus;
+        v->percpu = pc;
+        vm->vcpus[vm->ncpus++] = v;
+        klog("smp: cpu %u (APIC ID %u) online in keel, %s on", v->index, v->id, arch_name());
+    }
+    if (vm->madt.ncpus > 1)
+        smp_tramp_remove();
+    klog("smp: %u CPU%s under keel (started in %lu TSC cycles)", vm->ncpus, vm->ncpus == 1 ? "" : "s",
+         rdtsc() - t0);
+}
+
+/* The MADT the guest reads (keel's ACPI copy, or the firmware's table when
+ * there is no copy) lists only the CPUs keel runs a vCPU on. */
+static void hide_unstarted_cpus(struct vm *vm)
+{
+    uint8_t *table;
+    uint32_t len;
+    unsigned hidden;
+    /* keel's identity map is writable: the rewrite edits the table in place. */
+    if (!vm->layout.rsdp_phys || !(table = (uint8_t *)(uintptr_t)acpi_find_table(vm->layout.rsdp_phys, "APIC", &len)))
+        return;
+    hidden = madt_hide_cpus(table, len, keep_started, vm);
+    if (hidden)
+        klog("smp: the guest's MADT (at %lx) lists only the %u CPU%s under keel: %u entr%s rewritten in place",
+             (uint64_t)(uintptr_t)table, vm->ncpus, vm->ncpus == 1 ? "" : "s", hidden, hidden == 1 ? "y" : "ies");
+}
+
+/* After the VM exists: each AP creates its vCPU, one at a time (keel's
+ * allocator is not shared between CPUs). */
+static void create_ap_vcpus(struct vm *vm)
+{
+    unsigned i;
+    for (i = 1; i < vm->ncpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        struct percpu *pc = v->percpu;
+        v->vm = vm;
+        v->policy = vm->vcpus[0]->policy;
+        __asm__ volatile("mfence" ::: "memory");
+        pc->vcpu = v;
+        while (pc->online == AP_VIRT_ON)
+            __asm__ volatile("pause" ::: "memory");
+        if (pc->online != AP_READY)
+            keel_fatal("smp: cpu %u (APIC ID %u): could not create its vCPU", i, v->id);
+    }
+    if (vm->ncpus > 1) {
+        klog("smp: local APIC page trapped %s", vm->apic_trap_always
+             ? "always (smp.apic-trap: every guest APIC write exits; keel delivers INIT to running vCPUs)"
+             : "until every vCPU has started (then IPIs, EOIs and timers never exit)");
+        /* Every AP waits for its SIPI: trap the APIC page until they are up. */
+        vm->waiting = (int)vm->ncpus - 1;
+        vm->lapic_trapped = 1;
+        if (!npt_set_page(&vm->npt, vm->lapic_page, NPT_UNMAPPED))
+            keel_fatal("out of memory in keel's region splitting the nested page tables");
+    }
 }
 
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
+    struct vm *vm = &vm0;
     struct vcpu *v = &vcpu0;
     uint64_t npt_root, top = 0x100000000ull, host_rsdp;
     unsigned i;
@@ -192,19 +361,34 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     /* Boot-time and per-vCPU state lives in keel's region, not in its
      * image (the region is sized for it: boot/placement.c region_budget). */
     struct cpuid_snapshot *host_cpuid = region_alloc(sizeof(*host_cpuid), "the host CPUID snapshot");
-    struct msr_vcpu_state *msr_state = region_alloc(sizeof(*msr_state), "the vCPU's MSR state");
 
     arch_select(pick_backend(), vendor_options_from(&keel_opts));
     klog("backend: %s", arch_name());
     if (!arch_cpu_init())
         keel_fatal("%s: could not enable hardware virtualization", arch_name());
+    vm->stop_index = -1;
+    vm->hw_wait_for_sipi = arch_has_wait_for_sipi();
+    /* SVM has no INIT keel can hold (docs/smp.md): keep the page trapped
+     * there unless told otherwise; VMX's INIT exit makes that unneeded. */
+    vm->apic_trap_always = !strcmp(opt_str(&keel_opts, "smp.apic-trap"), "always") ||
+                           (!strcmp(opt_str(&keel_opts, "smp.apic-trap"), "auto") && !vm->hw_wait_for_sipi);
+    percpu_boot.apic_id = lapic_id();
+    percpu_boot.vcpu = v;
+    v->percpu = &percpu_boot;
+    v->vm = vm;
+    vm->vcpus[0] = v;
+    vm->lapic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFFF000ull;
+    host_rsdp = acpi_rsdp();
+    iommu_probe(host_rsdp);
+    build_layout(vm, bi, pl, host_rsdp);
+    start_cpus(vm, percpu_boot.apic_id);
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
         cpuid_snapshot_print(host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init_pmu(&guest_policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), 1,
+    if (policy_init_pmu(&guest_policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
                         strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
@@ -212,54 +396,55 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->policy = &guest_policy;
     cpuid_fast_init(v);
 
-    host_rsdp = acpi_rsdp();
-    iommu_probe(host_rsdp);
-    build_layout(bi, pl, host_rsdp);
+    if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
+        vm->pm1a_cnt_port = 0;
     if (host_rsdp)
-        vm_layout.rsdp_phys = guest_acpi_build(host_rsdp, pl->acpi_base, pl->acpi_end);
-    if (vm_layout.rsdp_phys) {
+        vm->layout.rsdp_phys = guest_acpi_build(host_rsdp, pl->acpi_base, pl->acpi_end);
+    hide_unstarted_cpus(vm);
+    if (vm->layout.rsdp_phys) {
         /* What the guest is pointed at (the copy, or the firmware's), by value
          * for the Multiboot2 ACPI tags. keel's identity map covers it. */
-        const uint8_t *r = (const uint8_t *)(uintptr_t)vm_layout.rsdp_phys;
+        const uint8_t *r = (const uint8_t *)(uintptr_t)vm->layout.rsdp_phys;
         __asm__("" : "+r"(r));
-        vm_layout.rsdp_len = r[15] >= 2 ? 36 : 20;
-        memcpy(vm_layout.rsdp, r, vm_layout.rsdp_len);
+        vm->layout.rsdp_len = r[15] >= 2 ? 36 : 20;
+        memcpy(vm->layout.rsdp, r, vm->layout.rsdp_len);
     }
-    if (!guest_load(bi, &vm_layout, &entry))
+    if (!guest_load(bi, &vm->layout, &entry))
         keel_fatal("could not load the guest");
     klog("guest: %s kernel, entry 0x%lx", entry.kind, entry.rip);
 
     for (i = 0; i < bi->nmmap; i++)
         if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
             top = bi->mmap[i].base + bi->mmap[i].len;
-    npt_root = npt_build(arch_npt_format(), top, pl->region_base, pl->region_end);
-    vm_npt_top = top;
+    npt_root = npt_build(&vm->npt, arch_npt_format(), top, pl->region_base, pl->region_end);
+    vm->npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
-    hide_iommu_registers();
-    guest_acpi_map_bios_rsdp();
+    hide_iommu_registers(vm);
+    guest_acpi_map_bios_rsdp(&vm->npt);
     klog("nested paging: identity map of [0-%lx) minus keel's region%s, %u table pages", top,
-         iommu_owned() ? " and the IOMMU registers" : "", npt_table_pages());
+         iommu_owned() ? " and the IOMMU registers" : "", vm->npt.pages);
     iommu_enable(top, pl->region_base, pl->region_end);
-    vm_image_hash = keel_image_hash();
-    vm_dma_canary = palloc_page();
-    if (vm_dma_canary)
-        memset(palloc_ptr(vm_dma_canary), 0xa5, 4096);
+    vm->image_hash = keel_image_hash();
+    vm->dma_canary = palloc_page();
+    if (vm->dma_canary)
+        memset(palloc_ptr(vm->dma_canary), 0xa5, 4096);
 
     if (!arch_vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", arch_name());
-    trap_io_ports(v);
+    trap_io_ports(v, true);
     setup_msr_config();
-    msr_vcpu_init(v, msr_state, &msr_cfg);
+    if (vm->ncpus > 1)
+        msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
+    vcpu_msr_setup(v);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
+    create_ap_vcpus(vm);
 
     klog("entering the guest");
-    {   /* last before the first entry: from here on keel's lines share the line */
-        static struct vcpu *const vcpus[] = { &vcpu0 };
-        console_port_start(vcpus, 1, &vm_layout, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"),
-                           opt_flag(&keel_opts, "debugcon"));
-    }
+    /* last before the first entry: from here on keel's lines share the line */
+    console_port_start(vm->vcpus, vm->ncpus, &vm->layout, host_cpuid,
+                       !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));
     code = vcpu_run(v);
     keel_exit(code);
 }

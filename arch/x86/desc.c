@@ -1,12 +1,15 @@
 #include "arch/x86/desc.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/string.h"
 
-extern char keel_ist_top[];
+extern char keel_stack_bottom[], keel_stack_top[], keel_ist_bottom[], keel_ist_top[];
 extern const uint64_t isr_stub_table[32];
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+/* The IDT is shared by every CPU; GDT and TSS are per CPU (struct percpu):
+ * a TSS descriptor is marked busy by LTR, so CPUs cannot share one. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
+struct percpu percpu_boot;
 
 /* IST1 is used for #DF, NMI and #MC so they run on a known-good stack even
  * if the fault came from a corrupted RSP (the guard page hit, for one). */
@@ -25,7 +28,19 @@ static void set_gate(int vec, uint64_t handler, uint8_t ist)
 
 void desc_init(void)
 {
-    uint64_t tss_base = (uint64_t)&tss;
+    percpu_boot.self = &percpu_boot;
+    percpu_boot.stack_bottom = (uint64_t)keel_stack_bottom;
+    percpu_boot.stack_top = (uint64_t)keel_stack_top;
+    percpu_boot.ist_bottom = (uint64_t)keel_ist_bottom;
+    percpu_boot.ist_top = (uint64_t)keel_ist_top;
+    desc_init_cpu(&percpu_boot);
+}
+
+void desc_init_cpu(struct percpu *pc)
+{
+    uint64_t *gdt = pc->gdt;
+    uint64_t tss_base = (uint64_t)&pc->tss;
+    struct tss64 *tssp = &pc->tss;
     struct desc_ptr gdtr, idtr;
     int i;
 
@@ -33,18 +48,19 @@ void desc_init(void)
     gdt[1] = 0x00AF9A000000FFFFull;                 /* 64-bit code, DPL0 */
     gdt[2] = 0x00CF92000000FFFFull;                 /* data */
     /* 16-byte available 64-bit TSS descriptor (type 9). */
-    gdt[3] = (sizeof(tss) - 1) | ((tss_base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+    gdt[3] = (sizeof(*tssp) - 1) | ((tss_base & 0xFFFFFF) << 16) | (0x89ull << 40) |
              ((tss_base >> 24) & 0xFF) << 56;
     gdt[4] = tss_base >> 32;
 
-    memset(&tss, 0, sizeof(tss));
-    tss.ist[IST_CRITICAL - 1] = (uint64_t)keel_ist_top;
-    tss.iomap_base = sizeof(tss);                   /* no I/O bitmap */
+    memset(tssp, 0, sizeof(*tssp));
+    tssp->ist[IST_CRITICAL - 1] = pc->ist_top;
+    tssp->iomap_base = sizeof(*tssp);               /* no I/O bitmap */
 
-    for (i = 0; i < 32; i++)
-        set_gate(i, isr_stub_table[i], (i == 2 || i == 8 || i == 18) ? IST_CRITICAL : 0);
+    if (pc == &percpu_boot)
+        for (i = 0; i < 32; i++)
+            set_gate(i, isr_stub_table[i], (i == 2 || i == 8 || i == 18) ? IST_CRITICAL : 0);
 
-    gdtr.limit = sizeof(gdt) - 1;
+    gdtr.limit = sizeof(pc->gdt) - 1;
     gdtr.base = (uint64_t)gdt;
     idtr.limit = sizeof(idt) - 1;
     idtr.base = (uint64_t)idt;
@@ -62,8 +78,9 @@ void desc_init(void)
         ::[cs] "i"(KEEL_CS), [ds] "i"(KEEL_DS) : "rax", "memory");
     __asm__ volatile("ltr %w0" ::"r"((uint16_t)KEEL_TSS));
     __asm__ volatile("lidt %0" ::"m"(idtr));
+    wrmsr(MSR_GS_BASE, (uint64_t)pc);
 }
 
-uint64_t desc_gdt_base(void) { return (uint64_t)gdt; }
+uint64_t desc_gdt_base(void) { return (uint64_t)this_cpu()->gdt; }
 uint64_t desc_idt_base(void) { return (uint64_t)idt; }
-uint64_t desc_tss_base(void) { return (uint64_t)&tss; }
+uint64_t desc_tss_base(void) { return (uint64_t)&this_cpu()->tss; }

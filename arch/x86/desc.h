@@ -35,8 +35,12 @@ struct __attribute__((packed)) desc_ptr {
     uint64_t base;
 };
 
+struct percpu;
+/* The boot CPU: its per-CPU block, GDT, TSS, the shared IDT, GS base. */
 void desc_init(void);
-/* Current GDTR/IDTR/TR values, for the VMCS host-state area. */
+/* Any CPU: load pc's GDT and TSS, the shared IDT, and GS base = pc. */
+void desc_init_cpu(struct percpu *pc);
+/* This CPU's GDTR/IDTR/TR values, for the VMCS host-state area. */
 uint64_t desc_gdt_base(void);
 uint64_t desc_idt_base(void);
 uint64_t desc_tss_base(void);

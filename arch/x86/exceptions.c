@@ -3,6 +3,7 @@
  * on the console before a clean stop with status 125. */
 #include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -17,7 +18,6 @@ extern const struct ksym keel_syms[];
 extern const char keel_symnames[];
 extern const unsigned long keel_nsyms;
 extern char __text_start[], __text_end[];
-extern char keel_stack_bottom[], keel_stack_top[], keel_ist_bottom[], keel_ist_top[];
 
 static const char *const names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -59,8 +59,8 @@ const char *symbol_for(uint64_t addr, uint64_t *offset)
 
 static bool on_keel_stack(uint64_t p)
 {
-    return (p >= (uint64_t)keel_stack_bottom && p + 16 <= (uint64_t)keel_stack_top) ||
-           (p >= (uint64_t)keel_ist_bottom && p + 16 <= (uint64_t)keel_ist_top);
+    const struct percpu *c = this_cpu();
+    return (p >= c->stack_bottom && p + 16 <= c->stack_top) || (p >= c->ist_bottom && p + 16 <= c->ist_top);
 }
 
 static void print_frame_line(unsigned depth, uint64_t rip)
@@ -89,8 +89,6 @@ void print_backtrace(uint64_t rbp, uint64_t rip)
     }
 }
 
-volatile unsigned keel_nmis_pending;
-
 void exception_dispatch(struct exc_frame *f)
 {
     const struct ex_table_entry *e;
@@ -100,7 +98,7 @@ void exception_dispatch(struct exc_frame *f)
     /* VMX runs keel with NMI exiting off, so an NMI for the guest can land
      * between exit and entry; on SVM GIF=0 holds them until VMRUN. */
     if (f->vector == 2) {
-        keel_nmis_pending++;
+        this_cpu()->nmis_pending++;
         return;
     }
     /* A #DB right after a VMRUN instruction (0F 01 D8): Bochs 2.7 keeps the

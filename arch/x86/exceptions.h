@@ -15,9 +15,7 @@ struct ex_table_entry {
 };
 
 void exception_dispatch(struct exc_frame *f);
-/* NMIs that arrived while keel itself was running. They belong to the guest
- * (keel uses none): a backend reflects them into it at its next entry. */
-extern volatile unsigned keel_nmis_pending;
+/* NMIs taken while keel runs are counted per CPU: struct percpu.nmis_pending. */
 const char *exception_name(unsigned vector);
 /* Symbol lookup for backtraces (table generated at link time). */
 const char *symbol_for(uint64_t addr, uint64_t *offset);

@@ -19,6 +19,7 @@ void relocate_and_switch(uint64_t dst_phys, const void *src, uint64_t len, uint6
 static uint64_t image_phys = KEEL_LOAD_PHYS + 0x0;  /* updated by paging_relocate */
 static bool image_moved;
 static bool have_nx;
+static uint64_t keel_pml4;      /* the one address space every CPU of keel runs in */
 
 bool cpu_has_nx(void)
 {
@@ -112,7 +113,34 @@ void paging_relocate(uint64_t region_base, uint64_t identity_end)
 
     image_phys = region_base;
     image_moved = true;
+    keel_pml4 = pml4;
     /* From here until the switch nothing may write keel's data: the copy
      * is taken inside relocate_and_switch, with interrupts off. */
     relocate_and_switch(region_base, __image_start, keel_image_size(), pml4);
+}
+
+/* Per-CPU stacks live in their own window of the -2 GiB space, 4 KiB pages
+ * with an unmapped guard page below each, so an overflow faults instead of
+ * overwriting the neighbour (the #DF then runs on the IST stack). */
+#define STACK_WINDOW 0xFFFFFFFFF0000000ull
+static uint64_t stack_window_next = STACK_WINDOW;
+
+uint64_t paging_map_stack(uint64_t bytes)
+{
+    uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE, i, base;
+    base = stack_window_next + PAGE_SIZE;           /* guard page at stack_window_next */
+    for (i = 0; i < pages; i++) {
+        uint64_t pa = palloc_page();
+        if (!pa)
+            return 0;
+        memset(palloc_ptr(pa), 0, PAGE_SIZE);
+        map_4k(keel_pml4, base + i * PAGE_SIZE, pa, PTE_W | (have_nx ? PTE_NX : 0) | PTE_G);
+    }
+    stack_window_next = base + pages * PAGE_SIZE;
+    return base;
+}
+
+uint64_t paging_keel_cr3(void)
+{
+    return keel_pml4;
 }

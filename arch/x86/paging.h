@@ -24,5 +24,11 @@ uint64_t virt_to_phys(const void *p);
 uint64_t keel_image_phys(void);
 uint64_t keel_image_size(void);
 bool cpu_has_nx(void);
+/* Map a fresh zeroed stack of `bytes` (guard page below it) in keel's
+ * address space; returns its lowest address, 0 if out of memory. Boot CPU
+ * only (it allocates). */
+uint64_t paging_map_stack(uint64_t bytes);
+/* keel's page-table root (CR3), the same on every CPU. */
+uint64_t paging_keel_cr3(void);
 
 #endif

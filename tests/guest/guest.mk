@@ -26,7 +26,8 @@ GUEST_suite_SRCS := $(GUEST_MB2) $(GUEST_DIR)/suite.c $(GUEST_DIR)/msr_tests.c $
 GUEST_suite-mb1_SRCS := $(filter-out $(GUEST_MB2),$(GUEST_suite_SRCS))
 GUEST_demo_SRCS  := $(GUEST_MB2) $(GUEST_DIR)/demo.c
 GUEST_bench_SRCS := $(GUEST_MB2) $(GUEST_DIR)/bench.c
-GUEST_KERNELS    := suite suite-mb1 demo bench
+GUEST_smp_SRCS   := $(GUEST_DIR)/smp.c $(GUEST_DIR)/smp_tramp.S
+GUEST_KERNELS    := suite suite-mb1 demo bench smp
 
 $(GUEST_OUT)/obj/%.c.o: $(GUEST_DIR)/%.c
 	@mkdir -p $(dir $@)

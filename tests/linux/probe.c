@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* keel's Linux test-guest probe: prints what the guest sees of the CPU.
  * Built hosted (static) by scripts/build-linux-guest.sh into the initramfs.
  *   PROBE cpuid vendor=<12 chars> hv=<12 chars|none> max=0x...
@@ -9,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
     uint32_t a, b, c, d, hvmax;
     char vendor[13], hv[13];
     int fd;
+    cpu_set_t set0;
 
     cpuid(0, &a, &b, &c, &d);
     sig(vendor, b, d, c);  /* vendor order: EBX EDX ECX */
@@ -83,6 +86,29 @@ int main(int argc, char **argv)
     sig(hv, b, c, d);
     printf("PROBE cpuid vendor=%s hv=%s hvbit=%d hvmax=0x%x\n", vendor, hvbit ? hv : "none",
            hvbit, hvmax);
+
+    /* Every online CPU, pinned in turn: each must answer with keel's
+     * signature and its own APIC ID (CPUID 1 EBX[31:24]). */
+    {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        for (long cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            if (sched_setaffinity(0, sizeof(set), &set)) {
+                printf("PROBE cpu %ld: sched_setaffinity failed\n", cpu);
+                continue;
+            }
+            cpuid(1, &a, &b, &c, &d);
+            uint32_t apic = b >> 24;
+            cpuid(0x40000000, &hvmax, &b, &c, &d);
+            sig(hv, b, c, d);
+            printf("PROBE cpu %ld apic=%u hv=%s\n", cpu, apic, hv);
+        }
+        CPU_ZERO(&set0);
+        CPU_SET(0, &set0);
+        sched_setaffinity(0, sizeof(set0), &set0);
+    }
 
     fd = open("/dev/cpu/0/msr", O_RDONLY);
     if (fd < 0) {

@@ -117,3 +117,15 @@ uint64_t fake_rdtsc(void)
 {
     return fake_tsc;
 }
+
+void vcpu_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    (void)v;
+    (void)vector;
+}
+
+bool vcpu_wait_for_sipi(struct vcpu *v)
+{
+    (void)v;
+    return false;
+}

@@ -49,8 +49,11 @@ void fake_mem_init(uint64_t size);
 /* Hooks the monitor needs that keel provides elsewhere. */
 const char *exception_name(unsigned vector);
 const char *exception_name(unsigned vector) { return vector == 13 ? "#GP general protection" : "exception"; }
-void vm_end_checks(void);
-void vm_end_checks(void) { klog("end checks"); }
+void vm_end_checks(struct vm *vm);
+void vm_end_checks(struct vm *vm) { (void)vm; klog("end checks"); }
+/* One vCPU here: the end of the run has no other CPU to stop. */
+bool smp_end_run(struct vcpu *v);
+bool smp_end_run(struct vcpu *v) { (void)v; return true; }
 void vcpu_stop(struct vcpu *v, int code);
 void vcpu_stop(struct vcpu *v, int code) { v->stop = true, v->stop_code = code; }
 const char *const exit_kind_names[EXIT_KIND_COUNT] = {

@@ -19,7 +19,8 @@ void fake_mem_init(uint64_t size);
 void fake_mem_free(void);
 
 /* ---- fakes for the hooks vmm/insn.c uses ---- */
-struct guest_layout vm_layout;
+static struct vm test_vm;
+#define vm_layout (test_vm.layout)
 static uint64_t st[VS_COUNT];
 static unsigned nexc, exc_vec, stopped;
 
@@ -185,6 +186,7 @@ static struct vcpu vc;
 static void reset_vcpu(enum exit_kind k, uint8_t len)
 {
     memset(&vc, 0, sizeof vc);
+    vc.vm = &test_vm;
     memset(st, 0, sizeof st);
     nexc = exc_vec = stopped = 0;
     vc.exit.kind = k;

@@ -223,6 +223,38 @@ static void test_apic_base(void **state)
     absent(MSR_APIC_BASE);
 }
 
+/* Several vCPUs: x2APIC ICR writes exit and go to keel's SMP code (INIT and
+ * STARTUP stay virtual); reads and the other x2APIC registers stay passed
+ * through. One vCPU: the ICR is passed through too. */
+static uint64_t icr_seen;
+static bool icr_result;
+static bool fake_icr_write(struct vcpu *v, uint64_t val)
+{
+    (void)v;
+    icr_seen = val;
+    return icr_result;
+}
+
+static void test_x2apic_icr_smp(void **state)
+{
+    (void)state;
+    feat(FEAT_X2APIC);
+    boot();
+    assert_int_equal(msr_expected_intercept(V, 0x830), 0);
+    assert_int_equal(msr_expected_intercept(V, 0x80b), 0);
+    cfg.x2apic_icr_write = fake_icr_write;
+    boot();
+    assert_int_equal(msr_expected_intercept(V, 0x830), MSR_ACC_W);
+    assert_int_equal(msr_expected_intercept(V, 0x80b), 0);     /* EOI: never exits */
+    assert_int_equal(msr_expected_intercept(V, 0x831), 0);
+    icr_result = true;
+    wr_ok(0x830, (1ull << 32) | 0x4500);
+    assert_true(icr_seen == ((1ull << 32) | 0x4500));
+    icr_result = false;
+    wr_gp(0x830, 0x1ull << 20);
+    cfg.x2apic_icr_write = NULL;
+}
+
 static void test_apic_base_host_faults(void **state)
 {
     (void)state;
@@ -1347,7 +1379,7 @@ static void test_spec_ctrl_bits_decode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_tsc_deadline), T(test_table_sorted),
+        T(test_tsc_deadline), T(test_table_sorted), T(test_x2apic_icr_smp),
         T(test_tsc),
         T(test_tsc_no_adjust),
         T(test_apic_base),

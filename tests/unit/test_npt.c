@@ -63,7 +63,8 @@ static void test_identity_minus_hole(void **state)
 {
     (void)state;
     /* 256 MiB of "RAM"; keel's region [0xee00000, 0xffe0000) is a hole. */
-    uint64_t root = npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    static struct npt n;
+    uint64_t root = npt_build(&n, &fmt, 0x100000000ull, 0xee00000, 0xffe0000);
     int level = 0;
     assert_true(root != 0);
     assert_int_equal(lookup(root, 0x9000, &level) & ~0xfffull, 0x9000);   /* split: 4 KiB */
@@ -76,9 +77,9 @@ static void test_identity_minus_hole(void **state)
     assert_int_equal(level, 1);
     assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000); /* LAPIC MMIO */
     assert_int_equal(lookup(root, 0x100000000ull, &level), 0);              /* above the map */
-    assert_true(npt_table_pages() > 6);
+    assert_true(n.pages > 6);
     /* On demand: a 64-bit BAR above RAM. */
-    assert_true(npt_map_on_demand(0x800001234ull));
+    assert_true(npt_map_on_demand(&n, 0x800001234ull));
     assert_int_equal(lookup(root, 0x800001234ull, &level) & ~0xfffull, 0x800000000ull);
     assert_int_equal(level, 2);
     assert_int_equal(lookup(root, 0x800200000ull, &level), 0);              /* only that 2 MiB */
@@ -90,25 +91,26 @@ static void test_set_page(void **state)
 {
     int level = 0;
     uint64_t root;
+    static struct npt n;
     (void)state;
-    root = npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    root = npt_build(&n, &fmt, 0x100000000ull, 0xee00000, 0xffe0000);
     assert_true(root != 0);
     assert_int_equal(lookup(root, 0xfed90000, &level) & ~0xfffull, 0xfed80000 & ~0x1fffffull);
     assert_int_equal(level, 2);
-    assert_true(npt_set_page(0xfed90000, NPT_UNMAPPED));               /* an IOMMU's registers */
+    assert_true(npt_set_page(&n, 0xfed90000, NPT_UNMAPPED));               /* an IOMMU's registers */
     assert_int_equal(lookup(root, 0xfed90123, &level), 0);
     assert_int_equal(lookup(root, 0xfed8f000, &level) & ~0xfffull, 0xfed8f000);
     assert_int_equal(level, 1);
     assert_int_equal(lookup(root, 0xfed91000, &level) & ~0xfffull, 0xfed91000);
     assert_int_equal(lookup(root, 0xfec00000, &level) & ~0xfffull, 0xfec00000);  /* first of the split block */
     /* A page already 4 KiB (the first 2 MiB are split by l_entry) backed elsewhere. */
-    assert_true(npt_set_page(0xf5000, 0xffdb000));
+    assert_true(npt_set_page(&n, 0xf5000, 0xffdb000));
     assert_int_equal(lookup(root, 0xf59d0, &level) & ~0xfffull, 0xffdb000);
     assert_int_equal(lookup(root, 0xf6000, &level) & ~0xfffull, 0xf6000);
     /* Out of table memory for the split: refused, nothing changed. */
     while (palloc_page())
         ;
-    assert_false(npt_set_page(0x40000000, NPT_UNMAPPED));
+    assert_false(npt_set_page(&n, 0x40000000, NPT_UNMAPPED));
     assert_int_equal(lookup(root, 0x40000000, &level) & ~0xfffull, 0x40000000);
 }
 
@@ -116,7 +118,30 @@ static void test_out_of_memory(void **state)
 {
     (void)state;
     palloc_init(REGION_BASE, 4 * 4096, 0);                                   /* 4 pages only */
-    assert_int_equal(npt_build(&fmt, 0x100000000ull, 0xee00000, 0xffe0000), 0);
+    static struct npt n;
+    assert_int_equal(npt_build(&n, &fmt, 0x100000000ull, 0xee00000, 0xffe0000), 0);
+}
+
+/* The LAPIC page taken out of the map while a CPU waits for its SIPI, and put
+ * back: the 2 MiB leaf is split, its neighbours stay mapped 1:1. */
+static void test_set_present(void **state)
+{
+    static struct npt n;
+    uint64_t root = npt_build(&n, &fmt, 0x100000000ull, 0xee00000, 0xffe0000);
+    int level = 0;
+    (void)state;
+    assert_true(root != 0);
+    assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000);
+    assert_int_equal(level, 2);
+    assert_true(npt_set_page(&n, 0xfee00300, NPT_UNMAPPED));
+    assert_int_equal(lookup(root, 0xfee00000, &level), 0);
+    assert_int_equal(lookup(root, 0xfee01000, &level) & ~0xfffull, 0xfee01000);
+    assert_int_equal(level, 1);
+    assert_int_equal(lookup(root, 0xfedff000, &level) & ~0x1fffffull, 0xfec00000); /* other 2 MiB untouched */
+    assert_int_equal(level, 2);
+    assert_true(npt_set_page(&n, 0xfee00000, 0xfee00000));
+    assert_int_equal(lookup(root, 0xfee00000, &level) & ~0xfffull, 0xfee00000);
+    assert_int_equal(level, 1);
 }
 
 int main(void)
@@ -125,6 +150,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identity_minus_hole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_present, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "arch/x86/svm/svm_decode.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "lib/bitmap.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
@@ -17,10 +18,12 @@
 #include "vmm/run.h"
 #include "vmm/trace.h"
 #include "vmm/arch_hooks.h"
+#include "vmm/vm.h"
 
-/* svm_entry.S: called from svm_pass's inline asm only (see there). */
+/* svm_entry.S: called from svm_pass's inline asm only (see there). It
+ * VMLOADs keel's state from the page right after the guest VMCB
+ * (struct svm_vcpu, vmcb_pa + PAGE_SIZE): per CPU, and no load of its own. */
 void svm_vmrun(void);
-extern uint64_t svm_host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) */
 
 #define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
 #define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
@@ -28,12 +31,13 @@ extern uint64_t svm_host_vmcb_pa;   /* keel's VMLOAD/VMSAVE state (TR, FS, GS, .
 struct svm_vcpu {
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
+    uint64_t host_vmcb_pa;      /* keel's VMLOAD/VMSAVE state (TR, FS, GS, ...) on this vCPU's CPU */
     uint8_t *msrpm;
     uint8_t *iopm;
     uint64_t pending_reinject;  /* EXITINTINFO of an event cut short by the exit */
 };
 
-static struct svm_vcpu svm_vcpu0;
+/* Capabilities: the same on every CPU of the machine. */
 static bool has_nrips, has_lbrv;
 static struct svm_host_caps host_caps;     /* for the VMRUN consistency checks */
 
@@ -62,7 +66,8 @@ static bool svm_cpu_init(const struct vendor_options *o)
         has_lbrv = caps.lbrv;
     }
     host_caps.flush_by_asid = (r.edx >> 6) & 1;
-    klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
+    if (this_cpu()->index == 0)
+        klog("svm: revision %u, %u ASIDs, NPT %s, NRIPS %s, LBR virtualization %s", r.eax & 0xff, r.ebx,
          (r.edx & 1) ? "yes" : "no", has_nrips ? "yes" : "no (keel decodes instruction lengths at CS:RIP)",
          has_lbrv ? "yes" : "no");
     cpuid_count(0x80000001, 0, &r);
@@ -75,8 +80,10 @@ static bool svm_cpu_init(const struct vendor_options *o)
         write_cr4(read_cr4() | CR4_OSXSAVE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave);
-    svm_host_vmcb_pa = host;
-    __asm__ volatile("vmsave %0" ::"a"(svm_host_vmcb_pa) : "memory");
+    this_cpu()->host_save_pa = hsave;
+    this_cpu()->host_vmcb_pa = host;
+    /* keel's GS base (this CPU's struct percpu) is in what VMSAVE keeps. */
+    __asm__ volatile("vmsave %0" ::"a"(host) : "memory");
     return true;
 }
 
@@ -114,17 +121,31 @@ static void svm_io_passthrough(struct vcpu *v, uint16_t port)
 
 static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_t npt_root)
 {
-    struct svm_vcpu *s = &svm_vcpu0;
+    uint64_t s_pa = palloc_page();
+    struct svm_vcpu *s;
     struct vmcb *vm;
     struct vmcb_control *c;
     struct vmcb_save *g;
     uint64_t msrpm = palloc_pages(MSRPM_PAGES, PAGE_SIZE), iopm = palloc_pages(IOPM_PAGES, PAGE_SIZE);
 
-    s->vmcb_pa = palloc_page();
+    if (!s_pa) {
+        klog("svm: out of memory for the vcpu");
+        return false;
+    }
+    _Static_assert(sizeof(struct svm_vcpu) <= PAGE_SIZE, "struct svm_vcpu fits a page");
+    s = palloc_ptr(s_pa);
+    memset(s, 0, sizeof(*s));
+    /* Two pages: the guest VMCB, then keel's VMLOAD/VMSAVE state for the
+     * CPU this vCPU is pinned to (vcpu_create runs on that CPU), which
+     * svm_vmrun finds at vmcb_pa + PAGE_SIZE. */
+    s->vmcb_pa = palloc_pages(2, PAGE_SIZE);
     if (!s->vmcb_pa || !msrpm || !iopm) {
         klog("svm: out of memory for VMCB/bitmaps");
         return false;
     }
+    s->host_vmcb_pa = s->vmcb_pa + PAGE_SIZE;
+    memset(palloc_ptr(s->host_vmcb_pa), 0, PAGE_SIZE);
+    __asm__ volatile("vmsave %0" ::"a"(s->host_vmcb_pa) : "memory");
     s->vmcb = vm = palloc_ptr(s->vmcb_pa);
     s->msrpm = palloc_ptr(msrpm);
     s->iopm = palloc_ptr(iopm);
@@ -143,6 +164,10 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         c->intercept_misc1 = m1;
         c->intercept_misc2 = m2;
     }
+    /* smp.apic-trap=always: keel delivers a guest INIT to a running vCPU
+     * itself and needs that vCPU to exit: an NMI does it (APM 15.13.2). */
+    if (v->vm && v->vm->apic_trap_always && v->vm->ncpus > 1)
+        c->intercept_misc1 |= SVM_INTERCEPT1_NMI;
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
     c->guest_asid = 1;
@@ -179,7 +204,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
 
     /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 
-    if (opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
+    if (v->index == 0 && opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
     }
@@ -209,7 +234,7 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     /* An event whose delivery the exit interrupted is delivered again. */
     s->pending_reinject = (c->exitintinfo & SVM_EVTINJ_VALID) ? c->exitintinfo : 0;
     if (s->pending_reinject)
-        v->entry_work |= ENTRY_WORK_VENDOR;
+        vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
 
     x->kind = svm_exit_kind(code, c->exitinfo1);
     svm_decode_info(x, code, c->exitinfo1, c->exitinfo2);
@@ -278,8 +303,11 @@ static __attribute__((noinline)) void reinject(struct svm_vcpu *s, struct vmcb *
     s->pending_reinject = 0;
 }
 
-/* v->entry_work: stop, re-inject a cut-short event (decode_slow), switch
- * class-(c) MSRs. False: leave the run loop. */
+/* v->entry_work: stop, flush guest translations, re-inject a cut-short
+ * event (decode_slow), switch class-(c) MSRs. False: leave the run loop.
+ * ENTRY_WORK_TLB comes from another CPU (smp.c took a page out of the
+ * shared NPT, APM 15.16.1): TLB_CONTROL = 1 for one VMRUN; ENTRY_WORK_VENDOR
+ * brings this back at the next entry to set it to 0 again. */
 static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vm)
 {
     if (v->entry_work & ENTRY_WORK_STOP)
@@ -287,8 +315,14 @@ static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu
     if (v->entry_work & ENTRY_WORK_VENDOR) {
         if (s->pending_reinject && !(vm->control.event_inj & SVM_EVTINJ_VALID))
             reinject(s, vm);
+        vm->control.tlb_control = 0;    /* the flush asked for below was done by the last VMRUN */
         if (!s->pending_reinject)
-            v->entry_work &= (uint8_t)~ENTRY_WORK_VENDOR;
+            vcpu_entry_work_clear(v, ENTRY_WORK_VENDOR);
+    }
+    if (v->entry_work & ENTRY_WORK_TLB) {
+        vcpu_entry_work_clear(v, ENTRY_WORK_TLB);
+        vm->control.tlb_control = 1;
+        vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
     }
     if (v->entry_work & ENTRY_WORK_MSR)
         msr_before_entry_slow(v);
@@ -301,7 +335,7 @@ static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
         return;
     /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
     vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
-    keel_nmis_pending--;
+    this_cpu()->nmis_pending--;
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP past the instruction
@@ -361,7 +395,7 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
     if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, s, vm))
         return NULL;
     /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(*(const unsigned *)&keel_nmis_pending != 0, 0))
+    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
         reflect_nmi(vm);
     vm->save.rax = v->regs.rax;
     {
@@ -489,6 +523,51 @@ static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
     }
 }
 
+/* INIT then STARTUP (APM Vol 2 14.1.3 table 14-1; SDM Vol 3 10.4.4): real
+ * mode, CS = vector << 8, IP 0, EDX = family/model/stepping, caches as
+ * after INIT; EFER.SVME stays set underneath for VMRUN. */
+static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb *vm = svm(v)->vmcb;
+    struct vmcb_save *g = &vm->save;
+    struct cpuid_regs r;
+
+    set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
+    set_seg(&g->ds, 0, 0x93, 0xffff, 0);
+    set_seg(&g->es, 0, 0x93, 0xffff, 0);
+    set_seg(&g->ss, 0, 0x93, 0xffff, 0);
+    set_seg(&g->fs, 0, 0x93, 0xffff, 0);
+    set_seg(&g->gs, 0, 0x93, 0xffff, 0);
+    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&g->idtr, 0, 0, 0xffff, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
+    g->cpl = 0;
+    g->efer = EFER_SVME;
+    g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
+    g->cr2 = 0;
+    g->cr3 = 0;
+    g->cr4 = 0;
+    g->dr7 = 0x400;
+    g->dr6 = 0xffff0ff0;
+    g->rflags = 0x2;
+    g->rip = 0;
+    g->g_pat = 0x0007040600070406ull;
+    g->rsp = 0;                         /* RSP lives in the VMCB (svm_pass copies only RAX) */
+    vm->control.event_inj = 0;
+    svm(v)->pending_reinject = 0;
+    /* Nothing to re-inject; TLB_CONTROL = 1 below survives to the first
+     * VMRUN of the new start, whose pass sets it back to 0. */
+    vcpu_entry_work_clear(v, ENTRY_WORK_VENDOR | ENTRY_WORK_TLB);
+    this_cpu()->nmis_pending = 0;       /* keel's own kick NMI (smp_nmi_exit) is not the new start's */
+    vm->control.tlb_control = 1;
+    memset(&v->regs, 0, sizeof(v->regs));
+    cpuid_count(1, 0, &r);
+    v->regs.rdx = r.eax;
+    if (read_cr4() & CR4_OSXSAVE)
+        xsetbv(0, 1);
+}
+
 static void svm_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
 {
     msr_encode_svm_msrpm(mi, svm(v)->msrpm);
@@ -517,5 +596,6 @@ const struct vendor_ops svm_ops = {
     .set_state = svm_set_state,
     .msr_intercepts_changed = svm_msr_intercepts_changed,
     .io_intercept = svm_io_intercept,
+    .sipi_reset = svm_sipi_reset,
     .io_passthrough = svm_io_passthrough,
 };

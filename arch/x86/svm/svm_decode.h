@@ -23,6 +23,7 @@ static const uint8_t svm_code_kind[SVM_CODE_KIND_MAX] = {
     [SVM_EXIT_HLT] = EXIT_HLT,
     [SVM_EXIT_SHUTDOWN] = EXIT_SHUTDOWN,
     [SVM_EXIT_INIT] = EXIT_INIT,
+    [SVM_EXIT_NMI] = EXIT_NMI,     /* the NMI itself stays pending: keel takes it after STGI */
     [SVM_EXIT_RDTSCP] = EXIT_RDTSCP,
     /* The SVM instructions and MONITOR/MWAIT (hidden by CPUID): vmm/
      * answers with the #UD a CPU without them gives. */

@@ -12,7 +12,8 @@
  * STAR/LSTAR/CSTAR/SFMASK or SYSENTER_* (APM Vol 2 15.5). keel's exception
  * path relies on its own TR (IST stacks for #DF/NMI/#MC), so that state is
  * swapped with VMLOAD/VMSAVE around every VMRUN: guest copy in the guest
- * VMCB, keel's copy in the host VMCB (svm_host_vmcb_pa) saved once at start.
+ * VMCB, keel's copy (this CPU's, saved when the vCPU was created on it) in
+ * the page right after the guest VMCB, so no per-CPU lookup with the guest's GS.
  * Guest RAX is in the VMCB (svm.c copies it); RSP stays there.
  * Offsets into struct guest_regs (vmm/vcpu.h): rax 0, rbx 8, rcx 16, rdx 24,
  * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112. */
@@ -61,15 +62,10 @@ svm_vmrun:
     movq %r15, 112(%rdi)
     popq %rbx
     movq %rbx, 40(%rdi)
-    movq svm_host_vmcb_pa(%rip), %rax
+    addq $4096, %rax            /* keel's state for this CPU: the page after the guest VMCB (svm.c) */
     vmload %rax
     stgi                        /* keel's TR is back: NMIs may be taken (counted as the guest's) */
     ret
     .globl svm_vmrun_end        /* for tests/unit/test_svm_setup.c, which checks the GIF order */
 svm_vmrun_end:
-.data
-    .balign 8
-    .globl svm_host_vmcb_pa
-svm_host_vmcb_pa:               /* keel's VMLOAD/VMSAVE state, set by svm_cpu_init */
-    .quad 0
 .section .note.GNU-stack,"",@progbits

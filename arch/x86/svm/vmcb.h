@@ -129,6 +129,7 @@ _Static_assert(VMCB_OFF(save.dbgctl) == 0x670, "APM B-2");
 _Static_assert(sizeof(struct vmcb) == 0x1000, "the VMCB is one 4 KiB page");
 
 /* Intercept bits (APM Vol 2 15.9, Table B-1). */
+#define SVM_INTERCEPT1_NMI (1u << 1)
 #define SVM_INTERCEPT1_INIT (1u << 3)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
 #define SVM_INTERCEPT1_INVD (1u << 22)

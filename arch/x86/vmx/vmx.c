@@ -10,6 +10,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/stop.h"
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/palloc.h"
@@ -47,6 +49,7 @@ struct vmx_vcpu {
      * (vmx_entry.S), so no VMWRITE is needed per entry. The slots below the
      * top are the stack the exit stub uses before it switches back. */
     uint64_t host_frame[64];
+    bool ran;                   /* vmx_run_loop ran it before (its VMCS was launched) */
 };
 
 static struct {
@@ -337,9 +340,11 @@ static bool vmx_cpu_init(const struct vendor_options *o)
         vmx.cap[VMX_CTL_PROC2] = rdmsr(MSR_VMX_PROCBASED_CTLS2);
     if (vmx.cap[VMX_CTL_PROC2] >> 32 & (PROC2_EPT | PROC2_VPID))
         vmx.ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
-    klog("vmx: caps basic=%lx pin=%lx proc=%lx proc2=%lx exit=%lx entry=%lx", vmx.basic, vmx.cap[VMX_CTL_PIN],
+    if (this_cpu()->index == 0)
+        klog("vmx: caps basic=%lx pin=%lx proc=%lx proc2=%lx exit=%lx entry=%lx", vmx.basic, vmx.cap[VMX_CTL_PIN],
          vmx.cap[VMX_CTL_PROC], vmx.cap[VMX_CTL_PROC2], vmx.cap[VMX_CTL_EXIT], vmx.cap[VMX_CTL_ENTRY]);
-    klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
+    if (this_cpu()->index == 0)
+        klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
          vmx.cr0_fixed0, vmx.cr0_fixed1, vmx.cr4_fixed0, vmx.cr4_fixed1);
 
     ok &= compute_ctl(VMX_CTL_PIN, &req_pin, &vmx.pin);
@@ -438,7 +443,8 @@ static bool vmx_cpu_init(const struct vendor_options *o)
               (vmx.ept_vpid & EPT_CAP_WB) ? " WB" : " UC",
               vmx_invept_type(vmx.ept_vpid) == 1 ? ", INVEPT single" : vmx_invept_type(vmx.ept_vpid) ? ", INVEPT all" : ", no INVEPT",
               vmx_invvpid_type(vmx.ept_vpid) == 1 ? ", INVVPID single" : vmx_invvpid_type(vmx.ept_vpid) ? ", INVVPID all" : ", no INVVPID");
-    klog("vmx: VMXON done: VMCS revision 0x%x, %s controls, EPT 4-level%s, VPID %s, unrestricted guest, "
+    if (this_cpu()->index == 0)
+        klog("vmx: VMXON done: VMCS revision 0x%x, %s controls, EPT 4-level%s, VPID %s, unrestricted guest, "
          "MTRRs %s (%u variable)",
          VMX_BASIC_REVISION(vmx.basic), true_ctls ? "TRUE_" : "plain", line,
          (vmx.cap[VMX_CTL_PROC2] >> 32 & PROC2_VPID) ? "yes" : "no",
@@ -486,7 +492,7 @@ static void setup_host_state(void)
     vw(VMCS_HOST_GS_SEL, 0);
     vw(VMCS_HOST_TR_SEL, KEEL_TSS);
     vw(VMCS_HOST_FS_BASE, 0);
-    vw(VMCS_HOST_GS_BASE, 0);
+    vw(VMCS_HOST_GS_BASE, (uint64_t)this_cpu());     /* keel's per-CPU block (arch/x86/percpu.h) */
     vw(VMCS_HOST_TR_BASE, desc_tss_base());
     vw(VMCS_HOST_GDTR_BASE, desc_gdt_base());
     vw(VMCS_HOST_IDTR_BASE, desc_idt_base());
@@ -659,7 +665,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     vw(VMCS_HOST_RSP, (uint64_t)&vv->host_frame[HOST_FRAME_TOP]);
     setup_guest_state(v, entry);
 
-    if (opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
+    if (v->index == 0 && opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("vmx: selftest=bad-guest-state: guest TR access rights set to 0 on purpose");
         vw(VMCS_GUEST_TR_AR, 0);
     }
@@ -690,7 +696,7 @@ static bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uin
     {
         char names[200];
         vmx_ctl_names(VMX_CTL_PROC2, vv->proc2, names, sizeof(names));
-        klog("vmx: vcpu %u: VMCS at %lx, EPTP %lx, secondary controls: %s", v->id, vmcs_pa, eptp, names);
+        klog("vmx: vcpu %u: VMCS at %lx, EPTP %lx, secondary controls: %s", v->index, vmcs_pa, eptp, names);
     }
     return true;
 }
@@ -768,7 +774,7 @@ static void reflect_nmi(void)
     if (vmread(VMCS_GUEST_INTERRUPTIBILITY) & 0xb)
         return;
     vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
-    keel_nmis_pending--;
+    this_cpu()->nmis_pending--;
 }
 
 /* Every exit but the hot four: the whole record. */
@@ -876,6 +882,15 @@ static __attribute__((noinline)) void fix_lma(void)
         vmwrite(VMCS_ENTRY_CTLS, lma ? ec | ENTRY_IA32E_MODE_GUEST : ec & ~ENTRY_IA32E_MODE_GUEST);
 }
 
+/* ENTRY_WORK_TLB, set by another CPU: it took a page out of the shared EPT
+ * tables (SDM 29.4.3.1). */
+static __attribute__((noinline)) void flush_ept(struct vcpu *v)
+{
+    vcpu_entry_work_clear(v, ENTRY_WORK_TLB);
+    if (vmx.ept_vpid & EPT_CAP_INVEPT)
+        invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, vvcpu(v)->eptp);
+}
+
 /* One pass: complete, reflect NMIs, switch MSRs, world switch (a CALL from
  * inline asm naming every register but RSP as clobbered, so keel's
  * callee-saved registers are saved once per run), decode. The first pass
@@ -896,11 +911,13 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     if (__builtin_expect(v->entry_work != 0, 0)) {
         if (v->entry_work & ENTRY_WORK_STOP)
             return NULL;
+        if (v->entry_work & ENTRY_WORK_TLB)
+            flush_ept(v);
         if (v->entry_work & ENTRY_WORK_MSR)
             msr_before_entry_slow(v);
     }
     /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(*(const unsigned *)&keel_nmis_pending != 0, 0))
+    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
         reflect_nmi();
     if (first)
         /* Once, before the first VMLAUNCH: name what the CPU would reject. */
@@ -947,6 +964,17 @@ static VCPU_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
 
 static void vmx_run_loop(struct vcpu *v)
 {
+    struct vmx_vcpu *vv = v->vendor;
+    /* Every run starts with the peeled VMLAUNCH pass. An AP's vCPU runs
+     * again after keel held it in its own wait-for-SIPI (vmm/smp.c, CPUs
+     * without the hardware state): VMCLEAR puts its VMCS back in the
+     * "clear" launch state (SDM 24.11.3) so that VMLAUNCH is right again. */
+    if (vv->ran) {
+        vmx.current = NULL;
+        if (!vmx_insn_mem("vmclear", vv->vmcs_pa))
+            keel_fatal("vmx: VMCLEAR of vcpu %u's VMCS failed", v->index);
+    }
+    vv->ran = true;
     if (vmx.fix_lma)
         vmx_loop_lma(v);
     else
@@ -1088,14 +1116,14 @@ static void sync_long_mode(void)
  * guest RAM). *need = false when the new state is not PAE paging. */
 #define CR0_PDPTE_BITS (CR0_PG | CR0_CD | CR0_NW)
 #define CR4_PDPTE_BITS (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP)
-static bool read_pdptes(uint64_t cr0, uint64_t cr3, uint64_t cr4, bool lma, bool relevant, uint64_t pd[4],
-                        bool *need)
+static bool read_pdptes(const struct guest_layout *g, uint64_t cr0, uint64_t cr3, uint64_t cr4, bool lma,
+                        bool relevant, uint64_t pd[4], bool *need)
 {
     const uint64_t *src;
     *need = relevant && vmx_pae_paging(cr0, cr4, lma ? EFER_LMA : 0);
     if (!*need)
         return true;
-    src = guest_phys_ptr(&vm_layout, cr3 & 0xffffffe0ull, 4 * sizeof(uint64_t));
+    src = guest_phys_ptr(g, cr3 & 0xffffffe0ull, 4 * sizeof(uint64_t));
     if (!src)
         return false;
     memcpy(pd, src, 4 * sizeof(uint64_t));
@@ -1133,7 +1161,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
          * the PDPTEs of PAE paging. */
         if (val & ~vmx.cr0_fixed1 & ~vmx.cr0_mask)
             return false;
-        if (!read_pdptes(val, vmread(VMCS_GUEST_CR3), vmread(VMCS_GUEST_CR4), lma_after(val),
+        if (!read_pdptes(&v->vm->layout, val, vmread(VMCS_GUEST_CR3), vmread(VMCS_GUEST_CR4), lma_after(val),
                          ((val ^ vmx_get_state(v, VS_CR0)) & CR0_PDPTE_BITS) != 0, pd, &pae))
             return false;
         vmwrite(VMCS_GUEST_CR0, (val | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
@@ -1144,7 +1172,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         return true;
     case VS_CR2: write_cr2(val); return true;
     case VS_CR3:
-        if (!read_pdptes(vmread(VMCS_GUEST_CR0), val, vmread(VMCS_GUEST_CR4),
+        if (!read_pdptes(&v->vm->layout, vmread(VMCS_GUEST_CR0), val, vmread(VMCS_GUEST_CR4),
                          vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST, true, pd, &pae))
             return false;
         vmwrite(VMCS_GUEST_CR3, val);
@@ -1156,7 +1184,7 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
          * has no VMX); here only IA32_VMX_CR4_FIXED1 (SDM A.8) and PDPTEs. */
         if (val & ~vmx.cr4_fixed1)
             return false;
-        if (!read_pdptes(vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR3), val,
+        if (!read_pdptes(&v->vm->layout, vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR3), val,
                          vmread(VMCS_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST,
                          ((val ^ vmx_get_state(v, VS_CR4)) & CR4_PDPTE_BITS) != 0, pd, &pae))
             return false;
@@ -1236,6 +1264,62 @@ static void vmx_msr_intercepts_changed(struct vcpu *v, const struct msr_intercep
     msr_encode_vmx_bitmap(mi, vv->msr_bitmap);
 }
 
+/* INIT then STARTUP (SDM Vol 3 10.4.4, table 10-1 "IA-32 processor states
+ * following power-up, reset, or INIT"): real mode at CS = vector << 8,
+ * IP 0, under unrestricted guest; EDX = family/model/stepping. */
+static void vmx_sipi_reset(struct vcpu *v, uint8_t vector)
+{
+    struct vmx_vcpu *vv = v->vendor;
+    uint64_t cr0 = CR0_ET | CR0_NE | (1ull << 29) | (1ull << 30);
+    struct cpuid_regs r;
+
+    load_vmcs(vv);
+    set_seg(VMCS_GUEST_CS_SEL, (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff, 0x9b);
+    set_seg(VMCS_GUEST_ES_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_SS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_DS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_FS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_GS_SEL, 0, 0, 0xffff, 0x93);
+    set_seg(VMCS_GUEST_LDTR_SEL, 0, 0, 0xffff, 0x82);
+    set_seg(VMCS_GUEST_TR_SEL, 0, 0, 0xffff, AR_TSS_BUSY);
+    vw(VMCS_GUEST_GDTR_BASE, 0);
+    vw(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    vw(VMCS_GUEST_IDTR_BASE, 0);
+    vw(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+    vw(VMCS_GUEST_CR0, (cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
+    vw(VMCS_CR0_SHADOW, cr0);
+    vw(VMCS_GUEST_CR3, 0);
+    vw(VMCS_GUEST_CR4, vmx.cr4_fixed0 & vmx.cr4_fixed1);
+    vw(VMCS_CR4_SHADOW, 0);
+    vw(VMCS_GUEST_DR7, 0x400);
+    vw(VMCS_GUEST_RFLAGS, 0x2);
+    vw(VMCS_GUEST_RIP, 0);
+    vw(VMCS_GUEST_RSP, 0);              /* RSP lives in the VMCS (the loop copies no RSP) */
+    vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vw(VMCS_GUEST_ACTIVITY, 0);
+    vw(VMCS_ENTRY_INTR_INFO, 0);
+    if (vmx.entry & ENTRY_LOAD_EFER)
+        vw(VMCS_GUEST_EFER, 0);
+    vw(VMCS_ENTRY_CTLS, vmread(VMCS_ENTRY_CTLS) & ~(uint64_t)ENTRY_IA32E_MODE_GUEST);
+    vv->xcr0 = 1;
+    memset(&v->regs, 0, sizeof(v->regs));
+    cpuid_count(1, 0, &r);
+    v->regs.rdx = r.eax;
+}
+
+/* Wait-for-SIPI activity state (SDM 24.4.2), if IA32_VMX_MISC bit 8 says
+ * the CPU has it: a STARTUP then exits with its vector (SDM 26.6.2). */
+static bool vmx_wait_for_sipi(struct vcpu *v)
+{
+    if (!(vmx.misc & (1ull << 8)))
+        return false;
+    load_vmcs(v->vendor);
+    vw(VMCS_GUEST_ACTIVITY, 3);
+    vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vw(VMCS_ENTRY_INTR_INFO, 0);
+    return true;
+}
+
 const struct vendor_ops vmx_ops = {
     .name = "vmx",
     .cpu_init = vmx_cpu_init,
@@ -1249,5 +1333,7 @@ const struct vendor_ops vmx_ops = {
     .set_state = vmx_set_state,
     .msr_intercepts_changed = vmx_msr_intercepts_changed,
     .io_intercept = vmx_io_intercept,
+    .sipi_reset = vmx_sipi_reset,
+    .wait_for_sipi = vmx_wait_for_sipi,
     .io_passthrough = vmx_io_passthrough,
 };

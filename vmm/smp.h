@@ -1,0 +1,34 @@
+/* Every CPU under keel: the guest's APs wait, as on hardware, for the
+ * INIT-SIPI-SIPI their BSP sends, then start in real mode at the SIPI
+ * vector. See docs/smp.md. */
+#ifndef KEEL_VMM_SMP_H
+#define KEEL_VMM_SMP_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "vmm/vcpu.h"
+
+struct vm;
+
+/* A guest access to the local APIC page while it is trapped (some vCPU waits
+ * for its SIPI): complete it, keeping INIT and SIPI virtual. False if the
+ * access could not be decoded (the caller reports and stops). */
+bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
+/* A guest write of the x2APIC ICR (intercepted with several vCPUs): like
+ * the xAPIC ICR; false if the hardware refused the value (#GP). */
+bool smp_x2apic_icr_write(struct vcpu *v, uint64_t val);
+/* The guest physical page keel traps while a vCPU waits (0 if none). */
+uint64_t smp_lapic_trap_page(const struct vm *vm);
+/* The run ends on vCPU v: the first caller stops the other CPUs (INIT) and
+ * reports; a later caller halts for good. True on the reporting vCPU. */
+bool smp_end_run(struct vcpu *v);
+/* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
+ * the BSP ends the run. */
+void smp_init_signal(struct vcpu *v);
+/* An NMI exit (SVM with smp.apic-trap=always): a pending guest INIT. */
+void smp_nmi_exit(struct vcpu *v);
+/* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
+void smp_sipi_signal(struct vcpu *v);
+/* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */
+__attribute__((noreturn)) void smp_ap_loop(struct vcpu *v);
+
+#endif
