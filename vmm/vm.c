@@ -32,19 +32,17 @@ static struct vm vm0;
  * are allocated in keel's region (per-CPU term of region_budget), so the
  * image does not grow by KEEL_MAX_CPUS of them. */
 static struct vcpu vcpu0;
-static struct cpu_policy guest_policy;
-static struct msr_config msr_cfg;
 
 /* The backend's share of keel's options, given to it once (the vendors
  * read no option themselves). */
-static const struct vendor_options *vendor_options_from(const struct opt_values *o)
+static struct vendor_options vendor_options_from(const struct opt_values *o)
 {
-    static struct vendor_options vo;
+    struct vendor_options vo;
     const char *st = opt_str(o, "selftest");
     vo.selftest = !strcmp(st, "bad-guest-state")           ? VENDOR_SELFTEST_BAD_GUEST_STATE
                   : !strcmp(st, "unexplained-guest-state") ? VENDOR_SELFTEST_UNEXPLAINED
                                                            : VENDOR_SELFTEST_NONE;
-    return &vo;
+    return vo;
 }
 
 static const struct vendor_ops *pick_backend(void)
@@ -100,20 +98,20 @@ static void setup_msr_config(void)
     char err[160];
     uint64_t v;
     if (!msr_filter_parse(opt_str(&keel_opts, "msr.filter"), opt_str(&keel_opts, "msr.filter.default"),
-                          &msr_cfg.filter, err, sizeof(err))) {
+                          &vm0.msr_cfg.filter, err, sizeof(err))) {
         klog("warning: msr.filter ignored: %s", err);
-        msr_filter_parse("", "allow", &msr_cfg.filter, err, sizeof(err));
+        msr_filter_parse("", "allow", &vm0.msr_cfg.filter, err, sizeof(err));
     }
-    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &msr_cfg.unknown))
-        msr_cfg.unknown = MSR_UNKNOWN_GP;
-    msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
-    msr_cfg.host_spec_ctrl = msr_cfg.host_has_spec_ctrl ? v : 0;
-    msr_cfg.host_spec_ctrl_supported = msr_cfg.host_has_spec_ctrl
-                                     ? msr_spec_ctrl_bits(guest_policy.vendor, guest_policy.host_feat) : 0;
-    msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
-    msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
-    msr_cfg.host_tsc_aux = msr_cfg.host_has_tsc_aux ? v : 0;
-    msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
+    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &vm0.msr_cfg.unknown))
+        vm0.msr_cfg.unknown = MSR_UNKNOWN_GP;
+    vm0.msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
+    vm0.msr_cfg.host_spec_ctrl = vm0.msr_cfg.host_has_spec_ctrl ? v : 0;
+    vm0.msr_cfg.host_spec_ctrl_supported = vm0.msr_cfg.host_has_spec_ctrl
+                                     ? msr_spec_ctrl_bits(vm0.policy.vendor, vm0.policy.host_feat) : 0;
+    vm0.msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
+    vm0.msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
+    vm0.msr_cfg.host_tsc_aux = vm0.msr_cfg.host_has_tsc_aux ? v : 0;
+    vm0.msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */
@@ -153,8 +151,8 @@ static void vcpu_msr_setup(struct vcpu *v)
 {
     struct msr_vcpu_state *st = region_alloc(sizeof(*st), "a vCPU's MSR state");
     struct msr_cpu_cache *cache = region_alloc(sizeof(*cache), "a CPU's host-MSR cache");
-    msr_vcpu_init(v, st, &msr_cfg);
-    msr_cpu_cache_prime(cache, &msr_cfg);
+    msr_vcpu_init(v, st, &vm0.msr_cfg);
+    msr_cpu_cache_prime(cache, &vm0.msr_cfg);
     v->msr->cpu = cache;
 }
 
@@ -362,7 +360,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
      * image (the region is sized for it: boot/placement.c region_budget). */
     struct cpuid_snapshot *host_cpuid = region_alloc(sizeof(*host_cpuid), "the host CPUID snapshot");
 
-    arch_select(pick_backend(), vendor_options_from(&keel_opts));
+    {
+        const struct vendor_options vo = vendor_options_from(&keel_opts);
+        arch_select(pick_backend(), &vo);      /* the door keeps a copy */
+    }
     klog("backend: %s", arch_name());
     if (!arch_cpu_init())
         keel_fatal("%s: could not enable hardware virtualization", arch_name());
@@ -388,12 +389,12 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         cpuid_snapshot_print(host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init_pmu(&guest_policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
+    if (policy_init_pmu(&vm0.policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
                         strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
-        policy_dump(&guest_policy, host_cpuid);
-    v->policy = &guest_policy;
+        policy_dump(&vm0.policy, host_cpuid);
+    v->policy = &vm0.policy;
     cpuid_fast_init(v);
 
     if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
@@ -435,7 +436,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     trap_io_ports(v, true);
     setup_msr_config();
     if (vm->ncpus > 1)
-        msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
+        vm0.msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
     vcpu_msr_setup(v);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
