@@ -88,3 +88,9 @@ void host_port_out(uint16_t port, unsigned size, uint32_t val)
     else
         outl(port, val);
 }
+
+void host_pause(unsigned long n)
+{
+    for (; n; n--)
+        __asm__ volatile("pause");
+}
