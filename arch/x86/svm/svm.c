@@ -109,6 +109,24 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t 
     s->base = base;
 }
 
+/* The segment state both entry states share: DS/ES/SS/FS/GS all alike,
+ * and GDTR/IDTR/LDTR/TR as after INIT (APM 14.1.3 table 14-1), CPL 0,
+ * EFER.SVME set underneath for VMRUN. */
+static void set_data_and_system_segs(struct vmcb_save *g, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+    set_seg(&g->ds, sel, attrib, limit, 0);
+    set_seg(&g->es, sel, attrib, limit, 0);
+    set_seg(&g->ss, sel, attrib, limit, 0);
+    set_seg(&g->fs, sel, attrib, limit, 0);
+    set_seg(&g->gs, sel, attrib, limit, 0);
+    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&g->idtr, 0, 0, 0xffff, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
+    g->cpl = 0;
+    g->efer = EFER_SVME;
+}
+
 static void svm_io_intercept(struct vcpu *v, uint16_t port)
 {
     bitmap_set(svm(v)->iopm, port);
@@ -180,17 +198,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
 
     /* Multiboot / Linux 32-bit entry state: flat protected mode, paging off. */
     set_seg(&g->cs, 0x10, 0xc9b, 0xffffffff, 0);
-    set_seg(&g->ds, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->es, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->ss, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->fs, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->gs, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
-    set_seg(&g->idtr, 0, 0, 0xffff, 0);
-    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
-    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
-    g->cpl = 0;
-    g->efer = EFER_SVME;
+    set_data_and_system_segs(g, 0x18, 0xc93, 0xffffffff);
     g->cr0 = CR0_PE | CR0_ET;
     g->cr4 = 0;
     g->cr3 = 0;
@@ -533,17 +541,7 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
     struct cpuid_regs r;
 
     set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
-    set_seg(&g->ds, 0, 0x93, 0xffff, 0);
-    set_seg(&g->es, 0, 0x93, 0xffff, 0);
-    set_seg(&g->ss, 0, 0x93, 0xffff, 0);
-    set_seg(&g->fs, 0, 0x93, 0xffff, 0);
-    set_seg(&g->gs, 0, 0x93, 0xffff, 0);
-    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
-    set_seg(&g->idtr, 0, 0, 0xffff, 0);
-    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
-    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
-    g->cpl = 0;
-    g->efer = EFER_SVME;
+    set_data_and_system_segs(g, 0, 0x93, 0xffff);
     g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
     g->cr2 = 0;
     g->cr3 = 0;
