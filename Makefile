@@ -39,9 +39,9 @@ KEEL_COLD_C := boot/mbinfo.c boot/placement.c arch/x86/desc.c arch/x86/exception
                arch/x86/vmx/vmx_mtrr.c arch/x86/vmx/vmx_names.c arch/x86/vmx/vmx_setup.c lib/format.c \
                lib/options.c lib/palloc.c vmm/acpi.c vmm/acpi_copy.c vmm/console.c vmm/cpuid_dump.c \
                vmm/cpuid_features.c vmm/cpuid_policy.c vmm/cpuid_snapshot.c vmm/guest_acpi.c vmm/iommu.c \
-               vmm/iommu_acpi.c vmm/iommu_pt.c vmm/linux_guest.c vmm/loader.c vmm/main.c vmm/monitor.c \
+               vmm/iommu_acpi.c vmm/iommu_pt.c vmm/linux_guest.c vmm/loader.c vmm/loader_mem.c vmm/main.c vmm/monitor.c \
                vmm/monitor_cmds.c vmm/msr_encode.c vmm/msr_filter.c vmm/multiboot_guest.c vmm/options.c \
-               vmm/profile.c vmm/stats.c vmm/trace.c vmm/vm.c
+               vmm/profile.c vmm/stats.c vmm/trace.c vmm/vm.c vmm/cr_check.c vmm/vcpu_reset.c
 $(KEEL_COLD_C:%.c=$(BUILD)/obj/%.o): KEEL_CFLAGS += -Os
 
 .PHONY: all iso run debug test unit coverage fuzz bench clean deps guests install uninstall

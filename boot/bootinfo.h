@@ -72,4 +72,38 @@ struct boot_info {
     uint64_t info_phys, info_end;        /* where the loader's info block lives */
 };
 
+/* Under EFI, boot-services code and data are free RAM once
+ * ExitBootServices() ran, but configuration tables the OS still reads (ESRT,
+ * HOB list, memory-attribute and debug tables, TPM event log, ...) live there
+ * (UEFI 2.10 section 4.6), so keel's placement and the guest loaders keep off
+ * it where they can. The next such descriptor at or after *off that overlaps
+ * [base, end): its range in [*s, *e), *off moved past it. False when there is
+ * none, or boot services still run (then the memory map reserves them). */
+static inline bool efi_bs_overlap(const struct boot_info *bi, uint32_t *off, uint64_t base, uint64_t end,
+                                  uint64_t *s, uint64_t *e)
+{
+    uint32_t ds = bi ? bi->efi_desc_size : 0;
+    if (!ds || bi->efi_bs_active)
+        return false;
+    for (; *off + ds <= bi->efi_mmap_len; *off += ds) {
+        const uint8_t *d = bi->efi_mmap + *off;
+        uint32_t type = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+        uint64_t start = 0, pages = 0;
+        unsigned k;
+        for (k = 0; k < 8; k++) {
+            start |= (uint64_t)d[8 + k] << (8 * k);
+            pages |= (uint64_t)d[24 + k] << (8 * k);
+        }
+        if ((type != EFI_BS_CODE && type != EFI_BS_DATA) || pages >= (1ull << 52))
+            continue;
+        if (base < start + (pages << 12) && start < end) {
+            *s = start;
+            *e = start + (pages << 12);
+            *off += ds;
+            return true;
+        }
+    }
+    return false;
+}
+
 #endif

@@ -18,28 +18,15 @@ static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
     return a0 < b1 && b0 < a1;
 }
 
-/* Under EFI, boot-services code and data are free RAM after
- * ExitBootServices(), but configuration tables the OS still reads (ESRT,
- * HOB list, debug and memory-attribute tables, ...) live there (UEFI 2.10
- * section 4.6): the guest gets that memory as RAM, keel does not put itself
- * over it. The lowest such descriptor overlapping [base, end), or 0. */
+/* EFI boot-services memory (efi_bs_overlap, boot/bootinfo.h) keel does not
+ * put itself over: the lowest such descriptor overlapping [base, end), or 0. */
 static uint64_t efi_bs_conflict(const struct boot_info *bi, uint64_t base, uint64_t end)
 {
-    uint32_t off, ds = bi->efi_desc_size;
-    uint64_t c = 0;
-    if (!ds || bi->efi_bs_active)     /* still running: already reserved in the map */
-        return 0;
-    for (off = 0; off + ds <= bi->efi_mmap_len; off += ds) {
-        uint32_t type;
-        uint64_t s, pages;
-        memcpy(&type, bi->efi_mmap + off, 4);
-        memcpy(&s, bi->efi_mmap + off + 8, 8);
-        memcpy(&pages, bi->efi_mmap + off + 24, 8);
-        if ((type != EFI_BS_CODE && type != EFI_BS_DATA) || pages >= (1ull << 52))
-            continue;
-        if (overlaps(base, end, s, s + (pages << 12)) && (!c || s < c))
+    uint32_t off = 0;
+    uint64_t c = 0, s, e;
+    while (efi_bs_overlap(bi, &off, base, end, &s, &e))
+        if (!c || s < c)
             c = s ? s : 0x1000;
-    }
     return c;
 }
 

@@ -54,4 +54,30 @@ bool vcpu_wait_for_sipi(struct vcpu *v);
  * 15.10.1, Intel SDM Vol. 3C 25.6.4): no flush is needed. */
 void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on);
 
+/* What a handler carries out on the host for the guest: WBINVD (for INVD
+ * too), and port I/O forwarded to a device keel traps. keel: the
+ * instructions (vmm/run.c); host tests: fakes that record them. */
+void host_wbinvd(void);
+uint32_t host_port_in(uint16_t port, unsigned size);
+void host_port_out(uint16_t port, unsigned size, uint32_t val);
+/* Spin n PAUSEs (a wait with no clock behind it). */
+void host_pause(unsigned long n);
+
+/* The backend itself, for building the VM (vmm/vm.c); vmm/arch_hooks.c. */
+struct vendor_ops;
+struct vendor_options;
+struct npt_format;
+struct guest_entry;
+void arch_select(const struct vendor_ops *ops, const struct vendor_options *o);
+const char *arch_name(void);
+bool arch_cpu_init(void);                   /* this CPU, with the options of arch_select */
+const struct npt_format *arch_npt_format(void);
+bool arch_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root);
+void arch_run(struct vcpu *v);
+bool arch_has_wait_for_sipi(void);     /* the vendor has a hardware wait-for-SIPI state */
+/* For a failed entry or an unhandled exit: the hardware state by name, and
+ * the entry checks that fail (how many). */
+void vcpu_dump_state(struct vcpu *v);
+unsigned vcpu_explain_entry_failure(struct vcpu *v);
+
 #endif

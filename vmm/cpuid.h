@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "vmm/cpu_policy.h"
+#include "arch/x86/x86_defs.h"
 
 /* ---- host snapshot ------------------------------------------------------ */
 
@@ -162,7 +163,5 @@ void handle_cpuid(struct vcpu *v);
 /* Fill v->cpuid_fast from v->policy (after it is set, before the run). */
 void cpuid_fast_init(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
-
-#define CR4_PKE_BIT (1ull << 22)
 
 #endif

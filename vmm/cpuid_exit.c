@@ -6,8 +6,6 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/msr.h"
 
-#define MSR_IA32_XSS 0xda0
-
 /* Cold part: read only the state this leaf depends on. */
 static __attribute__((noinline)) void cpuid_exit_dyn(struct vcpu *v, unsigned k, uint32_t sub,
                                                      struct cpuid_regs *r)
@@ -18,7 +16,7 @@ static __attribute__((noinline)) void cpuid_exit_dyn(struct vcpu *v, unsigned k,
     else if (k == DYN_XSAVE && sub <= 1) {
         d.xcr0 = vcpu_get_state(v, VS_XCR0);
         /* IA32_XSS is virtual state owned by the MSR engine. */
-        if (sub == 1 && v->policy->xss_mask && msr_peek(v, MSR_IA32_XSS, &d.xss) != MSR_OK)
+        if (sub == 1 && v->policy->xss_mask && msr_peek(v, MSR_XSS, &d.xss) != MSR_OK)
             d.xss = 0;
     }
     cpuid_apply_dyn(v->policy, k, sub, &d, r);

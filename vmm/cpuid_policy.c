@@ -7,14 +7,6 @@
 #include "lib/string.h"
 #include "lib/format.h"
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_AVX512 (7ull << 5)     /* opmask, ZMM_Hi256, Hi16_ZMM */
-#define XCR0_PKRU (1ull << 9)
-#define XCR0_AMX (3ull << 17)       /* XTILECFG, XTILEDATA */
-#define XSS_CET_U (1ull << 11)
-#define XSS_CET_S (1ull << 12)
 #define XSAVE_LEGACY_SIZE 576u      /* 512-byte legacy area + 64-byte header */
 
 /* Leaf 0x80000001 EDX bits that mirror leaf 1 EDX on AMD (APM Vol. 3,
@@ -68,9 +60,17 @@ uint32_t policy_xsave_size_compacted(const struct cpu_policy *p, uint64_t xcr0_x
     return size;
 }
 
+/* XSETBV #GP(0) rules (SDM Vol. 1 13.3, Vol. 2B XSETBV): x87 always set,
+ * nothing outside what this guest may enable (which is within what the host
+ * supports), AVX needs SSE, BNDREGS and BNDCSR together, the three AVX-512
+ * components together and with AVX, the two AMX components together. The
+ * one check for both vendors: vmm/cpuid_exit.c calls it before the
+ * vendor's set_state(VS_XCR0) commits. */
 bool policy_xcr0_valid(const struct cpu_policy *p, uint64_t x)
 {
     if (!(x & XCR0_X87) || (x & ~p->xcr0_mask))
+        return false;
+    if (!(x & XCR0_BNDREGS) != !(x & XCR0_BNDCSR))
         return false;
     if ((x & XCR0_AVX) && !(x & XCR0_SSE))
         return false;
@@ -91,7 +91,7 @@ void cpuid_apply_dyn(const struct cpu_policy *p, unsigned k, uint32_t subleaf,
             r->ecx |= 1u << 27;
         break;
     case DYN_LEAF7:
-        if (subleaf == 0 && (d->cr4 & CR4_PKE_BIT) && policy_has(p, FEAT_PKU))
+        if (subleaf == 0 && (d->cr4 & CR4_PKE) && policy_has(p, FEAT_PKU))
             r->ecx |= 1u << 4;
         break;
     case DYN_TOPO:
@@ -239,33 +239,30 @@ static void host_adjust(const struct cpuid_snapshot *host, uint64_t *hf, uint64_
         feat_clear(hf, FEAT_IBT);
 }
 
-/* Remove every feature whose prerequisite is missing, transitively. */
+/* Drop f if it is on and its prerequisite dep is off; true if it dropped. */
+static bool drop_unmet(struct cpu_policy *p, unsigned f, unsigned dep, bool log)
+{
+    if (!feat_test(p->feat, f) || dep == FEAT_NONE || feat_test(p->feat, dep))
+        return false;
+    feat_clear(p->feat, f);
+    p->why[f] = WHY_DEP;
+    if (log)
+        log_feat("dropped", (enum cpu_feature)f, "needs", (enum cpu_feature)dep);
+    return true;
+}
+
+/* Remove every feature whose prerequisite is missing, transitively: the
+ * feature table's one dependency per feature, then the extra ones. */
 static void closure(struct cpu_policy *p, bool log)
 {
     bool changed = true;
     unsigned f, i;
     while (changed) {
         changed = false;
-        for (f = 1; f < FEAT_COUNT; f++) {
-            unsigned dep = feat_table[f].dep;
-            if (!feat_test(p->feat, f) || dep == FEAT_NONE || feat_test(p->feat, dep))
-                continue;
-            feat_clear(p->feat, f);
-            p->why[f] = WHY_DEP;
-            if (log)
-                log_feat("dropped", (enum cpu_feature)f, "needs", (enum cpu_feature)dep);
-            changed = true;
-        }
-        for (i = 0; i < feat_extra_deps_count; i++) {
-            unsigned f2 = feat_extra_deps[i].feat, dep = feat_extra_deps[i].dep;
-            if (!feat_test(p->feat, f2) || feat_test(p->feat, dep))
-                continue;
-            feat_clear(p->feat, f2);
-            p->why[f2] = WHY_DEP;
-            if (log)
-                log_feat("dropped", (enum cpu_feature)f2, "needs", (enum cpu_feature)dep);
-            changed = true;
-        }
+        for (f = 1; f < FEAT_COUNT; f++)
+            changed |= drop_unmet(p, f, feat_table[f].dep, log);
+        for (i = 0; i < feat_extra_deps_count; i++)
+            changed |= drop_unmet(p, feat_extra_deps[i].feat, feat_extra_deps[i].dep, log);
     }
 }
 

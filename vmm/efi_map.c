@@ -5,7 +5,7 @@
  * from RAM, never from runtime-services memory, so no runtime region is
  * ever changed. */
 #include "vmm/efi_map.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "lib/string.h"
 
 static bool is_ram(uint32_t type)

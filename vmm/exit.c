@@ -3,10 +3,10 @@
  * reports the exit and ends the run with status 125. */
 #include "vmm/exit_handlers.h"
 #include "vmm/arch_hooks.h"
-#include "vmm/vendor.h"
 #include "vmm/stats.h"
 #include "vmm/smp.h"
 #include "vmm/trace.h"
+#include "vmm/cr_check.h"
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 
@@ -31,7 +31,7 @@ void handle_unhandled(struct vcpu *v)
     klog("unhandled exit: %s (vendor code 0x%lx, info1 0x%lx, info2 0x%lx) at guest RIP 0x%lx",
          exit_kind_names[v->exit.kind], v->exit.raw_code, v->exit.raw_info1, v->exit.raw_info2,
          vcpu_get_state(v, VS_RIP));
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }
@@ -40,13 +40,13 @@ void handle_unhandled(struct vcpu *v)
  * job instead (what KVM and Xen do too), then complete the instruction. */
 static void handle_invd(struct vcpu *v)
 {
-    __asm__ volatile("wbinvd" ::: "memory");
+    host_wbinvd();
     vcpu_complete_insn(v);
 }
 
 static void handle_wbinvd(struct vcpu *v)
 {
-    __asm__ volatile("wbinvd" ::: "memory");
+    host_wbinvd();
     vcpu_complete_insn(v);
 }
 
@@ -64,8 +64,9 @@ static void handle_rdtscp(struct vcpu *v)
 }
 
 /* MOV to CR0/CR4 touching a bit keel owns (VMX guest/host masks: CR0.NE,
- * CR4.VMXE). The vendor's set_state applies the architectural checks and
- * refuses what real hardware would #GP on. */
+ * CR4.VMXE). The architectural #GP rules are checked here, for both vendors
+ * (vmm/cr_check.c); then the vendor's set_state commits, and refuses (#GP)
+ * only what its CPU cannot hold. */
 static void handle_cr_access(struct vcpu *v)
 {
     /* x86 register number -> struct guest_regs slot (vmm/vcpu.h order). */
@@ -78,6 +79,15 @@ static void handle_cr_access(struct vcpu *v)
         handle_unhandled(v);
         return;
     }
+    {
+        const struct cr_state cs = { vcpu_get_state(v, VS_CR0), vcpu_get_state(v, VS_CR3),
+                                     vcpu_get_state(v, VS_CR4), vcpu_get_state(v, VS_EFER),
+                                     (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L) != 0 };
+        if (!(e->u.cr.cr ? cr4_write_ok(v->policy, &cs, val) : cr0_write_ok(v->policy, &cs, val))) {
+            vcpu_inject_gp(v);
+            return;
+        }
+    }
     if (!vcpu_set_state(v, e->u.cr.cr ? VS_CR4 : VS_CR0, val)) {
         vcpu_inject_gp(v);
         return;
@@ -88,7 +98,7 @@ static void handle_cr_access(struct vcpu *v)
 static void handle_shutdown(struct vcpu *v)
 {
     klog("guest triple fault (shutdown) at RIP 0x%lx; guest state:", vcpu_get_state(v, VS_RIP));
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }
@@ -98,9 +108,9 @@ static void handle_invalid_state(struct vcpu *v)
     klog("VM entry failed: invalid guest state (vendor code 0x%lx, qualification 0x%lx)", v->exit.raw_code,
          v->exit.raw_info1);
     /* Name the cause when a check knows it; say plainly when none does. */
-    if (!vendor->explain_entry_failure(v))
+    if (!vcpu_explain_entry_failure(v))
         klog("no check of APM 15.5.1 / SDM 26.3 failed that keel knows: dump follows");
-    vendor->dump_state(v);
+    vcpu_dump_state(v);
     vcpu_stop(v, KEEL_EXIT_FATAL);
     trace_print(v, 16);
 }

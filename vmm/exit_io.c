@@ -6,7 +6,6 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/arch_hooks.h"
 #include "vmm/stats.h"
-#include "arch/x86/cpu.h"
 #include "lib/log.h"
 #include "arch/x86/uart.h"
 #include "vmm/vm.h"
@@ -36,8 +35,7 @@ void handle_io(struct vcpu *v)
     }
     if (e->u.io.in) {
         /* Reads of trapped ports see the device as the guest would. */
-        uint32_t in = e->u.io.size == 1 ? inb(e->u.io.port) : e->u.io.size == 2 ? inw(e->u.io.port)
-                                                                             : inl(e->u.io.port);
+        uint32_t in = host_port_in(e->u.io.port, e->u.io.size);
         v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | (in & mask);
         vcpu_complete_insn(v);
         return;
@@ -66,28 +64,16 @@ void handle_io(struct vcpu *v)
         console_flush();
         klog("exit status 0");
         serial_drain();
-        if (e->u.io.size == 2)
-            outw(e->u.io.port, (uint16_t)val);
-        else
-            outl(e->u.io.port, val);
+        host_port_out(e->u.io.port, e->u.io.size, val);
         /* The platform powers off a little after the write (QEMU handles it
          * in its main loop): give it that time before keel's own exit path
          * (the debug-exit port) would end the run with another status. */
-        {
-            unsigned long n;
-            for (n = 0; n < 200000000ul; n++)
-                __asm__ volatile("pause");
-        }
+        host_pause(200000000ul);
         vcpu_complete_insn(v);
         vcpu_stop(v, 0);
         return;
     }
     /* Any other trapped port: forward to the hardware. */
-    if (e->u.io.size == 1)
-        outb(e->u.io.port, (uint8_t)val);
-    else if (e->u.io.size == 2)
-        outw(e->u.io.port, (uint16_t)val);
-    else
-        outl(e->u.io.port, val);
+    host_port_out(e->u.io.port, e->u.io.size, val);
     vcpu_complete_insn(v);
 }

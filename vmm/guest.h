@@ -1,5 +1,6 @@
 /* Guest loading: the interface between keel's boot flow and the guest
- * loaders (vmm/loader_*.c). A loader recognises its format, places the
+ * loaders (vmm/loader.c dispatches to vmm/multiboot_guest.c, multiboot2_guest.c,
+ * linux_guest.c; vmm/loader_mem.c is what they share). A loader recognises its format, places the
  * kernel and modules in guest-physical memory (identity-mapped by keel, so
  * guest-physical == host-physical), builds what the boot protocol wants
  * (multiboot info, Linux zero page) and returns the entry state. */

@@ -4,12 +4,8 @@
  * ends the walk instead of being followed. */
 #include "vmm/guest_walk.h"
 #include "lib/string.h"
+#include "arch/x86/x86_defs.h"
 
-#define PG_CR0_PG (1ull << 31)
-#define PG_CR4_PSE (1ull << 4)
-#define PG_CR4_PAE (1ull << 5)
-#define PG_CR4_LA57 (1ull << 12)
-#define PG_EFER_LMA (1ull << 10)
 #define PTE_P 1ull
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull      /* bits 51:12 */
@@ -38,16 +34,16 @@ bool guest_linear_to_phys(const struct guest_layout *g, const struct guest_pagin
     uint64_t e, table;
     int level;
 
-    if (!(pg->cr0 & PG_CR0_PG)) {
+    if (!(pg->cr0 & CR0_PG)) {
         *gpa = (uint32_t)la;
         return true;
     }
-    if (!(pg->cr4 & PG_CR4_PAE)) {
+    if (!(pg->cr4 & CR4_PAE)) {
         /* 32-bit paging: 4 KiB pages, or 4 MiB with CR4.PSE (PSE-36 bits 20:13 = 39:32). */
         uint32_t pde, pte;
         if (!rd32(g, (pg->cr3 & 0xfffff000u) + ((la >> 22) & 0x3ff) * 4, &pde) || !(pde & PTE_P))
             return false;
-        if ((pde & PTE_PS) && (pg->cr4 & PG_CR4_PSE)) {
+        if ((pde & PTE_PS) && (pg->cr4 & CR4_PSE)) {
             *gpa = (pde & 0xffc00000u) | ((uint64_t)((pde >> 13) & 0xff) << 32) | (la & 0x3fffff);
             return true;
         }
@@ -56,8 +52,8 @@ bool guest_linear_to_phys(const struct guest_layout *g, const struct guest_pagin
         *gpa = (pte & 0xfffff000u) | (la & 0xfff);
         return true;
     }
-    if (pg->efer & PG_EFER_LMA) {
-        level = (pg->cr4 & PG_CR4_LA57) ? 5 : 4;
+    if (pg->efer & EFER_LMA) {
+        level = (pg->cr4 & CR4_LA57) ? 5 : 4;
         table = pg->cr3 & PTE_ADDR;
     } else {
         /* PAE: CR3 bits 31:5 point at four PDPTEs. */

@@ -20,11 +20,8 @@
 #include "arch/x86/stop.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "arch/x86/x86_defs.h"
 
-#define RFLAGS_TF (1ull << 8)
-#define DR6_B0_B3 0xfull
-#define DR6_BS (1ull << 14)
-#define INSN_EFER_LMA (1ull << 10)
 
 /* What each completed exit kind must find at CS:RIP. */
 static bool op_matches(enum exit_kind k, enum insn_op op)
@@ -64,7 +61,7 @@ bool vcpu_insn_len(struct vcpu *v)
         pg.cr3 = vcpu_get_state(v, VS_CR3);
         pg.cr4 = vcpu_get_state(v, VS_CR4);
         pg.efer = vcpu_get_state(v, VS_EFER);
-        mode64 = (pg.efer & INSN_EFER_LMA) && (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L);
+        mode64 = (pg.efer & EFER_LMA) && (vcpu_get_state(v, VS_CS_FLAGS) & CS_FLAG_L);
     }
     /* 64-bit mode: CS base is 0 (SDM 3.4.4); else linear = CS.base + EIP, 32 bits. */
     la = mode64 ? rip : (uint32_t)(vcpu_get_state(v, VS_CS_BASE) + (uint32_t)rip);

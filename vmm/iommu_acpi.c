@@ -24,6 +24,27 @@ static const char *reject(struct iommu_acpi *out, char *err, size_t errlen, cons
     return err;
 }
 
+/* The ACPI table header both tables start with (ACPI 6.5 5.2.6): the
+ * signature, a length within the bytes given and covering the table's own
+ * fixed part (`first` bytes). NULL and *len = the table's length, or the
+ * rejection. */
+static const char *table_header(const uint8_t *t, uint32_t *len, const char *sig, uint32_t first,
+                                struct iommu_acpi *out, char *err, size_t errlen)
+{
+    uint32_t tlen;
+    memset(out, 0, sizeof(*out));
+    if (*len < first)
+        return reject(out, err, errlen, "%s: table of %u bytes is shorter than its %u-byte header", sig, *len,
+                      first);
+    if (memcmp(t, sig, 4))
+        return reject(out, err, errlen, "%s: wrong signature", sig);
+    tlen = rd32(t + 4);
+    if (tlen > *len || tlen < first)
+        return reject(out, err, errlen, "%s: header length %u but %u bytes available", sig, tlen, *len);
+    *len = tlen;
+    return NULL;
+}
+
 /* ---- DMAR ------------------------------------------------------------------------ */
 
 enum { DMAR_DRHD = 0, DMAR_RMRR = 1 };
@@ -57,17 +78,10 @@ static const char *dmar_scopes(const uint8_t *p, uint32_t len, const char *what,
 
 const char *dmar_parse(const uint8_t *t, uint32_t len, struct iommu_acpi *out, char *err, size_t errlen)
 {
-    uint32_t off, tlen;
-    memset(out, 0, sizeof(*out));
-    if (len < DMAR_FIRST)
-        return reject(out, err, errlen, "DMAR: table of %u bytes is shorter than its %u-byte header", len,
-                      DMAR_FIRST);
-    if (memcmp(t, "DMAR", 4))
-        return reject(out, err, errlen, "DMAR: wrong signature");
-    tlen = rd32(t + 4);
-    if (tlen > len || tlen < DMAR_FIRST)
-        return reject(out, err, errlen, "DMAR: header length %u but %u bytes available", tlen, len);
-    len = tlen;
+    uint32_t off;
+    const char *bad = table_header(t, &len, "DMAR", DMAR_FIRST, out, err, errlen);
+    if (bad)
+        return bad;
     out->haw = (uint8_t)(t[36] + 1);
     out->dmar_flags = t[37];
     if (out->haw < 32 || out->haw > 64)
@@ -218,18 +232,11 @@ static const char *ivhd_entries(const uint8_t *p, uint32_t len, uint32_t at, str
 
 const char *ivrs_parse(const uint8_t *t, uint32_t len, struct iommu_acpi *out, char *err, size_t errlen)
 {
-    uint32_t off, tlen;
+    uint32_t off;
     uint8_t best = 0;
-    memset(out, 0, sizeof(*out));
-    if (len < IVRS_FIRST)
-        return reject(out, err, errlen, "IVRS: table of %u bytes is shorter than its %u-byte header", len,
-                      IVRS_FIRST);
-    if (memcmp(t, "IVRS", 4))
-        return reject(out, err, errlen, "IVRS: wrong signature");
-    tlen = rd32(t + 4);
-    if (tlen > len || tlen < IVRS_FIRST)
-        return reject(out, err, errlen, "IVRS: header length %u but %u bytes available", tlen, len);
-    len = tlen;
+    const char *bad = table_header(t, &len, "IVRS", IVRS_FIRST, out, err, errlen);
+    if (bad)
+        return bad;
     out->ivinfo = rd32(t + 36);
     /* A firmware may describe each IOMMU once per IVHD type it supports
      * (10h and 11h/40h); software uses one type throughout, the newest it

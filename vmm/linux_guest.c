@@ -5,7 +5,7 @@
  * builds the zero page with an e820 table from keel's guest map. Entry:
  * EIP = load address, ESI = zero page, EBP = EDI = EBX = 0. */
 #include "lib/bytes.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "vmm/linux_guest.h"
 #include "vmm/efi_map.h"
 #include "lib/string.h"

@@ -4,7 +4,7 @@
 #ifndef KEEL_VMM_LINUX_GUEST_H
 #define KEEL_VMM_LINUX_GUEST_H
 #include <stdint.h>
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 
 #define LINUX_MIN_VERSION 0x020a          /* 2.10: pref_address, init_size */
 
@@ -68,5 +68,11 @@
  * memblock-reserves the map itself (efi_memblock_x86_reserve_range). */
 #define LINUX_EFI_MAP_LOW 0x10000ull
 #define LINUX_EFI_MAP_LOW_LIMIT 0x9f000ull
+
+/* The Linux boot-protocol loader, called by guest_load (vmm/loader.c)
+ * after staging: fills *entry, prints its own messages. */
+bool linux_guest_load(struct loader_ctx *c, struct guest_entry *entry);
+/* A Linux bzImage (any boot protocol version): "HdrS" at 0x202. */
+bool linux_is_bzimage(const uint8_t *img, uint64_t size);
 
 #endif

@@ -2,8 +2,9 @@
  * Implemented in vmm/msr*.c (owned by the MSR engine). See docs/msr.md.
  *
  *   vmm/msr_table.c   the table (one const row per MSR or range) + handlers
- *   vmm/msr.c         dispatch, per-vCPU state, bitmap generation, lazy
- *                     host-state restore, dump and statistics
+ *   vmm/msr.c         the engine: lookup, existence, reset, dispatch,
+ *                     per-vCPU state, bitmap generation, lazy host-state
+ *                     restore, dump and statistics
  *   vmm/msr_filter.c  msr.filter / msr.filter.default / msr.unknown parsing
  *   vmm/msr_encode.c  neutral bitmaps -> VMX MSR bitmap / SVM MSRPM
  */
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "vmm/vcpu.h"
+#include "vmm/cpu_policy.h"
 
 struct vcpu;
 
@@ -269,6 +271,10 @@ unsigned msr_desc_icpt(const struct msr_desc *d);
 struct cpu_policy;
 unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p);
 char msr_desc_host_class(const struct msr_desc *d);
+/* IA32_SPEC_CTRL bits a CPU with these features (vmm/cpu_features.def
+ * indices) implements: for the guest its policy's features, for the host
+ * (msr_config.host_spec_ctrl_supported) the host features the policy saw. */
+uint64_t msr_spec_ctrl_bits(enum cpu_vendor vendor, const uint64_t feat[FEAT_WORDS]);
 /* Whether a guest with these caps/config has the MSR at index. */
 bool msr_exists(const struct vcpu *v, uint32_t index);
 /* What the generated bitmap must say for index (MSR_ACC_* bits = intercept). */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "vmm/msr.h"
-#include "vmm/msr_defs.h"
+#include "arch/x86/x86_defs.h"
 #include "vmm/vcpu.h"
 #include "vmm/cpu_policy.h"
 
@@ -86,10 +86,10 @@ enum msr_slot {
 };
 _Static_assert(MSLOT_COUNT <= MSR_MAX_SLOTS, "grow MSR_MAX_SLOTS");
 
-/* vmm/msr_table.c */
+/* vmm/msr_table.c: the rows and their handlers; the engine (lookup, existence,
+ * reset, dispatch) is vmm/msr.c. */
 extern const struct msr_desc msr_table[];
 extern const size_t msr_table_rows;
-void msr_table_reset(struct vcpu *v);   /* architectural reset values into s->val */
 uint64_t msr_guest_spec_ctrl_hw(const struct vcpu *v); /* guest value | forced bits */
 bool msr_row_exists(const struct msr_desc *d, const struct cpu_policy *p, const struct msr_config *cfg);
 

@@ -172,38 +172,38 @@ static enum msr_verdict rd_feature_control(struct vcpu *v, const struct msr_desc
  * vendor: Intel CPUID.7.0:EDX[26,27,31] and CPUID.7.2:EDX[0..4] (SDM Vol. 4
  * Table 2-2); AMD CPUID 0x80000008:EBX[14,15,24,28] (AMD "Indirect Branch
  * Control Extension", "Speculative Store Bypass Disable", "Predictive Store
- * Forwarding"). */
-static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
+ * Forwarding"). The same decode gives the guest's bits (from its policy)
+ * and the host's (from the host features the policy saw): one place. */
+static const struct { uint8_t vendor; uint16_t feat; uint64_t bits; } spec_ctrl_enum[] = {
+    { VENDOR_AMD, FEAT_AMD_IBRS, SPEC_CTRL_IBRS },
+    { VENDOR_AMD, FEAT_AMD_STIBP, SPEC_CTRL_STIBP },
+    { VENDOR_AMD, FEAT_AMD_SSBD, SPEC_CTRL_SSBD },
+    { VENDOR_AMD, FEAT_AMD_PSFD, SPEC_CTRL_PSFD },
+    { VENDOR_INTEL, FEAT_SPEC_CTRL, SPEC_CTRL_IBRS },
+    { VENDOR_INTEL, FEAT_STIBP, SPEC_CTRL_STIBP },
+    { VENDOR_INTEL, FEAT_SSBD, SPEC_CTRL_SSBD },
+    { VENDOR_INTEL, FEAT_IPRED_CTRL, SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S },
+    { VENDOR_INTEL, FEAT_RRSBA_CTRL, SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S },
+    { VENDOR_INTEL, FEAT_PSFD, SPEC_CTRL_PSFD },
+    { VENDOR_INTEL, FEAT_DDPD_U, SPEC_CTRL_DDPD_U },
+    { VENDOR_INTEL, FEAT_BHI_CTRL, SPEC_CTRL_BHI_DIS_S },
+};
+
+uint64_t msr_spec_ctrl_bits(enum cpu_vendor vendor, const uint64_t feat[FEAT_WORDS])
 {
     uint64_t a = 0;
-    if (p->vendor == VENDOR_AMD) {
-        if (policy_has(p, FEAT_AMD_IBRS))
-            a |= SPEC_CTRL_IBRS;
-        if (policy_has(p, FEAT_AMD_STIBP))
-            a |= SPEC_CTRL_STIBP;
-        if (policy_has(p, FEAT_AMD_SSBD))
-            a |= SPEC_CTRL_SSBD;
-        if (policy_has(p, FEAT_AMD_PSFD))
-            a |= SPEC_CTRL_PSFD;
-        return a;
-    }
-    if (policy_has(p, FEAT_SPEC_CTRL))
-        a |= SPEC_CTRL_IBRS;
-    if (policy_has(p, FEAT_STIBP))
-        a |= SPEC_CTRL_STIBP;
-    if (policy_has(p, FEAT_SSBD))
-        a |= SPEC_CTRL_SSBD;
-    if (policy_has(p, FEAT_IPRED_CTRL))
-        a |= SPEC_CTRL_IPRED_DIS_U | SPEC_CTRL_IPRED_DIS_S;
-    if (policy_has(p, FEAT_RRSBA_CTRL))
-        a |= SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S;
-    if (policy_has(p, FEAT_PSFD))
-        a |= SPEC_CTRL_PSFD;
-    if (policy_has(p, FEAT_DDPD_U))
-        a |= SPEC_CTRL_DDPD_U;
-    if (policy_has(p, FEAT_BHI_CTRL))
-        a |= SPEC_CTRL_BHI_DIS_S;
+    unsigned i;
+    /* AMD CPUs are told apart from the rest; anything not AMD reads Intel's bits. */
+    uint8_t want = vendor == VENDOR_AMD ? VENDOR_AMD : VENDOR_INTEL;
+    for (i = 0; i < sizeof(spec_ctrl_enum) / sizeof(spec_ctrl_enum[0]); i++)
+        if (spec_ctrl_enum[i].vendor == want && ((feat[spec_ctrl_enum[i].feat / 64] >> (spec_ctrl_enum[i].feat % 64)) & 1))
+            a |= spec_ctrl_enum[i].bits;
     return a;
+}
+
+static uint64_t spec_ctrl_allowed(const struct cpu_policy *p)
+{
+    return msr_spec_ctrl_bits(p->vendor, p->feat);
 }
 
 static bool spec_ctrl_exists(const struct cpu_policy *p)
@@ -424,18 +424,18 @@ static enum msr_verdict wr_debugctl(struct vcpu *v, const struct msr_desc *d, ui
  * CPUID.80000001H:EDX.[20] || CPUID.80000001H:EDX.[29]"; AMD: SYSCALL). */
 static enum msr_verdict wr_efer(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
 {
-    uint64_t allowed = EFER_SCE_BIT | EFER_LMA_BIT, old;
+    uint64_t allowed = EFER_SCE | EFER_LMA, old;
     (void)i;
     if (HAS(v, LM))
-        allowed |= EFER_LME_BIT;
+        allowed |= EFER_LME;
     if (HAS(v, NX))
-        allowed |= EFER_NXE_BIT;
+        allowed |= EFER_NXE;
     if (val & ~allowed)
         return MSR_GP;
     old = vs_get(v, d);
-    if (((val ^ old) & EFER_LME_BIT) && (vcpu_get_state(v, VS_CR0) & CR0_PG_BIT))
+    if (((val ^ old) & EFER_LME) && (vcpu_get_state(v, VS_CR0) & CR0_PG))
         return MSR_GP;
-    val = (val & ~EFER_LMA_BIT) | (old & EFER_LMA_BIT);
+    val = (val & ~EFER_LMA) | (old & EFER_LMA);
     return vs_commit(v, d, val);
 }
 
@@ -815,68 +815,3 @@ const struct msr_desc msr_table[] = {
 const size_t msr_table_rows = sizeof(msr_table) / sizeof(msr_table[0]);
 _Static_assert(sizeof(msr_table) / sizeof(msr_table[0]) <= MSR_MAX_ROWS, "grow MSR_MAX_ROWS");
 _Static_assert(MSR_MAX_ROWS <= 64, "held_virtual has one bit per row");
-
-/* Branch-free binary search over THE table (the comparison becomes a
- * conditional move): 6 halvings of ~10 instructions for ~45 rows. The exit
- * path uses the direct index in msr.c for the three bitmap ranges and
- * only falls back to this for the rest (0x40000000.., 0x50000000..). */
-const struct msr_desc *msr_lookup(uint32_t index)
-{
-    const struct msr_desc *base = msr_table;
-    size_t n = sizeof(msr_table) / sizeof(msr_table[0]);
-    while (n > 1) {
-        size_t half = n / 2;
-        base = base[half].first <= index ? base + half : base;
-        n -= half;
-    }
-    return index - base->first < base->count ? base : NULL;
-}
-
-unsigned msr_row_icpt(const struct msr_desc *d, const struct cpu_policy *p)
-{
-    if ((d->flags & MSR_F_PMU) && p->pmu != PMU_PASSTHROUGH)
-        return MSR_ICPT_RW;
-    return d->icpt;
-}
-
-bool msr_row_exists(const struct msr_desc *d, const struct cpu_policy *p, const struct msr_config *cfg)
-{
-    unsigned k;
-    bool any = false, need = false;
-    if (d->extra & MSR_X_NEVER)
-        return false;
-    if ((d->extra & MSR_X_VIRT_MITIG) && !cfg->virt_mitigation)
-        return false;
-    if (d->vendor == MSR_V_INTEL && p->vendor != VENDOR_INTEL)
-        return false;
-    if (d->vendor == MSR_V_AMD && p->vendor != VENDOR_AMD)
-        return false;
-    for (k = 0; k < 3; k++) {
-        if (d->feat[k] == FEAT_NONE)
-            continue;
-        need = true;
-        any = any || policy_has(p, (enum cpu_feature)d->feat[k]);
-    }
-    if (need && !any)
-        return false;
-    return !d->exists_fn || d->exists_fn(p);
-}
-
-/* Architectural reset values (SDM Vol. 3A Table 10-1 "IA-32 and Intel 64
- * Processor States Following Power-up, Reset, or INIT"), except that the
- * MTRRs start enabled with WB as default type: keel's guests boot without
- * firmware, so keel plays the BIOS (SDM 12.11.2.1). */
-void msr_table_reset(struct vcpu *v)
-{
-    struct msr_vcpu_state *s = v->msr;
-    const struct msr_config *c = s->cfg;
-    unsigned k;
-    for (k = 0; k < MSR_MAX_SLOTS; k++)
-        s->val[k] = 0;
-    s->val[MSLOT_APIC_BASE] = c->apic_base ? c->apic_base : 0xfee00000ull | APIC_BASE_EN | APIC_BASE_BSP;
-    s->val[MSLOT_MISC_ENABLE] = MISC_ENABLE_FAST_STRING | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
-    s->val[MSLOT_MTRR_DEF_TYPE] = MTRR_DEF_TYPE_E | 6;
-    s->val[MSLOT_HWCR] = HWCR_TSCFREQSEL;
-    s->spec_ctrl_forced = 0;
-    s->held_virtual = 0;
-}

@@ -10,7 +10,7 @@
  * Entry: EAX = 0x36D76289, EBX = info, 32-bit flat protected mode, paging
  * off (section 3.3, "I386 machine state"). */
 #include "lib/bytes.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "vmm/multiboot_guest.h"
 #include "vmm/multiboot2_guest.h"
 #include "vmm/efi_map.h"
@@ -194,15 +194,9 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
     if (efi)
         size += tag_len(8) + tag_len(8 + efi_max);
 
-    if (!(ld_is_free(c, MB2_INFO_LOW, size) && MB2_INFO_LOW + size <= MB2_INFO_LOW_LIMIT)) {
-        if (!ld_find_up(c, after, size, LD_PAGE, LD_4GIB, &base)) {
-            klog("multiboot2 guest: no room for the boot information (%llu bytes) below 4 GiB",
-                 (unsigned long long)size);
-            return false;
-        }
-    } else {
-        base = MB2_INFO_LOW;
-    }
+    if (!ld_place_low(c, "multiboot2 guest", "the boot information", MB2_INFO_LOW, MB2_INFO_LOW_LIMIT,
+                      after, size, &base))
+        return false;
     p = ld_dest_ptr(c, "the multiboot2 information", base, size);
     if (!p)
         return false;

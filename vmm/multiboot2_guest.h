@@ -3,7 +3,7 @@
 #ifndef KEEL_VMM_MULTIBOOT2_GUEST_H
 #define KEEL_VMM_MULTIBOOT2_GUEST_H
 #include <stdint.h>
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 
 #define MB2_HEADER_MAGIC 0xE85250D6u
 #define MB2_SEARCH 32768u                 /* the header lies in the first 32 KiB, 8-aligned */
@@ -43,5 +43,9 @@
 
 /* The Multiboot2 header (magic and checksum right) or NULL; sets *offset. */
 const uint8_t *multiboot2_find_header(const uint8_t *img, uint64_t size, uint64_t *offset);
+
+/* The Multiboot2 format loader, called by guest_load (vmm/loader.c)
+ * after staging: fills *entry, prints its own messages. */
+bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry);
 
 #endif

@@ -4,7 +4,7 @@
  * (docs/loaders.md). Entry: EAX=0x2BADB002, EBX=info, 32-bit flat
  * protected mode, paging off. */
 #include "lib/bytes.h"
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 #include "vmm/multiboot_guest.h"
 #include "lib/string.h"
 #include "lib/format.h"
@@ -87,9 +87,26 @@ bool mb_parse_addresses(uint64_t size, uint64_t hoff, uint32_t header_addr, uint
     return true;
 }
 
+/* Where ELF32 and ELF64 keep the header and program-header fields this
+ * loader reads (System V gABI "ELF Header", "Program Header"): e_entry is
+ * at 24 in both; p_offset, p_vaddr, p_paddr, p_filesz, p_memsz follow each
+ * other p_step bytes apart. */
+static const struct elf_layout {
+    uint8_t phoff, phentsize, phnum, p_offset, p_step;
+} elf_layout[2] = {
+    { 28, 42, 44, 4, 4 },       /* ELF32 */
+    { 32, 54, 56, 8, 8 },       /* ELF64 */
+};
+
+static uint64_t elf_word(const uint8_t *p, bool is64)
+{
+    return is64 ? rd64(p) : rd32(p);
+}
+
 unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, uint64_t *entry,
                       const char **kind)
 {
+    const struct elf_layout *lay;
     bool is64;
     uint64_t phoff, e_entry, i;
     unsigned phentsize, phnum, machine, n = 0;
@@ -109,6 +126,7 @@ unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, ui
         return 0;
     }
     is64 = img[4] == 2;
+    lay = &elf_layout[is64];
     if (img[5] != 1) {
         klog("multiboot guest: the ELF kernel is not little-endian");
         return 0;
@@ -119,17 +137,10 @@ unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, ui
         return 0;
     }
     machine = rd16(img + 18);
-    if (is64) {
-        e_entry = rd64(img + 24);
-        phoff = rd64(img + 32);
-        phentsize = rd16(img + 54);
-        phnum = rd16(img + 56);
-    } else {
-        e_entry = rd32(img + 24);
-        phoff = rd32(img + 28);
-        phentsize = rd16(img + 42);
-        phnum = rd16(img + 44);
-    }
+    e_entry = elf_word(img + 24, is64);
+    phoff = elf_word(img + lay->phoff, is64);
+    phentsize = rd16(img + lay->phentsize);
+    phnum = rd16(img + lay->phnum);
     *kind = is64 ? "ELF64" : "ELF32";
     if (machine != (is64 ? 62u : 3u)) {
         klog("multiboot guest: %s kernel for machine %u, not x86", *kind, machine);
@@ -153,19 +164,11 @@ unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, ui
     for (i = 0; i < phnum; i++) {
         const uint8_t *ph = img + phoff + i * phentsize;
         uint64_t type = rd32(ph), off, vaddr, paddr, filesz, memsz;
-        if (is64) {
-            off = rd64(ph + 8);
-            vaddr = rd64(ph + 16);
-            paddr = rd64(ph + 24);
-            filesz = rd64(ph + 32);
-            memsz = rd64(ph + 40);
-        } else {
-            off = rd32(ph + 4);
-            vaddr = rd32(ph + 8);
-            paddr = rd32(ph + 12);
-            filesz = rd32(ph + 16);
-            memsz = rd32(ph + 20);
-        }
+        off = elf_word(ph + lay->p_offset, is64);
+        vaddr = elf_word(ph + lay->p_offset + lay->p_step, is64);
+        paddr = elf_word(ph + lay->p_offset + 2 * lay->p_step, is64);
+        filesz = elf_word(ph + lay->p_offset + 3 * lay->p_step, is64);
+        memsz = elf_word(ph + lay->p_offset + 4 * lay->p_step, is64);
         if (type != 1 /* PT_LOAD */ || memsz == 0)
             continue;
         if (filesz > memsz) {
@@ -239,15 +242,9 @@ static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_star
     str_off = mods_off + (uint64_t)(nmods - 1) * 16;
     size = str_off + strings;
 
-    if (!(ld_is_free(c, MB1_INFO_LOW, size) && MB1_INFO_LOW + size <= MB1_INFO_LOW_LIMIT)) {
-        if (!ld_find_up(c, after, size, LD_PAGE, LD_4GIB, &base)) {
-            klog("multiboot guest: no room for the multiboot info (%llu bytes) below 4 GiB",
-                 (unsigned long long)size);
-            return false;
-        }
-    } else {
-        base = MB1_INFO_LOW;
-    }
+    if (!ld_place_low(c, "multiboot guest", "the multiboot info", MB1_INFO_LOW, MB1_INFO_LOW_LIMIT, after,
+                      size, &base))
+        return false;
     p = ld_dest_ptr(c, "the multiboot info", base, size);
     if (!p || !ld_take(c, base, size, "the multiboot info"))
         return false;

@@ -3,7 +3,7 @@
 #ifndef KEEL_VMM_MULTIBOOT_GUEST_H
 #define KEEL_VMM_MULTIBOOT_GUEST_H
 #include <stdint.h>
-#include "vmm/loader.h"
+#include "vmm/loader_mem.h"
 
 #define MB1_HEADER_MAGIC 0x1BADB002u
 
@@ -49,5 +49,11 @@ bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_se
 /* Modules 1.. page-aligned after the kernel, like GRUB: mods_start[i], and
  * the end of the last one in *mend. */
 bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend);
+
+/* The Multiboot v1 format loader, called by guest_load (vmm/loader.c)
+ * after staging: fills *entry, prints its own messages. */
+bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry);
+/* The Multiboot v1 header in the first 8 KiB, or NULL. Sets *offset. */
+const uint8_t *multiboot_find_header(const uint8_t *img, uint64_t size, uint64_t *offset);
 
 #endif

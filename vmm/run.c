@@ -1,4 +1,4 @@
-/* The run loop's vendor-neutral half and the arch hooks. The vendor owns
+/* The run loop's vendor-neutral half (the hooks: vmm/arch_hooks.c). The vendor owns
  * the loop (vendor_ops.run: entry, world switch, decode), and calls
  * vcpu_dispatch() (vmm/run.h) once per exit: the table picks the vmm/
  * handler, the handler completes through hooks. Hot path: no logging, no
@@ -7,34 +7,9 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/exit_handlers.h"
 #include "vmm/msr.h"
-#include "vmm/vendor.h"
 #include "vmm/trace.h"
 #include "vmm/console.h"
 #include "arch/x86/cpu.h"
-
-const struct vendor_ops *vendor;
-
-void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
-{
-    v->stats.injected[vector & 31]++;
-    trace_set_result(v, (uint8_t)(0x80 | (vector & 31)));
-    vendor->inject_exception(v, vector, has_error, error);
-}
-
-uint64_t vcpu_get_state(struct vcpu *v, enum vcpu_state s)
-{
-    return vendor->get_state(v, s);
-}
-
-bool vcpu_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
-{
-    return vendor->set_state(v, s, val);
-}
-
-void vcpu_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
-{
-    vendor->msr_intercepts_changed(v, mi);
-}
 
 /* The monitor is on and its deadline passed: poll the shared serial line
  * (docs/console.md). */
@@ -55,31 +30,10 @@ void vcpu_dispatch_sampled(struct vcpu *v)
     v->stats.sampled[k]++;
 }
 
-void vcpu_sipi_reset(struct vcpu *v, uint8_t vector)
-{
-    /* A new start completes no instruction of the old one (the loop's
-     * deferred completion, v->exit.advance). */
-    v->exit.advance = false;
-    vendor->sipi_reset(v, vector);
-}
-
-bool vcpu_wait_for_sipi(struct vcpu *v)
-{
-    return vendor->wait_for_sipi && vendor->wait_for_sipi(v);
-}
-
-void vcpu_io_intercept(struct vcpu *v, uint16_t port, bool on)
-{
-    if (on)
-        vendor->io_intercept(v, port);
-    else
-        vendor->io_passthrough(v, port);
-}
-
 int vcpu_run(struct vcpu *v)
 {
     v->stats.sample_in = 1;     /* time the first exit */
-    vendor->run(v);
+    arch_run(v);
     msr_host_restore(v);    /* keel's own class-(c) MSR values from here on */
     return v->stop_code;
 }

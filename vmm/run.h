@@ -38,6 +38,12 @@ console:
     }
 }
 
+/* The attribute of a vendor's specialised run loop (svm.c, vmx.c: one per
+ * CPU feature the loop would otherwise test per exit): out of line, and no
+ * frame pointer, so the exception dump's backtrace, which follows frames on
+ * keel's stacks only, stops cleanly there. */
+#define VCPU_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+
 /* Exits so far, all kinds. */
 uint64_t exit_stats_total(const struct vcpu *v);
 

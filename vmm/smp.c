@@ -23,8 +23,6 @@
 
 #define APIC_ICR_LO 0x300
 #define APIC_ICR_HI 0x310
-#define CR0_PG (1ull << 31)
-#define EFER_LMA (1ull << 10)
 
 uint64_t smp_lapic_trap_page(const struct vm *vm)
 {

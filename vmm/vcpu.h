@@ -163,4 +163,8 @@ static inline void vcpu_entry_work_clear(struct vcpu *v, uint8_t bits)
     __atomic_fetch_and(&v->entry_work, (uint8_t)~bits, __ATOMIC_SEQ_CST);
 }
 
+/* The GPRs at the first entry, from the loader's entry state (vmm/vcpu_reset.c). */
+struct guest_entry;
+void vcpu_reset_regs(struct vcpu *v, const struct guest_entry *e);
+
 #endif

@@ -4,8 +4,8 @@
  * once per exit):
  *     do { msr_before_entry; complete (RIP advance); world switch; decode;
  *          msr_after_exit; vcpu_dispatch(v); } until ENTRY_WORK_STOP   (vmm/run.h)
- * The vendor also implements every hook in vmm/arch_hooks.h for the vcpu
- * it runs (they dispatch through the current backend). */
+ * vmm/ reaches these only through vmm/arch_hooks.h (implemented in
+ * vmm/arch_hooks.c, the one file that holds the backend in use). */
 #ifndef KEEL_VMM_VENDOR_H
 #define KEEL_VMM_VENDOR_H
 #include <stdint.h>
@@ -16,11 +16,22 @@
 
 struct npt_format;
 
+/* What keel's options ask of the backend, handed over once at cpu_init:
+ * the vendors read no option themselves. */
+enum vendor_selftest {
+    VENDOR_SELFTEST_NONE,
+    VENDOR_SELFTEST_BAD_GUEST_STATE,        /* selftest=bad-guest-state */
+    VENDOR_SELFTEST_UNEXPLAINED,            /* selftest=unexplained-guest-state (SVM) */
+};
+struct vendor_options {
+    enum vendor_selftest selftest;
+};
+
 struct vendor_ops {
     const char *name;                       /* "svm" / "vmx" */
     /* Turn virtualization on for this CPU (EFER.SVME / VMXON) and read the
      * capabilities; false (with a klog saying why) if impossible. */
-    bool (*cpu_init)(void);
+    bool (*cpu_init)(const struct vendor_options *o);
     /* The nested-paging entry format (vmm/npt.h). */
     const struct npt_format *npt;
     /* Create the vcpu's hardware state (VMCB/VMCS, bitmaps) for a guest that
@@ -60,6 +71,5 @@ struct vendor_ops {
 
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
-extern const struct vendor_ops *vendor;     /* the backend in use */
 
 #endif

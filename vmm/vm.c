@@ -14,6 +14,7 @@
 #include "vmm/run.h"
 #include "vmm/stats.h"
 #include "vmm/vendor.h"
+#include "vmm/arch_hooks.h"
 #include "vmm/console_port.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
@@ -31,8 +32,18 @@ static struct vm vm0;
  * are allocated in keel's region (per-CPU term of region_budget), so the
  * image does not grow by KEEL_MAX_CPUS of them. */
 static struct vcpu vcpu0;
-static struct cpu_policy guest_policy;
-static struct msr_config msr_cfg;
+
+/* The backend's share of keel's options, given to it once (the vendors
+ * read no option themselves). */
+static struct vendor_options vendor_options_from(const struct opt_values *o)
+{
+    struct vendor_options vo;
+    const char *st = opt_str(o, "selftest");
+    vo.selftest = !strcmp(st, "bad-guest-state")           ? VENDOR_SELFTEST_BAD_GUEST_STATE
+                  : !strcmp(st, "unexplained-guest-state") ? VENDOR_SELFTEST_UNEXPLAINED
+                                                           : VENDOR_SELFTEST_NONE;
+    return vo;
+}
 
 static const struct vendor_ops *pick_backend(void)
 {
@@ -82,57 +93,25 @@ static void build_layout(struct vm *vm, const struct boot_info *bi, const struct
     }
 }
 
-/* IA32_SPEC_CTRL bits the host implements, from its CPUID (Intel SDM
- * Vol 4 table 2-2 / "Speculative Execution Side Channel Mitigations";
- * AMD 0x80000008 EBX). */
-static uint64_t host_spec_ctrl_bits(void)
-{
-    struct cpuid_regs r7, r72, e8;
-    uint64_t b = 0;
-    cpuid_count(0, 0, &r7);
-    if (r7.eax >= 7) {
-        cpuid_count(7, 0, &r7);
-        cpuid_count(7, 2, &r72);
-        if (r7.edx & (1u << 26)) b |= 1ull << 0;     /* IBRS */
-        if (r7.edx & (1u << 27)) b |= 1ull << 1;     /* STIBP */
-        if (r7.edx & (1u << 31)) b |= 1ull << 2;     /* SSBD */
-        {   /* subleaf 2 reads as zeros where it does not exist */
-            if (r72.edx & (1u << 0)) b |= 1ull << 7;                 /* PSFD */
-            if (r72.edx & (1u << 1)) b |= (1ull << 3) | (1ull << 4); /* IPRED_DIS_U/S */
-            if (r72.edx & (1u << 2)) b |= (1ull << 5) | (1ull << 6); /* RRSBA_DIS_U/S */
-            if (r72.edx & (1u << 3)) b |= 1ull << 8;                 /* DDPD_U */
-            if (r72.edx & (1u << 4)) b |= 1ull << 10;                /* BHI_DIS_S */
-        }
-    }
-    cpuid_count(0x80000000, 0, &e8);
-    if (e8.eax >= 0x80000008) {
-        cpuid_count(0x80000008, 0, &e8);
-        if (e8.ebx & (1u << 14)) b |= 1ull << 0;
-        if (e8.ebx & (1u << 15)) b |= 1ull << 1;
-        if (e8.ebx & (1u << 24)) b |= 1ull << 2;
-        if (e8.ebx & (1u << 28)) b |= 1ull << 7;
-    }
-    return b;
-}
-
 static void setup_msr_config(void)
 {
     char err[160];
     uint64_t v;
     if (!msr_filter_parse(opt_str(&keel_opts, "msr.filter"), opt_str(&keel_opts, "msr.filter.default"),
-                          &msr_cfg.filter, err, sizeof(err))) {
+                          &vm0.msr_cfg.filter, err, sizeof(err))) {
         klog("warning: msr.filter ignored: %s", err);
-        msr_filter_parse("", "allow", &msr_cfg.filter, err, sizeof(err));
+        msr_filter_parse("", "allow", &vm0.msr_cfg.filter, err, sizeof(err));
     }
-    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &msr_cfg.unknown))
-        msr_cfg.unknown = MSR_UNKNOWN_GP;
-    msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
-    msr_cfg.host_spec_ctrl = msr_cfg.host_has_spec_ctrl ? v : 0;
-    msr_cfg.host_spec_ctrl_supported = msr_cfg.host_has_spec_ctrl ? host_spec_ctrl_bits() : 0;
-    msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
-    msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
-    msr_cfg.host_tsc_aux = msr_cfg.host_has_tsc_aux ? v : 0;
-    msr_cfg.apic_base = rdmsr_safe(MSR_IA32_APIC_BASE, &v) ? v : 0xfee00900;
+    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &vm0.msr_cfg.unknown))
+        vm0.msr_cfg.unknown = MSR_UNKNOWN_GP;
+    vm0.msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
+    vm0.msr_cfg.host_spec_ctrl = vm0.msr_cfg.host_has_spec_ctrl ? v : 0;
+    vm0.msr_cfg.host_spec_ctrl_supported = vm0.msr_cfg.host_has_spec_ctrl
+                                     ? msr_spec_ctrl_bits(vm0.policy.vendor, vm0.policy.host_feat) : 0;
+    vm0.msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
+    vm0.msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
+    vm0.msr_cfg.host_tsc_aux = vm0.msr_cfg.host_has_tsc_aux ? v : 0;
+    vm0.msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */
@@ -142,10 +121,10 @@ static void trap_io_ports(struct vcpu *v, bool report)
     struct vm *vm = v->vm;
     unsigned i;
     for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-        vendor->io_intercept(v, ports[i]);
+        vcpu_io_intercept(v, ports[i], true);
     if (vm->pm1a_cnt_port) {
-        vendor->io_intercept(v, vm->pm1a_cnt_port);
-        vendor->io_intercept(v, vm->pm1a_cnt_port + 1);
+        vcpu_io_intercept(v, vm->pm1a_cnt_port, true);
+        vcpu_io_intercept(v, vm->pm1a_cnt_port + 1, true);
     }
     if (report)
         klog("I/O passed through except ports 0xf4-0xf7, 0x8900%s (ACPI RSDP %s)",
@@ -172,8 +151,8 @@ static void vcpu_msr_setup(struct vcpu *v)
 {
     struct msr_vcpu_state *st = region_alloc(sizeof(*st), "a vCPU's MSR state");
     struct msr_cpu_cache *cache = region_alloc(sizeof(*cache), "a CPU's host-MSR cache");
-    msr_vcpu_init(v, st, &msr_cfg);
-    msr_cpu_cache_prime(cache, &msr_cfg);
+    msr_vcpu_init(v, st, &vm0.msr_cfg);
+    msr_cpu_cache_prime(cache, &vm0.msr_cfg);
     v->msr->cpu = cache;
 }
 
@@ -222,14 +201,14 @@ static void ap_vm_main(struct percpu *pc)
 {
     static const struct guest_entry parked = { .kind = "ap" };
     struct vcpu *v;
-    if (!vendor->cpu_init()) {
+    if (!arch_cpu_init()) {
         pc->online = AP_FAILED;
         cpu_park_forever();
     }
     pc->online = AP_VIRT_ON;
     while (!(v = *(struct vcpu *volatile *)&pc->vcpu))
         __asm__ volatile("pause" ::: "memory");
-    if (v == AP_PARK || !vendor->vcpu_create(v, &parked, v->vm->npt.root)) {
+    if (v == AP_PARK || !arch_vcpu_create(v, &parked, v->vm->npt.root)) {
         pc->online = AP_FAILED;
         cpu_park_forever();
     }
@@ -301,7 +280,7 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
             __asm__ volatile("pause" ::: "memory");
         if (pc->online != AP_VIRT_ON) {
             klog("smp: CPU with APIC ID %u could not enable %s; parked in keel and hidden from the guest",
-                 c->apic_id, vendor->name);
+                 c->apic_id, arch_name());
             continue;
         }
         if (i == vm->madt.ncpus - 1 && !strcmp(opt_str(&keel_opts, "selftest"), "hide-ap")) {
@@ -315,7 +294,7 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
         v->index = vm->ncpus;
         v->percpu = pc;
         vm->vcpus[vm->ncpus++] = v;
-        klog("smp: cpu %u (APIC ID %u) online in keel, %s on", v->index, v->id, vendor->name);
+        klog("smp: cpu %u (APIC ID %u) online in keel, %s on", v->index, v->id, arch_name());
     }
     if (vm->madt.ncpus > 1)
         smp_tramp_remove();
@@ -381,12 +360,15 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
      * image (the region is sized for it: boot/placement.c region_budget). */
     struct cpuid_snapshot *host_cpuid = region_alloc(sizeof(*host_cpuid), "the host CPUID snapshot");
 
-    vendor = pick_backend();
-    klog("backend: %s", vendor->name);
-    if (!vendor->cpu_init())
-        keel_fatal("%s: could not enable hardware virtualization", vendor->name);
+    {
+        const struct vendor_options vo = vendor_options_from(&keel_opts);
+        arch_select(pick_backend(), &vo);      /* the door keeps a copy */
+    }
+    klog("backend: %s", arch_name());
+    if (!arch_cpu_init())
+        keel_fatal("%s: could not enable hardware virtualization", arch_name());
     vm->stop_index = -1;
-    vm->hw_wait_for_sipi = vendor->wait_for_sipi != NULL;
+    vm->hw_wait_for_sipi = arch_has_wait_for_sipi();
     /* SVM has no INIT keel can hold (docs/smp.md): keep the page trapped
      * there unless told otherwise; VMX's INIT exit makes that unneeded. */
     vm->apic_trap_always = !strcmp(opt_str(&keel_opts, "smp.apic-trap"), "always") ||
@@ -396,7 +378,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->percpu = &percpu_boot;
     v->vm = vm;
     vm->vcpus[0] = v;
-    vm->lapic_page = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ull;
+    vm->lapic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFFF000ull;
     host_rsdp = acpi_rsdp();
     iommu_probe(host_rsdp);
     build_layout(vm, bi, pl, host_rsdp);
@@ -407,12 +389,12 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         cpuid_snapshot_print(host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init_pmu(&guest_policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
+    if (policy_init_pmu(&vm0.policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
                         strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
-        policy_dump(&guest_policy, host_cpuid);
-    v->policy = &guest_policy;
+        policy_dump(&vm0.policy, host_cpuid);
+    v->policy = &vm0.policy;
     cpuid_fast_init(v);
 
     if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
@@ -435,7 +417,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     for (i = 0; i < bi->nmmap; i++)
         if (bi->mmap[i].type == MEM_AVAILABLE && bi->mmap[i].base + bi->mmap[i].len > top)
             top = bi->mmap[i].base + bi->mmap[i].len;
-    npt_root = npt_build(&vm->npt, vendor->npt, top, pl->region_base, pl->region_end);
+    npt_root = npt_build(&vm->npt, arch_npt_format(), top, pl->region_base, pl->region_end);
     vm->npt_top = top;
     if (!npt_root)
         keel_fatal("out of memory in keel's region building nested page tables");
@@ -449,12 +431,12 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     if (vm->dma_canary)
         memset(palloc_ptr(vm->dma_canary), 0xa5, 4096);
 
-    if (!vendor->vcpu_create(v, &entry, npt_root))
-        keel_fatal("%s: could not create the vcpu", vendor->name);
+    if (!arch_vcpu_create(v, &entry, npt_root))
+        keel_fatal("%s: could not create the vcpu", arch_name());
     trap_io_ports(v, true);
     setup_msr_config();
     if (vm->ncpus > 1)
-        msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
+        vm0.msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
     vcpu_msr_setup(v);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);

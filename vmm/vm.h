@@ -8,6 +8,8 @@
 #include "vmm/npt.h"
 #include "vmm/smp_limits.h"
 #include "vmm/madt.h"
+#include "vmm/cpu_policy.h"
+#include "vmm/msr.h"
 
 struct vcpu;
 
@@ -15,6 +17,8 @@ struct vcpu;
  * the boot CPU, before any vCPU runs); afterwards read-mostly: the few
  * fields written at run time say who may write them. */
 struct vm {
+    struct cpu_policy policy;       /* the guest's CPUID and MSR policy, one for every vCPU */
+    struct msr_config msr_cfg;      /* the MSR engine's options and host facts (msr.filter, ...) */
     struct guest_layout layout;     /* the guest's memory view (keel's region, RAM map) */
     uint16_t pm1a_cnt_port;         /* the FADT's PM1a control port (0 if none): trapped for power-off */
     uint64_t npt_top;               /* end of the identity map built at start (RAM and 0..4 GiB) */

@@ -23,19 +23,18 @@ void ap_main(struct percpu *pc);
 #define ICR_TRIGGER_LEVEL (1u << 15)
 #define ICR_PENDING (1u << 12)
 #define ICR_ALL_BUT_SELF (3u << 18)
-#define APIC_BASE_X2APIC (1ull << 10)
 
 static uint8_t tramp_saved[PAGE_SIZE];
 static uint64_t tramp_tables;
 
 static bool x2apic_mode(void)
 {
-    return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC) != 0;
+    return (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) != 0;
 }
 
 static volatile uint32_t *lapic_reg(uint32_t off)
 {
-    uint64_t base = rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFFF000ull;
+    uint64_t base = rdmsr(MSR_APIC_BASE) & 0xFFFFFF000ull;
     return (volatile uint32_t *)(uintptr_t)(base + off);
 }
 

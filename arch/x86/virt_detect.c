@@ -3,9 +3,6 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
-#define FEATURE_CONTROL_LOCK (1ull << 0)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
-#define VM_CR_SVMDIS (1ull << 4)
 
 bool svm_usable(const char **why)
 {
@@ -49,12 +46,12 @@ bool vmx_usable(const char **why)
         *why = "absent (CPUID 1 ECX.VMX = 0)";
         return false;
     }
-    if (!rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc)) {
+    if (!rdmsr_safe(MSR_FEATURE_CONTROL, &fc)) {
         *why = "IA32_FEATURE_CONTROL is not readable";
         return false;
     }
     /* SDM Vol 3 24.7: if locked, VMXON outside SMX must be enabled. */
-    if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+    if ((fc & FEATURE_CONTROL_LOCKED) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
         *why = "disabled by firmware (IA32_FEATURE_CONTROL locked with VMX-outside-SMX off)";
         return false;
     }

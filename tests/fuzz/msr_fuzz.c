@@ -186,7 +186,7 @@ static uint64_t readback(uint32_t index, uint64_t val, uint64_t before)
     case MSR_APIC_BASE:
         return (val & ~APIC_BASE_BSP) | (before & APIC_BASE_BSP);
     case MSR_EFER:
-        return (val & ~EFER_LMA_BIT) | (before & EFER_LMA_BIT);
+        return (val & ~EFER_LMA) | (before & EFER_LMA);
     case MSR_SYSENTER_CS:
         return (uint32_t)val;
     case MSR_TSC_AUX:

@@ -210,7 +210,7 @@ static void test_profile_v2(void **state)
     (void)state;
     for (i = 0; i < ndumps; i++) {
         struct cpuid_regs r;
-        struct cpuid_dyn_state d = { 0, CR4_OSXSAVE | CR4_PKE_BIT, 7, 0 };
+        struct cpuid_dyn_state d = { 0, CR4_OSXSAVE | CR4_PKE, 7, 0 };
         log_reset();
         init_ok(&dumps[i], "x86-64-v2", NULL, 1);
         if (log_has("dropped"))   /* every recorded CPU is a full x86-64-v2 */
@@ -669,7 +669,7 @@ static void test_dynamic(void **state)
 {
     const struct dump *d = find_dump("SapphireRapids");
     struct cpuid_regs r;
-    struct cpuid_dyn_state ds = { 0x12, CR4_OSXSAVE | CR4_PKE_BIT, 0x2e7, 0x1800 };
+    struct cpuid_dyn_state ds = { 0x12, CR4_OSXSAVE | CR4_PKE, 0x2e7, 0x1800 };
     (void)state;
     init_ok(d, "host", NULL, 1);
     policy_cpuid_dynamic(&pol, 1, 0, &ds, &r);
@@ -900,7 +900,7 @@ static void test_handle_cpuid(void **state)
     assert_int_equal(vc.regs.rax, 0x40000001);
     assert_int_equal(vc.regs.rbx, 0x6c65654b);
 
-    fk.state[VS_CR4] = CR4_PKE_BIT;
+    fk.state[VS_CR4] = CR4_PKE;
     vc.regs.rax = 7, vc.regs.rcx = 0;
     handle_cpuid(&vc);
     assert_true(vc.regs.rcx & (1u << 4));

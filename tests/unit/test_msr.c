@@ -614,32 +614,32 @@ static void test_debugctl(void **state)
 static void test_efer(void **state)
 {
     (void)state;
-    rw(MSR_EFER, EFER_SCE_BIT);
-    rw(MSR_EFER, EFER_SCE_BIT | EFER_LME_BIT | EFER_NXE_BIT);
-    assert_true(fv.state[VS_EFER] == (EFER_SCE_BIT | EFER_LME_BIT | EFER_NXE_BIT));
-    wr_gp(MSR_EFER, EFER_SVME_BIT);
-    each_bit_gp(MSR_EFER, 0, ~(EFER_SCE_BIT | EFER_LME_BIT | EFER_LMA_BIT | EFER_NXE_BIT));
+    rw(MSR_EFER, EFER_SCE);
+    rw(MSR_EFER, EFER_SCE | EFER_LME | EFER_NXE);
+    assert_true(fv.state[VS_EFER] == (EFER_SCE | EFER_LME | EFER_NXE));
+    wr_gp(MSR_EFER, EFER_SVME);
+    each_bit_gp(MSR_EFER, 0, ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE));
     /* LMA is read-only: the written bit is ignored. */
-    wr_ok(MSR_EFER, EFER_LME_BIT | EFER_LMA_BIT);
-    assert_true(rd(MSR_EFER) == EFER_LME_BIT);
-    fv.state[VS_EFER] = EFER_LME_BIT | EFER_LMA_BIT;
-    fv.state[VS_CR0] = CR0_PG_BIT | 1;
-    wr_ok(MSR_EFER, EFER_LME_BIT | EFER_SCE_BIT);
-    assert_true(rd(MSR_EFER) == (EFER_LME_BIT | EFER_LMA_BIT | EFER_SCE_BIT));
+    wr_ok(MSR_EFER, EFER_LME | EFER_LMA);
+    assert_true(rd(MSR_EFER) == EFER_LME);
+    fv.state[VS_EFER] = EFER_LME | EFER_LMA;
+    fv.state[VS_CR0] = CR0_PG | 1;
+    wr_ok(MSR_EFER, EFER_LME | EFER_SCE);
+    assert_true(rd(MSR_EFER) == (EFER_LME | EFER_LMA | EFER_SCE));
     /* Toggling LME with paging on. */
-    wr_gp(MSR_EFER, EFER_SCE_BIT);
+    wr_gp(MSR_EFER, EFER_SCE);
     nofeat(FEAT_NX);
     msr_policy_changed(V);
-    wr_gp(MSR_EFER, EFER_LME_BIT | EFER_NXE_BIT);
+    wr_gp(MSR_EFER, EFER_LME | EFER_NXE);
     fv.state[VS_CR0] = 0;
     fv.state[VS_EFER] = 0;
     nofeat(FEAT_LM);
     msr_policy_changed(V);
-    wr_gp(MSR_EFER, EFER_LME_BIT);
-    rw(MSR_EFER, EFER_SCE_BIT);
+    wr_gp(MSR_EFER, EFER_LME);
+    rw(MSR_EFER, EFER_SCE);
     fv.no_state[VS_EFER] = true;
     rw(MSR_EFER, 0);
-    assert_true(fv.state[VS_EFER] == EFER_SCE_BIT);
+    assert_true(fv.state[VS_EFER] == EFER_SCE);
     nofeat(FEAT_SYSCALL);
     msr_policy_changed(V);
     absent(MSR_EFER);
@@ -670,8 +670,8 @@ static void test_peek(void **state)
 static void test_efer_amd(void **state)
 {
     (void)state;
-    rw(MSR_EFER, EFER_SCE_BIT | EFER_LME_BIT | EFER_NXE_BIT);
-    wr_gp(MSR_EFER, EFER_SVME_BIT);
+    rw(MSR_EFER, EFER_SCE | EFER_LME | EFER_NXE);
+    wr_gp(MSR_EFER, EFER_SVME);
     each_bit_gp(MSR_EFER, 0, BIT64(13) | BIT64(14) | BIT64(15) | BIT64(21));
 }
 
@@ -1354,6 +1354,25 @@ static void test_filter_count_clamped(void **state)
     assert_int_equal(st.filter.count, MSR_FILTER_MAX);
 }
 
+/* One SPEC_CTRL decode for guest (policy features) and host (the host
+ * features the policy saw): per vendor, from that vendor's CPUID bits only. */
+static void test_spec_ctrl_bits_decode(void **state)
+{
+    uint64_t f[FEAT_WORDS] = { 0 };
+    (void)state;
+    assert_int_equal(msr_spec_ctrl_bits(VENDOR_INTEL, f), 0);
+    f[FEAT_BHI_CTRL / 64] |= 1ull << (FEAT_BHI_CTRL % 64);
+    f[FEAT_RRSBA_CTRL / 64] |= 1ull << (FEAT_RRSBA_CTRL % 64);
+    f[FEAT_SPEC_CTRL / 64] |= 1ull << (FEAT_SPEC_CTRL % 64);
+    assert_int_equal(msr_spec_ctrl_bits(VENDOR_INTEL, f),
+                     SPEC_CTRL_IBRS | SPEC_CTRL_RRSBA_DIS_U | SPEC_CTRL_RRSBA_DIS_S | SPEC_CTRL_BHI_DIS_S);
+    /* Intel's leaf-7 bits say nothing on AMD. */
+    assert_int_equal(msr_spec_ctrl_bits(VENDOR_AMD, f), 0);
+    f[FEAT_AMD_SSBD / 64] |= 1ull << (FEAT_AMD_SSBD % 64);
+    f[FEAT_AMD_PSFD / 64] |= 1ull << (FEAT_AMD_PSFD % 64);
+    assert_int_equal(msr_spec_ctrl_bits(VENDOR_AMD, f), SPEC_CTRL_SSBD | SPEC_CTRL_PSFD);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup_intel)
 #define TA(f) cmocka_unit_test_setup(f, setup_amd)
 
@@ -1405,6 +1424,7 @@ int main(void)
         T(test_default_cpu_cache),
         T(test_counts_dump_stats),
         TA(test_dump_amd),
+        cmocka_unit_test(test_spec_ctrl_bits_decode),
         T(test_filter_count_clamped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/svm/svm_check.h"
 #include "arch/x86/svm/svm_setup.h"
+#include "arch/x86/svm/svm_decode.h"
 #include "arch/x86/exceptions.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
@@ -13,7 +14,6 @@
 #include "vmm/cpu_policy.h"
 #include "vmm/msr.h"
 #include "vmm/npt.h"
-#include "vmm/options.h"
 #include "vmm/vendor.h"
 #include "vmm/run.h"
 #include "vmm/trace.h"
@@ -25,7 +25,6 @@
  * (struct svm_vcpu, vmcb_pa + PAGE_SIZE): per CPU, and no load of its own. */
 void svm_vmrun(void);
 
-#define RFLAGS_TF (1ull << 8)
 #define IOPM_PAGES 3            /* 12 KiB: one bit per port (APM 15.10.1) */
 #define MSRPM_PAGES 2           /* 8 KiB (APM 15.11) */
 
@@ -47,8 +46,11 @@ static inline struct svm_vcpu *svm(struct vcpu *v)
     return (struct svm_vcpu *)v->vendor;
 }
 
-static bool svm_cpu_init(void)
+static struct vendor_options opts;   /* from vmm/ at cpu_init */
+
+static bool svm_cpu_init(const struct vendor_options *o)
 {
+    opts = *o;
     struct cpuid_regs r;
     uint64_t hsave = palloc_page(), host = palloc_page();
 
@@ -105,6 +107,24 @@ static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t 
     s->attrib = attrib;
     s->limit = limit;
     s->base = base;
+}
+
+/* The segment state both entry states share: DS/ES/SS/FS/GS all alike,
+ * and GDTR/IDTR/LDTR/TR as after INIT (APM 14.1.3 table 14-1), CPL 0,
+ * EFER.SVME set underneath for VMRUN. */
+static void set_data_and_system_segs(struct vmcb_save *g, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+    set_seg(&g->ds, sel, attrib, limit, 0);
+    set_seg(&g->es, sel, attrib, limit, 0);
+    set_seg(&g->ss, sel, attrib, limit, 0);
+    set_seg(&g->fs, sel, attrib, limit, 0);
+    set_seg(&g->gs, sel, attrib, limit, 0);
+    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
+    set_seg(&g->idtr, 0, 0, 0xffff, 0);
+    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
+    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
+    g->cpl = 0;
+    g->efer = EFER_SVME;
 }
 
 static void svm_io_intercept(struct vcpu *v, uint16_t port)
@@ -178,17 +198,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
 
     /* Multiboot / Linux 32-bit entry state: flat protected mode, paging off. */
     set_seg(&g->cs, 0x10, 0xc9b, 0xffffffff, 0);
-    set_seg(&g->ds, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->es, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->ss, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->fs, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->gs, 0x18, 0xc93, 0xffffffff, 0);
-    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
-    set_seg(&g->idtr, 0, 0, 0xffff, 0);
-    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
-    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
-    g->cpl = 0;
-    g->efer = EFER_SVME;
+    set_data_and_system_segs(g, 0x18, 0xc93, 0xffffffff);
     g->cr0 = CR0_PE | CR0_ET;
     g->cr4 = 0;
     g->cr3 = 0;
@@ -200,20 +210,13 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     g->rax = e->rax;
     g->g_pat = 0x0007040600070406ull;   /* power-on PAT */
 
-    memset(&v->regs, 0, sizeof(v->regs));
-    v->regs.rax = e->rax;
-    v->regs.rbx = e->rbx;
-    v->regs.rcx = e->rcx;
-    v->regs.rdx = e->rdx;
-    v->regs.rsi = e->rsi;
-    v->regs.rdi = e->rdi;
-    v->regs.rbp = e->rbp;
+    /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 
-    if (v->index == 0 && !strcmp(opt_str(&keel_opts, "selftest"), "bad-guest-state")) {
+    if (v->index == 0 && opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
         klog("selftest: clearing the guest's EFER.SVME so VMRUN must fail its consistency checks");
         g->efer &= ~EFER_SVME;
     }
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "unexplained-guest-state")) {
+    if (opts.selftest == VENDOR_SELFTEST_UNEXPLAINED) {
         /* CR4.LA57 (bit 12) while the CPU has no 5-level paging: reserved,
          * but keel's checks do not know the host's CR4 feature bits. */
         klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
@@ -241,21 +244,9 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     if (s->pending_reinject)
         vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
 
-    switch (code) {
-    case SVM_EXIT_CPUID:
-        x->kind = EXIT_CPUID;
-        break;
-    case SVM_EXIT_MSR:
-        x->kind = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
-        break;
-    case SVM_EXIT_IOIO: {
-        uint64_t i = c->exitinfo1;
-        x->kind = EXIT_IO;
-        x->u.io.port = (uint16_t)(i >> 16);
-        x->u.io.in = i & 1;
-        x->u.io.string = (i >> 2) & 1;
-        x->u.io.rep = (i >> 3) & 1;
-        x->u.io.size = (i & (1u << 4)) ? 1 : (i & (1u << 5)) ? 2 : 4;
+    x->kind = svm_exit_kind(code, c->exitinfo1);
+    svm_decode_info(x, code, c->exitinfo1, c->exitinfo2);
+    if (x->kind == EXIT_IO) {
         /* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not; the
          * NRIPS loop completes through nRIP, so it gets the same value
          * (VMRUN reads nRIP only to inject a soft event, which the
@@ -263,63 +254,6 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
         x->insn_len = (uint8_t)(c->exitinfo2 - s->vmcb->save.rip);
         c->next_rip = c->exitinfo2;
         return;
-    }
-    case SVM_EXIT_NPF:
-        x->kind = EXIT_NPF;
-        x->u.npf.gpa = c->exitinfo2;
-        x->u.npf.access = ((c->exitinfo1 & 2) ? NPF_WRITE : NPF_READ) | ((c->exitinfo1 & 0x10) ? NPF_EXEC : 0);
-        break;
-    case SVM_EXIT_VMMCALL:
-        x->kind = EXIT_HYPERCALL;
-        break;
-    case SVM_EXIT_XSETBV:
-        x->kind = EXIT_XSETBV;
-        break;
-    case SVM_EXIT_INVD:
-        x->kind = EXIT_INVD;
-        break;
-    case SVM_EXIT_WBINVD:
-        x->kind = EXIT_WBINVD;
-        break;
-    case SVM_EXIT_HLT:
-        x->kind = EXIT_HLT;
-        break;
-    case SVM_EXIT_SHUTDOWN:
-        x->kind = EXIT_SHUTDOWN;
-        break;
-    case SVM_EXIT_INIT:
-        x->kind = EXIT_INIT;
-        break;
-    case SVM_EXIT_NMI:
-        x->kind = EXIT_NMI;     /* the NMI itself stays pending: keel takes it after STGI */
-        break;
-    case SVM_EXIT_RDTSCP:
-        x->kind = EXIT_RDTSCP;
-        break;
-    case SVM_EXIT_VMRUN:
-    case SVM_EXIT_VMLOAD:
-    case SVM_EXIT_VMSAVE:
-    case SVM_EXIT_STGI:
-    case SVM_EXIT_CLGI:
-    case SVM_EXIT_SKINIT:
-    case SVM_EXIT_INVLPGA:
-    case SVM_EXIT_MONITOR:
-    case SVM_EXIT_MWAIT:
-        x->kind = EXIT_VMINSN;
-        break;
-    default:
-        /* VMEXIT_INVALID is -1; QEMU stores it as a 32-bit -1. */
-        if ((uint32_t)code == 0xffffffffu) {
-            x->kind = EXIT_INVALID_STATE;
-            break;
-        }
-        if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
-            x->kind = EXIT_EXCEPTION;
-            x->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
-        } else {
-            x->kind = EXIT_OTHER;
-        }
-        break;
     }
     /* nRIP is valid for instruction intercepts with NRIPS (APM 15.7.1);
      * without it the length is 0, "unknown": vmm/insn.c reads the
@@ -493,20 +427,15 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
 }
 
 /* The run loop, built twice, for CPUs with NRIPS and without, so neither
- * pays a test for the other; no frame pointer (the exception dump's
- * backtrace only follows frames on keel's stacks, so it stops cleanly). */
+ * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h). */
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
-    v = svm_pass(v, nrips, true);
-    while (v) {
+    for (v = svm_pass(v, nrips, true); v; v = svm_pass(v, nrips, false))
         vcpu_dispatch(v);
-        v = svm_pass(v, nrips, false);
-    }
 }
 
-#define LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
-static LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
-static LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
+static VCPU_LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
+static VCPU_LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false); }
 
 static void svm_run(struct vcpu *v)
 {
@@ -612,17 +541,7 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
     struct cpuid_regs r;
 
     set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
-    set_seg(&g->ds, 0, 0x93, 0xffff, 0);
-    set_seg(&g->es, 0, 0x93, 0xffff, 0);
-    set_seg(&g->ss, 0, 0x93, 0xffff, 0);
-    set_seg(&g->fs, 0, 0x93, 0xffff, 0);
-    set_seg(&g->gs, 0, 0x93, 0xffff, 0);
-    set_seg(&g->gdtr, 0, 0, 0xffff, 0);
-    set_seg(&g->idtr, 0, 0, 0xffff, 0);
-    set_seg(&g->ldtr, 0, 0x82, 0xffff, 0);
-    set_seg(&g->tr, 0, 0x8b, 0xffff, 0);
-    g->cpl = 0;
-    g->efer = EFER_SVME;
+    set_data_and_system_segs(g, 0, 0x93, 0xffff);
     g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
     g->cr2 = 0;
     g->cr3 = 0;

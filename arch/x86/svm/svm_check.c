@@ -1,21 +1,14 @@
 #include "arch/x86/svm/svm_check.h"
 #include "lib/log.h"
+#include "arch/x86/x86_defs.h"
 
-#define CR0_CD (1ull << 30)
-#define CR0_NW (1ull << 29)
-#define CR0_PG (1ull << 31)
-#define CR0_PE (1ull << 0)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_SVME (1ull << 12)
 /* EFER bits defined by the APM (SCE, LME, LMA, NXE, SVME, LMSLE, FFXSR, TCE,
  * MCOMMIT, INTWB, UAIE, AIBRSE); anything else is reserved. */
 #define EFER_DEFINED 0x000000000023fd01ull
 /* CR4 bits the APM defines (VME..PKE, CET, LA57, ...); 13 (Intel's VMXE),
  * 14 (SMXE) and everything from 24 up are reserved on AMD. */
-#define CR4_RESERVED (0xffffffffff000000ull | (1ull << 13) | (1ull << 14))
+#define CR4_RESERVED (0xffffffffff000000ull | CR4_VMXE | CR4_SMXE)
 
-#define EFER_LMA (1ull << 10)
 #define EVTINJ_VALID (1u << 31)
 
 /* EVENTINJ (APM 15.20): TYPE 0 INTR, 2 NMI, 3 exception, 4 software

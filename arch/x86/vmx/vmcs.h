@@ -4,26 +4,9 @@
  * Only arch/x86/vmx/ includes this file: vmm/ never sees VMCS encodings. */
 #ifndef KEEL_ARCH_VMX_VMCS_H
 #define KEEL_ARCH_VMX_VMCS_H
+#include "arch/x86/x86_defs.h"
 
-/* ---- capability MSRs (SDM Appendix A) ---------------------------------- */
-#define MSR_IA32_VMX_BASIC 0x480
-#define MSR_IA32_VMX_PINBASED_CTLS 0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS 0x482
-#define MSR_IA32_VMX_EXIT_CTLS 0x483
-#define MSR_IA32_VMX_ENTRY_CTLS 0x484
-#define MSR_IA32_VMX_MISC 0x485
-#define MSR_IA32_VMX_CR0_FIXED0 0x486
-#define MSR_IA32_VMX_CR0_FIXED1 0x487
-#define MSR_IA32_VMX_CR4_FIXED0 0x488
-#define MSR_IA32_VMX_CR4_FIXED1 0x489
-#define MSR_IA32_VMX_VMCS_ENUM 0x48a
-#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
-
+/* ---- capability MSR fields (SDM Appendix A; the indices: arch/x86/x86_defs.h) */
 #define VMX_BASIC_REVISION(b) ((uint32_t)(b) & 0x7fffffffu)
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 #define VMX_MISC_STORE_LMA (1ull << 5)      /* exits store EFER.LMA into "IA-32e mode guest" */
@@ -43,23 +26,6 @@
 #define VPID_CAP_INVVPID_SINGLE (1ull << 41)
 #define VPID_CAP_INVVPID_ALL (1ull << 42)
 #define VPID_CAP_INVVPID_ADDR (1ull << 40)
-
-/* ---- MTRR MSRs (SDM Vol. 3 12.11) --------------------------------------- */
-#define MSR_IA32_MTRRCAP 0xfe
-#define MSR_IA32_MTRR_PHYSBASE0 0x200
-#define MSR_IA32_MTRR_FIX64K_00000 0x250
-#define MSR_IA32_MTRR_FIX16K_80000 0x258
-#define MSR_IA32_MTRR_FIX16K_A0000 0x259
-#define MSR_IA32_MTRR_FIX4K_C0000 0x268
-#define MSR_IA32_MTRR_DEF_TYPE 0x2ff
-#define MSR_IA32_DEBUGCTL 0x1d9
-#define MSR_IA32_SYSENTER_CS 0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
 
 /* ---- 16-bit fields ------------------------------------------------------ */
 #define VMCS_VPID 0x0000

@@ -15,16 +15,7 @@
 #define AR_UNUSABLE (1u << 16)
 #define AR_RESERVED 0xfffe0f00u     /* bits 11:8 and 31:17 */
 
-#define X_CR0_PE (1ull << 0)
-#define X_CR0_PG (1ull << 31)
-#define X_CR4_PAE (1ull << 5)
-#define X_CR4_PCIDE (1ull << 17)
-#define X_EFER_LME (1ull << 8)
-#define X_EFER_LMA (1ull << 10)
-#define X_EFER_OK ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))
-#define RFLAGS_RESERVED (0xffffffffffc00000ull | (1ull << 15) | (1ull << 5) | (1ull << 3))
-#define RFLAGS_IF (1ull << 9)
-#define RFLAGS_VM (1ull << 17)
+#define X_EFER_OK (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 struct checker {
     const char **msgs;
@@ -56,20 +47,20 @@ static void check_cr(struct checker *c, const struct vmx_guest_fields *f, bool u
 {
     uint64_t f0 = f->cr0_fixed0;
     if (ug)
-        f0 &= ~(X_CR0_PE | X_CR0_PG);
+        f0 &= ~(CR0_PE | CR0_PG);
     if ((f->cr0 & f0) != f0)
         fail(c, "26.3.1.1: CR0 lacks a bit IA32_VMX_CR0_FIXED0 requires (PE/PG exempt only with unrestricted guest)");
     if (f->cr0 & ~f->cr0_fixed1)
         fail(c, "26.3.1.1: CR0 has a bit IA32_VMX_CR0_FIXED1 forbids");
-    if ((f->cr0 & X_CR0_PG) && !(f->cr0 & X_CR0_PE))
+    if ((f->cr0 & CR0_PG) && !(f->cr0 & CR0_PE))
         fail(c, "26.3.1.1: CR0.PG = 1 requires CR0.PE = 1");
     if ((f->cr4 & f->cr4_fixed0) != f->cr4_fixed0)
         fail(c, "26.3.1.1: CR4 lacks a bit IA32_VMX_CR4_FIXED0 requires (CR4.VMXE)");
     if (f->cr4 & ~f->cr4_fixed1)
         fail(c, "26.3.1.1: CR4 has a bit IA32_VMX_CR4_FIXED1 forbids");
-    if (ia32e && (!(f->cr0 & X_CR0_PG) || !(f->cr4 & X_CR4_PAE)))
+    if (ia32e && (!(f->cr0 & CR0_PG) || !(f->cr4 & CR4_PAE)))
         fail(c, "26.3.1.1: \"IA-32e mode guest\" requires CR0.PG = 1 and CR4.PAE = 1");
-    if (!ia32e && (f->cr4 & X_CR4_PCIDE))
+    if (!ia32e && (f->cr4 & CR4_PCIDE))
         fail(c, "26.3.1.1: CR4.PCIDE = 1 requires \"IA-32e mode guest\"");
     if (f->cr3 >> 52)
         fail(c, "26.3.1.1: CR3 has bits beyond the physical-address width");
@@ -78,9 +69,9 @@ static void check_cr(struct checker *c, const struct vmx_guest_fields *f, bool u
     if (f->entry_ctls & ENTRY_LOAD_EFER) {
         if (f->efer & ~X_EFER_OK)
             fail(c, "26.3.1.1: IA32_EFER reserved bits must be 0 (\"load IA32_EFER\")");
-        if (!!(f->efer & X_EFER_LMA) != ia32e)
+        if (!!(f->efer & EFER_LMA) != ia32e)
             fail(c, "26.3.1.1: IA32_EFER.LMA must equal the \"IA-32e mode guest\" entry control");
-        if ((f->cr0 & X_CR0_PG) && !!(f->efer & X_EFER_LMA) != !!(f->efer & X_EFER_LME))
+        if ((f->cr0 & CR0_PG) && !!(f->efer & EFER_LMA) != !!(f->efer & EFER_LME))
             fail(c, "26.3.1.1: with CR0.PG = 1, IA32_EFER.LMA must equal IA32_EFER.LME");
     }
 }
@@ -89,7 +80,7 @@ static void check_segments(struct checker *c, const struct vmx_guest_fields *f, 
 {
     const struct vmx_seg *cs = &f->seg[SEG_CS], *ss = &f->seg[SEG_SS];
     const struct vmx_seg *tr = &f->seg[SEG_TR], *ldtr = &f->seg[SEG_LDTR];
-    bool pe = f->cr0 & X_CR0_PE;
+    bool pe = f->cr0 & CR0_PE;
     unsigned t = AR_TYPE(cs->ar), i;
     static const int data_segs[] = { SEG_ES, SEG_DS, SEG_FS, SEG_GS };
 
@@ -186,7 +177,7 @@ static void check_segments(struct checker *c, const struct vmx_guest_fields *f, 
 
 static void check_rip_rflags(struct checker *c, const struct vmx_guest_fields *f, bool ia32e)
 {
-    bool pe = f->cr0 & X_CR0_PE;
+    bool pe = f->cr0 & CR0_PE;
     if ((!ia32e || !(f->seg[SEG_CS].ar & AR_L)) && (f->rip >> 32))
         fail(c, "26.3.1.4: RIP bits 63:32 must be 0 outside 64-bit mode");
     if (f->rflags & RFLAGS_RESERVED)

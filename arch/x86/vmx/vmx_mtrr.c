@@ -6,8 +6,6 @@
 #include "arch/x86/vmx/vmx_lib.h"
 #include "arch/x86/vmx/vmcs.h"
 
-#define DEF_TYPE_FE (1ull << 10)
-#define DEF_TYPE_E (1ull << 11)
 #define PHYSMASK_VALID (1ull << 11)
 #define ADDR_BITS 0x000ffffffffff000ull
 #define ONE_MIB 0x100000ull
@@ -69,11 +67,11 @@ static bool var_type(const struct vmx_mtrr *m, uint64_t base, uint64_t size, uin
 bool vmx_mtrr_type(const struct vmx_mtrr *m, uint64_t base, uint64_t size, uint8_t *type)
 {
     uint8_t vt;
-    if (!(m->def_type & DEF_TYPE_E)) {
+    if (!(m->def_type & MTRR_DEF_TYPE_E)) {
         *type = MT_UC;      /* MTRRs disabled: everything is UC (SDM 12.11.2.1) */
         return true;
     }
-    if (base < ONE_MIB && m->fixed_supported && (m->def_type & DEF_TYPE_FE)) {
+    if (base < ONE_MIB && m->fixed_supported && (m->def_type & MTRR_DEF_TYPE_FE)) {
         uint64_t end = base + size < ONE_MIB ? base + size : ONE_MIB, a;
         uint8_t ft = m->fixed[fixed_index(base)];
         for (a = base; a < end; a += 0x1000)

@@ -29,22 +29,25 @@ bool vmx_ept_leaf_ok(uint64_t cap, int level)
     }
 }
 
+/* INVEPT and INVVPID report their types the same way (SDM A.10): the
+ * instruction, then single-context (type 1) preferred over all-context (2). */
+static unsigned inv_type(uint64_t cap, uint64_t insn, uint64_t single, uint64_t all)
+{
+    if (!(cap & insn))
+        return 0;
+    if (cap & single)
+        return 1;
+    return (cap & all) ? 2 : 0;
+}
+
 unsigned vmx_invept_type(uint64_t cap)
 {
-    if (!(cap & EPT_CAP_INVEPT))
-        return 0;
-    if (cap & EPT_CAP_INVEPT_SINGLE)
-        return 1;
-    return (cap & EPT_CAP_INVEPT_ALL) ? 2 : 0;
+    return inv_type(cap, EPT_CAP_INVEPT, EPT_CAP_INVEPT_SINGLE, EPT_CAP_INVEPT_ALL);
 }
 
 unsigned vmx_invvpid_type(uint64_t cap)
 {
-    if (!(cap & VPID_CAP_INVVPID))
-        return 0;
-    if (cap & VPID_CAP_INVVPID_SINGLE)
-        return 1;
-    return (cap & VPID_CAP_INVVPID_ALL) ? 2 : 0;
+    return inv_type(cap, VPID_CAP_INVVPID, VPID_CAP_INVVPID_SINGLE, VPID_CAP_INVVPID_ALL);
 }
 
 bool vmx_pair_save_load(uint32_t *exit, uint32_t *entry, uint32_t *dropped)

@@ -6,7 +6,7 @@ OUT=${1:-$ROOT/build/chainload}
 mkdir -p "$OUT"
 CFLAGS="-m32 -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -nostdinc \
  -isystem $(gcc -print-file-name=include) -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables -I$ROOT"
-SRCS="tests/linux/chainload/chain.c vmm/loader.c vmm/multiboot_guest.c vmm/multiboot2_guest.c vmm/linux_guest.c vmm/efi_map.c tests/linux/chainload/format32.c lib/log.c lib/string.c"
+SRCS="tests/linux/chainload/chain.c vmm/loader.c vmm/loader_mem.c vmm/multiboot_guest.c vmm/multiboot2_guest.c vmm/linux_guest.c vmm/efi_map.c tests/linux/chainload/format32.c lib/log.c lib/string.c"
 objs=""
 for s in $SRCS; do
     o=$OUT/$(basename "$s" .c).o
