@@ -20,8 +20,12 @@ if [ -n "$plat" ]; then
     source "$(dirname "$0")/platforms.sh"
     platform "$plat" || { echo "FAIL $name: unknown platform"; echo fail > "$logdir/$name.result"; exit 0; }
 fi
-# shellcheck disable=SC1090
-source "$case"
+# A case that cannot be read, or that checks nothing, is a failure, never a
+# bare boot that passes by default.
+[ -r "$case" ] && source "$case"
+if [ ! -r "$case" ] || { [ ${#EXPECT[@]} = 0 ] && [ -z "${SCRIPT:-}${DRIVER:-}" ]; }; then
+    echo "FAIL $name: case file missing, unreadable or without EXPECT lines"; echo fail > "$logdir/$name.result"; exit 0
+fi
 start=$(date +%s)
 if [ "$NEEDS" = linux ]; then
     # One build at a time: parallel cases share build/linux.
