@@ -27,35 +27,9 @@
 #define BOCHS_ENTRY 0xffff000011fbull
 #define BOCHS_MISC 0x600401e0ull
 
-/* keel's requests (as in arch/x86/vmx/vmx.c). */
-static const struct vmx_ctl_req req_pin = {
-    0, 0, PIN_EXT_INT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER | PIN_POSTED_INTERRUPTS,
-};
-static const struct vmx_ctl_req req_proc = {
-    PROC_USE_IO_BITMAPS | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_SECONDARY_CONTROLS,
-    PROC_USE_MSR_BITMAPS | PROC_USE_TSC_OFFSETTING,
-    PROC_INT_WINDOW_EXITING | PROC_HLT_EXITING | PROC_INVLPG_EXITING | PROC_RDPMC_EXITING | PROC_RDTSC_EXITING |
-        PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_TERTIARY_CONTROLS | PROC_CR8_LOAD_EXITING |
-        PROC_CR8_STORE_EXITING | PROC_USE_TPR_SHADOW | PROC_NMI_WINDOW_EXITING | PROC_MOV_DR_EXITING |
-        PROC_UNCOND_IO_EXITING | PROC_MONITOR_TRAP_FLAG | PROC_PAUSE_EXITING,
-};
-static const struct vmx_ctl_req req_proc2 = {
-    PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
-    PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
-    ~(uint32_t)(PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES),
-};
-static const struct vmx_ctl_req req_exit = {
-    EXIT_HOST_ADDR_SPACE_SIZE,
-    EXIT_SAVE_DEBUG_CONTROLS | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-    EXIT_ACK_INT_ON_EXIT | EXIT_SAVE_PREEMPTION_TIMER | EXIT_LOAD_PERF_GLOBAL_CTRL | EXIT_PT_CONCEAL |
-        EXIT_CLEAR_RTIT_CTL,
-};
-static const struct vmx_ctl_req req_entry = {
-    ENTRY_LOAD_DEBUG_CONTROLS,
-    ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-    ENTRY_IA32E_MODE_GUEST | ENTRY_TO_SMM | ENTRY_DEACT_DUAL_MONITOR | ENTRY_LOAD_PERF_GLOBAL_CTRL |
-        ENTRY_PT_CONCEAL | ENTRY_LOAD_RTIT_CTL,
-};
+/* keel's own requests (vmx_controls.c); the secondary controls with every
+ * policy bit desired, as the set-up checks them. */
+static struct vmx_ctl_req req_proc2;     /* set in main() from vmx_req_proc2_base */
 
 static void test_bochs_controls(void **state)
 {
@@ -64,11 +38,11 @@ static void test_bochs_controls(void **state)
     assert_true(BOCHS_BASIC & VMX_BASIC_TRUE_CTLS);
     assert_int_equal(VMX_BASIC_REVISION(BOCHS_BASIC), 0x2b);
 
-    assert_true(vmx_ctl_compute(BOCHS_PIN, &req_pin, &r));
+    assert_true(vmx_ctl_compute(BOCHS_PIN, &vmx_req_pin, &r));
     assert_int_equal(r.value, 0x16);        /* default-1 bits 1, 2, 4 only */
     assert_int_equal(r.missing_desired, 0);
 
-    assert_true(vmx_ctl_compute(BOCHS_PROC, &req_proc, &r));
+    assert_true(vmx_ctl_compute(BOCHS_PROC, &vmx_req_proc, &r));
     assert_int_equal(r.value, 0xb600657a);  /* as written to the VMCS on Bochs */
     assert_int_equal(r.missing_desired, 0);
     assert_false(r.value & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_HLT_EXITING));
@@ -77,11 +51,11 @@ static void test_bochs_controls(void **state)
     assert_int_equal(r.value, 0x1010aa);    /* EPT RDTSCP VPID UG INVPCID XSAVES */
     assert_int_equal(r.missing_desired, 0);
 
-    assert_true(vmx_ctl_compute(BOCHS_EXIT, &req_exit, &r));
+    assert_true(vmx_ctl_compute(BOCHS_EXIT, &vmx_req_exit, &r));
     assert_int_equal(r.value, 0x3f6fff);
     assert_false(r.value & EXIT_ACK_INT_ON_EXIT);
 
-    assert_true(vmx_ctl_compute(BOCHS_ENTRY, &req_entry, &r));
+    assert_true(vmx_ctl_compute(BOCHS_ENTRY, &vmx_req_entry, &r));
     assert_int_equal(r.value, 0xd1ff);
     assert_false(r.value & ENTRY_IA32E_MODE_GUEST);
     /* Bochs stores EFER.LMA into "IA-32e mode guest" on exit. */
@@ -112,7 +86,7 @@ static void test_synthetic_controls(void **state)
 
     /* Plain (non-TRUE) primary controls force CR3-load/store exiting on:
      * keel forbids them, so the word is reported unusable, by name. */
-    assert_false(vmx_ctl_compute(cap(0x0401e172, 0xffffffff), &req_proc, &r));
+    assert_false(vmx_ctl_compute(cap(0x0401e172, 0xffffffff), &vmx_req_proc, &r));
     assert_int_equal(r.forced_forbidden, PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING);
     vmx_ctl_names(VMX_CTL_PROC, r.forced_forbidden, names, sizeof(names));
     assert_string_equal(names, "CR3-load exiting, CR3-store exiting");
@@ -521,6 +495,8 @@ static void test_exit_qualifications(void **state)
 
 int main(void)
 {
+    req_proc2 = vmx_req_proc2_base;
+    req_proc2.desired |= PROC2_POLICY;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bochs_controls),
         cmocka_unit_test(test_synthetic_controls),

@@ -18,19 +18,6 @@
 #define BOCHS_ENTRY 0xffff000011fbull
 #define BOCHS_EPT_VPID 0xf0106334141ull
 
-/* keel's exit/entry requests (arch/x86/vmx/vmx.c). */
-static const struct vmx_ctl_req req_exit = {
-    EXIT_HOST_ADDR_SPACE_SIZE,
-    EXIT_SAVE_DEBUG_CONTROLS | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-    EXIT_ACK_INT_ON_EXIT | EXIT_SAVE_PREEMPTION_TIMER | EXIT_LOAD_PERF_GLOBAL_CTRL | EXIT_PT_CONCEAL |
-        EXIT_CLEAR_RTIT_CTL,
-};
-static const struct vmx_ctl_req req_entry = {
-    ENTRY_LOAD_DEBUG_CONTROLS,
-    ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-    ENTRY_IA32E_MODE_GUEST | ENTRY_TO_SMM | ENTRY_DEACT_DUAL_MONITOR | ENTRY_LOAD_PERF_GLOBAL_CTRL |
-        ENTRY_PT_CONCEAL | ENTRY_LOAD_RTIT_CTL,
-};
 
 /* A capability MSR with the allowed-1 setting of `bits` removed. */
 static uint64_t without1(uint64_t cap, uint32_t bits)
@@ -83,9 +70,9 @@ static void test_invalidation_types(void **state)
 static void compute(uint64_t exit_cap, uint64_t entry_cap, uint32_t *exit, uint32_t *entry)
 {
     struct vmx_ctl_result r;
-    vmx_ctl_compute(exit_cap, &req_exit, &r);
+    vmx_ctl_compute(exit_cap, &vmx_req_exit, &r);
     *exit = r.value;
-    vmx_ctl_compute(entry_cap, &req_entry, &r);
+    vmx_ctl_compute(entry_cap, &vmx_req_entry, &r);
     *entry = r.value;
 }
 

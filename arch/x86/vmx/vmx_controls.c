@@ -2,6 +2,7 @@
  * 26.2.1.1). Each control of keel is required, desired or forbidden; bits
  * the CPU forces to 1 (allowed-0 = 1) are set whatever keel wants. */
 #include "arch/x86/vmx/vmx_lib.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "lib/format.h"
 
 bool vmx_ctl_compute(uint64_t cap, const struct vmx_ctl_req *req, struct vmx_ctl_result *out)
@@ -101,3 +102,39 @@ void vmx_ctl_names(enum vmx_ctl_word w, uint32_t mask, char *buf, unsigned len)
     if (pos >= len)
         buf[len - 1] = 0;
 }
+
+/* keel's requests (docs/vmx.md "Controls"): one copy, used by the set-up
+ * (vmx_init.c) and by the host tests. */
+const struct vmx_ctl_req vmx_req_pin = {
+    .required = 0,
+    .desired = 0,
+    .forbidden = PIN_EXT_INT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER |
+                 PIN_POSTED_INTERRUPTS,
+};
+const struct vmx_ctl_req vmx_req_proc = {
+    .required = PROC_USE_IO_BITMAPS | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_SECONDARY_CONTROLS,
+    .desired = PROC_USE_MSR_BITMAPS | PROC_USE_TSC_OFFSETTING,
+    .forbidden = PROC_INT_WINDOW_EXITING | PROC_HLT_EXITING | PROC_INVLPG_EXITING | PROC_RDPMC_EXITING |
+                 PROC_RDTSC_EXITING | PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
+                 PROC_TERTIARY_CONTROLS | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+                 PROC_USE_TPR_SHADOW | PROC_NMI_WINDOW_EXITING | PROC_MOV_DR_EXITING |
+                 PROC_UNCOND_IO_EXITING | PROC_MONITOR_TRAP_FLAG | PROC_PAUSE_EXITING,
+};
+/* Secondary controls: the policy-dependent bits (PROC2_POLICY) are added per vCPU. */
+const struct vmx_ctl_req vmx_req_proc2_base = {
+    .required = PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
+    .desired = PROC2_VPID,
+    .forbidden = ~(uint32_t)(PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_VPID | PROC2_POLICY),
+};
+const struct vmx_ctl_req vmx_req_exit = {
+    .required = EXIT_HOST_ADDR_SPACE_SIZE,
+    .desired = EXIT_SAVE_DEBUG_CONTROLS | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+    .forbidden = EXIT_ACK_INT_ON_EXIT | EXIT_SAVE_PREEMPTION_TIMER | EXIT_LOAD_PERF_GLOBAL_CTRL |
+                 EXIT_PT_CONCEAL | EXIT_CLEAR_RTIT_CTL,
+};
+const struct vmx_ctl_req vmx_req_entry = {
+    .required = ENTRY_LOAD_DEBUG_CONTROLS,
+    .desired = ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+    .forbidden = ENTRY_IA32E_MODE_GUEST | ENTRY_TO_SMM | ENTRY_DEACT_DUAL_MONITOR |
+                 ENTRY_LOAD_PERF_GLOBAL_CTRL | ENTRY_PT_CONCEAL | ENTRY_LOAD_RTIT_CTL,
+};

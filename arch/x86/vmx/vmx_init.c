@@ -57,41 +57,7 @@ static bool compute_ctl(enum vmx_ctl_word w, const struct vmx_ctl_req *req, uint
     return ok;
 }
 
-/* The requests of docs/vmx.md "Controls". */
-static const struct vmx_ctl_req req_pin = {
-    .required = 0,
-    .desired = 0,
-    .forbidden = PIN_EXT_INT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER |
-                 PIN_POSTED_INTERRUPTS,
-};
-static const struct vmx_ctl_req req_proc = {
-    .required = PROC_USE_IO_BITMAPS | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_SECONDARY_CONTROLS,
-    .desired = PROC_USE_MSR_BITMAPS | PROC_USE_TSC_OFFSETTING,
-    .forbidden = PROC_INT_WINDOW_EXITING | PROC_HLT_EXITING | PROC_INVLPG_EXITING | PROC_RDPMC_EXITING |
-                 PROC_RDTSC_EXITING | PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
-                 PROC_TERTIARY_CONTROLS | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
-                 PROC_USE_TPR_SHADOW | PROC_NMI_WINDOW_EXITING | PROC_MOV_DR_EXITING |
-                 PROC_UNCOND_IO_EXITING | PROC_MONITOR_TRAP_FLAG | PROC_PAUSE_EXITING,
-};
-/* Secondary controls: the policy-dependent bits are added per vCPU. */
-#define PROC2_POLICY (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)
-static const struct vmx_ctl_req req_proc2_base = {
-    .required = PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
-    .desired = PROC2_VPID,
-    .forbidden = ~(uint32_t)(PROC2_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_VPID | PROC2_POLICY),
-};
-static const struct vmx_ctl_req req_exit = {
-    .required = EXIT_HOST_ADDR_SPACE_SIZE,
-    .desired = EXIT_SAVE_DEBUG_CONTROLS | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-    .forbidden = EXIT_ACK_INT_ON_EXIT | EXIT_SAVE_PREEMPTION_TIMER | EXIT_LOAD_PERF_GLOBAL_CTRL |
-                 EXIT_PT_CONCEAL | EXIT_CLEAR_RTIT_CTL,
-};
-static const struct vmx_ctl_req req_entry = {
-    .required = ENTRY_LOAD_DEBUG_CONTROLS,
-    .desired = ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-    .forbidden = ENTRY_IA32E_MODE_GUEST | ENTRY_TO_SMM | ENTRY_DEACT_DUAL_MONITOR |
-                 ENTRY_LOAD_PERF_GLOBAL_CTRL | ENTRY_PT_CONCEAL | ENTRY_LOAD_RTIT_CTL,
-};
+
 
 static uint64_t alloc_zero_page(void)
 {
@@ -169,12 +135,12 @@ bool vmx_cpu_init(const struct vendor_options *o)
         klog("vmx: caps misc=%lx ept_vpid=%lx cr0_fixed=%lx/%lx cr4_fixed=%lx/%lx", vmx.misc, vmx.ept_vpid,
          vmx.cr0_fixed0, vmx.cr0_fixed1, vmx.cr4_fixed0, vmx.cr4_fixed1);
 
-    ok &= compute_ctl(VMX_CTL_PIN, &req_pin, &vmx.pin);
-    ok &= compute_ctl(VMX_CTL_PROC, &req_proc, &vmx.proc);
+    ok &= compute_ctl(VMX_CTL_PIN, &vmx_req_pin, &vmx.pin);
+    ok &= compute_ctl(VMX_CTL_PROC, &vmx_req_proc, &vmx.proc);
     {
         /* Checked here with every policy bit desired, so missing ones are
          * named once; vcpu_create recomputes with the guest's policy. */
-        struct vmx_ctl_req r2 = req_proc2_base;
+        struct vmx_ctl_req r2 = vmx_req_proc2_base;
         uint32_t dummy;
         r2.desired |= PROC2_POLICY;
         if (!compute_ctl(VMX_CTL_PROC2, &r2, &dummy)) {
@@ -185,8 +151,8 @@ bool vmx_cpu_init(const struct vendor_options *o)
             ok = false;
         }
     }
-    ok &= compute_ctl(VMX_CTL_EXIT, &req_exit, &vmx.exit);
-    ok &= compute_ctl(VMX_CTL_ENTRY, &req_entry, &vmx.entry);
+    ok &= compute_ctl(VMX_CTL_EXIT, &vmx_req_exit, &vmx.exit);
+    ok &= compute_ctl(VMX_CTL_ENTRY, &vmx_req_entry, &vmx.entry);
     /* CET state is switched only when both directions can do it. */
     if ((vmx.cap[VMX_CTL_EXIT] >> 32 & EXIT_LOAD_CET_STATE) && (vmx.cap[VMX_CTL_ENTRY] >> 32 & ENTRY_LOAD_CET_STATE)) {
         vmx.cet = true;
@@ -400,7 +366,7 @@ static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
 
 static uint32_t proc2_for(const struct cpu_policy *p)
 {
-    struct vmx_ctl_req r = req_proc2_base;
+    struct vmx_ctl_req r = vmx_req_proc2_base;
     uint32_t val;
     /* Guest CPUID without the feature: the control stays 0 and the
      * instruction raises #UD, as on a CPU without it (SDM 25.6.2). */

@@ -19,6 +19,11 @@ struct vmx_ctl_req {
     uint32_t forbidden;   /* must stay 0 (e.g. exits keel does not want) */
 };
 
+/* keel's requests for each control word (vmx_controls.c). The secondary
+ * controls' PROC2_POLICY bits are desired per vCPU as the guest's CPUID has them. */
+extern const struct vmx_ctl_req vmx_req_pin, vmx_req_proc, vmx_req_proc2_base, vmx_req_exit, vmx_req_entry;
+#define PROC2_POLICY (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)
+
 struct vmx_ctl_result {
     uint32_t value;              /* the control word to write */
     uint32_t missing_desired;    /* desired bits the CPU cannot set */
