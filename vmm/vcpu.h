@@ -62,17 +62,25 @@ struct exit_stats {
 #define EXIT_TRACE_LEN 64
 _Static_assert((EXIT_TRACE_LEN & (EXIT_TRACE_LEN - 1)) == 0, "the ring index is masked");
 enum trace_result { TRACE_RESUMED = 0, TRACE_STOPPED = 0xff };   /* else 0x80 | vector injected */
+/* The hot exits (trace_hot: CPUID, RDMSR/WRMSR, VMMCALL/VMCALL) write
+ * rip, detail (the MSR index, else 0), kind and result: their
+ * qualification says nothing the kind does not (SDM 28.2.1: none; APM
+ * 15.11: EXITINFO1 is the read/write bit), so qual is left as it was and
+ * never printed for them (trace_entry_has_qual). */
 struct exit_trace_entry {
     uint64_t rip;       /* guest RIP at the exit */
-    uint64_t qual;      /* EXITINFO1 / exit qualification */
+    uint64_t qual;      /* EXITINFO1 / exit qualification (not for the hot kinds) */
     uint64_t detail;    /* MSR index, port, GPA: the first word of vm_exit.u */
     uint8_t kind;       /* enum exit_kind */
     uint8_t result;     /* enum trace_result */
 };
 _Static_assert(sizeof(struct exit_trace_entry) == 32, "two entries per cache line");
+#define EXIT_TRACE_BYTES (EXIT_TRACE_LEN * sizeof(struct exit_trace_entry))
 struct exit_trace {
     struct exit_trace_entry e[EXIT_TRACE_LEN];
-    uint64_t n;         /* exits recorded; entry n - 1 is the newest */
+    /* sizeof(entry) x exits recorded: masked, the byte offset of the next
+     * entry, so the exit path scales nothing (vmm/trace.h). */
+    uint64_t pos;
 };
 
 /* The last instruction vmm/insn.c decoded with paging off (SVM without

@@ -279,14 +279,14 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
-        trace_hot(v, EXIT_CPUID, vm->save.rip, 0, 0);
+        trace_hot(v, EXIT_CPUID, vm->save.rip, 0);
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
-        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0, 0);
+        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0);
     } else if (code == SVM_EXIT_MSR) {
         uint64_t info1 = vm->control.exitinfo1;
         x->kind = (enum exit_kind)(EXIT_MSR_READ + (info1 & 1));   /* EXITINFO1: 1 = WRMSR */
-        trace_hot(v, x->kind, vm->save.rip, info1, (uint32_t)v->regs.rcx);
+        trace_hot(v, x->kind, vm->save.rip, (uint32_t)v->regs.rcx);
     } else {
         decode_slow(v, s);
         trace_record(v, v->exit.kind);

@@ -165,7 +165,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
     /* RIP: for the trace ring and for the completion, which adds the
      * length to it. Their qualification is 0 (SDM 28.2.1). */
     x->rip = vmread(VMCS_GUEST_RIP);
-    trace_hot(v, x->kind, x->rip, 0, detail);
+    trace_hot(v, x->kind, x->rip, (uint32_t)detail);
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP += the exit's
