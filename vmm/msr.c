@@ -529,6 +529,7 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
         build_row_of();
     memset(s, 0, sizeof(*s));
     v->msr = s;
+    s->fast_base = msr_fast_passes(v);      /* exits counted before: none of them was fast */
     s->cfg = cfg;
     s->filter = cfg->filter;
     if (s->filter.count > MSR_FILTER_MAX)
@@ -607,11 +608,18 @@ static void slow_before_entry(struct vcpu *v)
     }
     /* Nothing to switch from now on while the guest runs with keel's
      * SPEC_CTRL and its TSC_AUX is already live. The fast passes so far
-     * skipped the old skip_entry/skip_exit each: fold them in first. */
-    s->restores_skipped = msr_restores_skipped(s);
-    s->fast_exits = 0;
-    s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
-    s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
+     * skipped the old skip_entry/skip_exit each: fold them in first, when
+     * those change (the first time: they follow the config only). */
+    {
+        uint8_t se = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux), sx = (uint8_t)c->host_has_spec_ctrl;
+        if (se != s->skip_entry || sx != s->skip_exit) {
+            uint64_t fast = msr_fast_passes(v);
+            s->restores_skipped += fast * (uint64_t)(s->skip_entry + s->skip_exit);
+            s->fast_base += fast;
+            s->skip_entry = se;
+            s->skip_exit = sx;
+        }
+    }
     msr_fast_set(v, (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
                         (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux)));
 }
@@ -727,5 +735,5 @@ void msr_print_stats(struct vcpu *v)
          (unsigned long long)s->unknown_writes, unknown_str(s->unknown));
     klog("msr:   filter denials %llu", (unsigned long long)s->filter_denials);
     klog("msr:   host-state restores performed %llu skipped %llu", (unsigned long long)s->restores_performed,
-         (unsigned long long)msr_restores_skipped(s));
+         (unsigned long long)msr_restores_skipped(v));
 }

@@ -135,7 +135,11 @@ struct msr_vcpu_state {
      * how many restores each fast entry/exit skips, for the statistics. */
     bool fast;
     uint8_t skip_entry, skip_exit;
-    uint64_t fast_exits;                /* fast passes since skip_* were last set */
+    /* The fast passes are not counted on the exit path: they are the
+     * exits (v->stats) minus the slow ones, less fast_base, the same
+     * difference when skip_* were last set (msr_fast_passes). */
+    uint64_t slow_exits;                /* msr_after_exit_slow from the exit path */
+    uint64_t fast_base;
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;
@@ -197,10 +201,11 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * MSR when nothing changed. */
 void msr_before_entry_slow(struct vcpu *v);
 void msr_after_exit_slow(struct vcpu *v);
-/* Hot path: a flag test while nothing needs switching (see `fast`), and
- * one count per exit: what the fast passes skipped is worked out when it is
- * read (fast exits x the entry and exit skips; exact to within the pass in
- * progress when fast is turned on or off). */
+/* Hot path: one test of the entry_work bit that mirrors !fast
+ * (msr_fast_set), nothing counted; what the fast passes skipped is worked
+ * out when it is read (msr_restores_skipped: fast passes x the entry and
+ * exit skips; exact to within the pass in progress when fast is turned on
+ * or off). */
 static inline void msr_before_entry(struct vcpu *v)
 {
     if (__builtin_expect(!v->msr->fast, 0))
@@ -208,11 +213,10 @@ static inline void msr_before_entry(struct vcpu *v)
 }
 static inline void msr_after_exit(struct vcpu *v)
 {
-    struct msr_vcpu_state *s = v->msr;
-    if (__builtin_expect(s->fast, 1))
-        s->fast_exits++;
-    else
+    if (__builtin_expect(v->entry_work & ENTRY_WORK_MSR, 0)) {
+        v->msr->slow_exits++;
         msr_after_exit_slow(v);
+    }
 }
 /* Set the MSR engine's `fast` and mirror it in v->entry_work. */
 static inline void msr_fast_set(struct vcpu *v, bool fast)
@@ -227,10 +231,21 @@ static inline void msr_fast_set(struct vcpu *v, bool fast)
     else
         vcpu_entry_work_set(v, ENTRY_WORK_MSR);
 }
-/* Restores skipped so far (the statistic): counted ones plus fast passes. */
-static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
+/* Fast passes since skip_* were last set: every exit counted in v->stats
+ * passed msr_after_exit once. */
+static inline uint64_t msr_fast_passes(const struct vcpu *v)
 {
-    return s->restores_skipped + s->fast_exits * (uint64_t)(s->skip_entry + s->skip_exit);
+    uint64_t exits = 0;
+    unsigned k;
+    for (k = 0; k < EXIT_KIND_COUNT; k++)
+        exits += v->stats.count[k];
+    return exits - v->msr->slow_exits - v->msr->fast_base;
+}
+/* Restores skipped so far (the statistic): counted ones plus fast passes. */
+static inline uint64_t msr_restores_skipped(const struct vcpu *v)
+{
+    const struct msr_vcpu_state *s = v->msr;
+    return s->restores_skipped + msr_fast_passes(v) * (uint64_t)(s->skip_entry + s->skip_exit);
 }
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else

@@ -8,14 +8,14 @@
 int vcpu_run(struct vcpu *v);
 
 void vcpu_dispatch_sampled(struct vcpu *v);
-void vcpu_console_tick(struct vcpu *v);
-extern uint64_t console_poll_deadline;     /* vmm/console.h: ~0 while the monitor is off */
 
 /* One exit, vendor-neutral (the vendor's run loop calls this after its
- * decode, which has recorded the exit in the trace ring): count it, run exit_handlers[kind],
- * poll the console when its monitor is on; the sampled exits go through
- * vcpu_dispatch_sampled to be timed (vmm/vcpu.h). A handler that stops the
- * vCPU sets ENTRY_WORK_STOP, which the loop sees before the next entry. */
+ * decode, which has recorded the exit in the trace ring): count it, run
+ * exit_handlers[kind]; every STATS_SAMPLE-th exit goes through
+ * vcpu_dispatch_sampled instead, which times the handler and, with the
+ * TSC it read for that, polls the console when its monitor is on and the
+ * poll is due (docs/console.md). A handler that stops the vCPU sets
+ * ENTRY_WORK_STOP, which the loop sees before the next entry. */
 static inline void vcpu_dispatch(struct vcpu *v)
 {
     enum exit_kind k = v->exit.kind;
@@ -24,18 +24,9 @@ static inline void vcpu_dispatch(struct vcpu *v)
      * stores separately). */
     __asm__ goto("decl %0\n\tjz %l[sample]" : "+m"(v->stats.sample_in) : : "cc" : sample);
     exit_handlers[k](v);
-    goto console;
+    return;
 sample:
     vcpu_dispatch_sampled(v);
-console:
-    /* The shared serial line (docs/console.md): one compare while the
-     * monitor is off, a TSC read against its deadline while it is on. */
-    if (__builtin_expect(console_poll_deadline != ~0ull, 0)) {
-        uint64_t t;
-        __asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t) : : "rdx");
-        if (__builtin_expect(t >= console_poll_deadline, 0))
-            vcpu_console_tick(v);
-    }
 }
 
 /* The attribute of a vendor's specialised run loop (svm.c, vmx.c: one per
