@@ -68,11 +68,11 @@ def step(pc):
         return "decode"
     if f in ("complete", "complete_insn", "vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches",
              "guest_read_linear", "guest_linear_to_phys", "guest_phys_ptr", "vcpu_single_step_trap",
-             "insn_cache_hit", "memcpy", "memcmp", "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+             "insn_cache_hit", "cached_len", "memcpy", "memcmp", "svm_get_state", "vcpu_get_state", "vmx_get_state"):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
-    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "vcpu_console_tick"):
+    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "console_poll"):
         return "dispatch + stats"
     if f in ("trace_record", "trace_hot", "trace_next"):
         return "trace ring"

@@ -83,30 +83,39 @@ struct exit_trace {
     uint64_t pos;
 };
 
-/* The last instruction vmm/insn.c decoded with paging off (SVM without
- * NRIPS): reused while the same bytes are at the same address. */
+/* The instruction lengths vmm/insn.c decoded with paging off (SVM without
+ * NRIPS, APM 15.7.1: the hardware gives none), one entry per hot exit
+ * kind, so the vendor's decode checks its kind's entry at a fixed place:
+ * the same linear address and the same bytes there (one masked 8-byte
+ * word: the entry exists only where all 8 bytes are guest RAM, and guest
+ * RAM stays guest RAM, so ptr stays valid). Paging on is never cached:
+ * keel cannot see the guest change its page tables. */
+enum { INSN_CACHE_CPUID, INSN_CACHE_RDMSR, INSN_CACHE_WRMSR, INSN_CACHE_HYPERCALL, INSN_CACHE_KINDS };
+#define INSN_CACHE_EMPTY (~0ull)   /* la of an empty entry: no 32-bit linear address */
 struct insn_cache {
-    uint64_t la;
-    const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
-    uint8_t len, kind;           /* len 0: empty */
-    uint8_t bytes[15];
-    /* The exit path's check (insn_cache_hit): when the 8 bytes at ptr are
-     * all guest RAM, the instruction's bytes as one masked word; wide_kind
-     * is the exit kind then, else EXIT_NONE (never a hit). */
-    uint8_t wide_kind;
-    uint64_t word, mask;
+    uint64_t la;                /* linear address (paging off: CS.base + EIP, 32 bits) */
+    const uint8_t *ptr;         /* keel's pointer to the 8 bytes (guest RAM) */
+    uint64_t word, mask;        /* the instruction's bytes, masked to its length */
+    uint64_t len;               /* its length (1-8); a word, so the entry is 40 bytes */
 };
 
-/* Hot path, SVM without NRIPS: the cached length if the instruction at
- * linear address la (paging off) is still the one decoded for this kind,
- * else 0 (vcpu_insn_len decodes). A few loads and compares. */
-static inline uint8_t insn_cache_hit(const struct insn_cache *c, unsigned kind, uint64_t la)
+/* The entry for an exit kind, or -1: not a hot kind. */
+static inline int insn_cache_slot(enum exit_kind k)
+{
+    return k == EXIT_CPUID ? INSN_CACHE_CPUID : k == EXIT_MSR_READ ? INSN_CACHE_RDMSR
+         : k == EXIT_MSR_WRITE ? INSN_CACHE_WRMSR : k == EXIT_HYPERCALL ? INSN_CACHE_HYPERCALL : -1;
+}
+
+/* Hot path: the cached length if the instruction at linear address la
+ * (paging off) is still the one decoded, else 0 (vcpu_insn_len decodes).
+ * Two compares and a load. */
+static inline uint8_t insn_cache_hit(const struct insn_cache *c, uint64_t la)
 {
     uint64_t w;
-    if (c->la != la || c->wide_kind != kind)
+    if (c->la != la)
         return 0;
     __builtin_memcpy(&w, c->ptr, 8);
-    return ((w ^ c->word) & c->mask) ? 0 : c->len;
+    return ((w ^ c->word) & c->mask) ? 0 : (uint8_t)c->len;
 }
 
 struct cpu_policy;
@@ -158,7 +167,7 @@ struct vcpu {
     uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */
     struct exit_trace trace;
-    struct insn_cache insn_cache;       /* vmm/insn.c */
+    struct insn_cache insn_cache[INSN_CACHE_KINDS];   /* vmm/insn.c; emptied by arch_vcpu_create */
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
 

@@ -261,14 +261,26 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
+/* Without NRIPS, a hot exit's length: its kind's entry of the decoded-
+ * length cache when paging is off and the same bytes are at the same
+ * linear address (CS.base + EIP, 32 bits: no long mode without paging),
+ * else 0 and the completion decodes (vcpu_insn_len). */
+static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmcb *vm, const struct insn_cache *c)
+{
+    if (vm->save.cr0 & CR0_PG)
+        return 0;
+    return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
+}
+
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
- * length, and write their trace-ring entry (RIP, EXITINFO1, the MSR index)
- * directly; nothing else of the VMCB is read. EXITINTINFO is not read for
- * them: an instruction intercept is taken while the instruction executes,
- * never while an event is being delivered, so it cannot be valid then (APM
- * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
- * length is needed; without it the length is 0, "unknown": the completion
- * looks it up or reads the instruction (vcpu_insn_len). */
+ * length, and write their trace-ring entry (RIP, the MSR index) directly;
+ * nothing else of the VMCB is read. EXITINTINFO is not read for them: an
+ * instruction intercept is taken while the instruction executes, never
+ * while an event is being delivered, so it cannot be valid then (APM Vol 2
+ * 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no length
+ * is needed; without it the length comes from the decoded-length cache,
+ * checked here where the kind is known (cached_len), or, 0, "unknown",
+ * from the completion's decode (vcpu_insn_len). */
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
                                                         const struct vmcb *vm, const bool nrips)
 {
@@ -280,21 +292,25 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
     if (code == SVM_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
         trace_hot(v, EXIT_CPUID, vm->save.rip, 0);
+        if (!nrips)
+            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_CPUID]);
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
         trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0);
+        if (!nrips)
+            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_HYPERCALL]);
     } else if (code == SVM_EXIT_MSR) {
-        uint64_t info1 = vm->control.exitinfo1;
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + (info1 & 1));   /* EXITINFO1: 1 = WRMSR */
+        unsigned w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR */
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + w);
         trace_hot(v, x->kind, vm->save.rip, (uint32_t)v->regs.rcx);
+        if (!nrips)
+            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_RDMSR + w]);
     } else {
         decode_slow(v, s);
         trace_record(v, v->exit.kind);
-        return;
     }
-    if (!nrips)
-        x->insn_len = 0;
 }
+_Static_assert(INSN_CACHE_WRMSR == INSN_CACHE_RDMSR + 1, "decode computes the MSR kind's cache entry");
 _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
 /* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
@@ -347,8 +363,7 @@ static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP past the instruction
- * (its length from the decode or, without NRIPS, from the decoded-length
- * cache or vcpu_insn_len), the
+ * (nRIP, or without NRIPS the length from the decode or vcpu_insn_len), the
  * interrupt shadow (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state,
  * APM 15.21.5) ended, and the single-step trap if RFLAGS.TF is set. False:
  * no length, the run was stopped. */
@@ -356,14 +371,8 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
 {
     if (v->exit.advance) {
         v->exit.advance = false;
-        if (!nrips && !v->exit.insn_len) {
-            /* Paging off: linear = CS.base + EIP, 32 bits (no long mode). */
-            if (!(vm->save.cr0 & CR0_PG))
-                v->exit.insn_len = insn_cache_hit(&v->insn_cache, v->exit.kind,
-                                                  (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
-            if (__builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
-                return false;
-        }
+        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
+            return false;
         if (nrips)
             vm->save.rip = vm->control.next_rip;
         else
