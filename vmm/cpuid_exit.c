@@ -59,7 +59,8 @@ void cpuid_fast_init(struct vcpu *v)
  * the rest take policy_cpuid_lookup + cpuid_apply_dyn. */
 void handle_cpuid(struct vcpu *v)
 {
-    uint32_t leaf = (uint32_t)v->regs.rax;
+    /* EAX as a 32-bit load: zero-extended for the index, no extra move. */
+    uint32_t leaf = *(const uint32_t *)&v->regs.rax;
     const struct cpuid_regs *r;
 
     if (leaf < 0x20)

@@ -376,29 +376,54 @@ void handle_rdmsr(struct vcpu *v)
     struct msr_vcpu_state *s = v->msr;
     uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
     size_t id1 = row_id1_direct(index);
-    const struct msr_desc *d = row_desc1(id1);
+    const struct msr_desc *d;
+    /* The commonest case, a slot row: its value without the row. */
+    if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_R, 1)) {
+        s->reads[id1 - 1]++;
+        rdmsr_complete(v, s->val[s->hot[id1].slot_base + index]);
+        return;
+    }
     if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_R), 0)) {
         rdmsr_other(v, NULL, index);
         return;
     }
+    d = row_desc1(id1);
     s->reads[id1 - 1]++;
-    if (__builtin_expect(d->read != msr_rd_slot, 0)) {
-        rdmsr_other(v, d, index);
-        return;
-    }
-    rdmsr_complete(v, s->val[d->slot + (index - d->first)]);
+    rdmsr_other(v, d, index);
 }
 
-/* No frame pointer: the one call here is the row's handler, and a
- * backtrace through it stops at the exception's RIP line instead. */
-__attribute__((optimize("omit-frame-pointer"))) void handle_wrmsr(struct vcpu *v)
+/* Every WRMSR but a slot row's: out of line, so handle_wrmsr's hot path
+ * needs no stack frame. */
+static __attribute__((noinline)) void wrmsr_other(struct vcpu *v, uint32_t index, uint64_t val)
 {
-    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
-    if (__builtin_expect(write_fast(v, (uint32_t)v->regs.rcx, val) != MSR_OK, 0)) {
+    if (write_fast(v, index, val) != MSR_OK) {
         vcpu_inject_gp(v);
         return;
     }
     vcpu_complete_insn(v);
+}
+
+/* The commonest case inline: a slot row whose checks are row data
+ * (msr_wr_slot), the checks and the store without the row. */
+void handle_wrmsr(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t index = (uint32_t)v->regs.rcx;
+    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
+    size_t id1 = row_id1_direct(index);
+    if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_W, 1)) {
+        const struct msr_hot_row *h = &s->hot[id1];
+        uint64_t *p = &s->val[h->slot_base + index];
+        s->writes[id1 - 1]++;
+        if (__builtin_expect(!msr_slot_write_ok(h->rsvd, h->ro, h->types, *p, val), 0)) {
+            vcpu_inject_gp(v);
+            return;
+        }
+        *p = val;
+        vcpu_complete_insn(v);
+        return;
+    }
+    wrmsr_other(v, index, val);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -495,6 +520,12 @@ void msr_policy_changed(struct vcpu *v)
             f |= MSR_RF_FAST_W;
         s->row_flags[i] = f;
         s->row_fast[i + 1] = f & (MSR_RF_FAST_R | MSR_RF_FAST_W);
+        if ((f & MSR_RF_FAST_R) && d->read == msr_rd_slot)
+            s->row_fast[i + 1] |= MSR_RFAST_SLOT_R;
+        if ((f & MSR_RF_FAST_W) && d->write == msr_wr_slot)
+            s->row_fast[i + 1] |= MSR_RFAST_SLOT_W;
+        s->hot[i + 1] = (struct msr_hot_row){ (int64_t)d->slot - (int64_t)d->first, d->rsvd, d->ro,
+                                              d->types ? d->types : 0xff };
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);

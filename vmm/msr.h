@@ -114,13 +114,24 @@ struct msr_config {
 #define MSR_MAX_SLOTS 96
 #define MSR_UNKNOWN_LOG_MAX 32
 
+/* What handle_rdmsr/handle_wrmsr need of a row whose value is a slot
+ * (msr_rd_slot / msr_wr_slot), without the row itself: filled with
+ * row_fast by msr_policy_changed, indexed by row id + 1. */
+struct msr_hot_row {
+    int64_t slot_base;                  /* slot - first: val[slot_base + index] */
+    uint64_t rsvd, ro, types;           /* msr_wr_slot's checks (types 0 -> 0xff) */
+};
+_Static_assert(sizeof(struct msr_hot_row) == 32, "indexed with one shift");
+
 struct msr_vcpu_state {
     const struct msr_config *cfg;       /* policy (copied filter below) */
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
     uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
-    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, [0] = 0
-                                         * ("not in the table" fails the same one test) */
+    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, and
+                                         * MSR_RFAST_SLOT_*; [0] = 0 ("not in the table"
+                                         * fails the same one test) */
+    struct msr_hot_row hot[MSR_MAX_ROWS + 1];   /* by row id + 1 */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
     uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for
@@ -163,6 +174,10 @@ struct msr_vcpu_state {
  * denies or splits it, no watch. */
 #define MSR_RF_FAST_R 0x40
 #define MSR_RF_FAST_W 0x80
+/* row_fast only: FAST_R / FAST_W and the row's value is a slot read by
+ * msr_rd_slot / written by msr_wr_slot (the exit handlers' inline case). */
+#define MSR_RFAST_SLOT_R 0x01
+#define MSR_RFAST_SLOT_W 0x02
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
