@@ -134,6 +134,8 @@ struct vm;
 #define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
 #define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
 #define ENTRY_WORK_TLB 0x08     /* flush guest translations: another vCPU changed the shared NPT/EPT */
+#define ENTRY_WORK_NMI 0x10     /* an NMI taken in keel is to be reflected (set by the NMI handler
+                                 * where the vendor asks for it: percpu.nmi_work) */
 
 /* entry_work is written by other CPUs too (ENTRY_WORK_TLB from smp.c, a
  * monitor poweroff's ENTRY_WORK_STOP): every change is an atomic OR / AND

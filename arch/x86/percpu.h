@@ -24,6 +24,11 @@ struct percpu {
     /* NMIs that arrived while keel itself ran on this CPU: the guest's
      * (keel uses none); a backend reflects them at this CPU's next entry. */
     volatile unsigned nmis_pending;
+    /* A run loop that tests one entry-work byte instead of nmis_pending
+     * (SVM) points this at it while it runs: the NMI handler ORs
+     * nmi_work_bit in (atomically: other CPUs set bits there too). */
+    uint8_t *volatile nmi_work;
+    uint8_t nmi_work_bit;
 };
 
 static inline struct percpu *this_cpu(void)

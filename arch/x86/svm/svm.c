@@ -327,6 +327,20 @@ static __attribute__((noinline)) void reinject(struct svm_vcpu *s, struct vmcb *
     s->pending_reinject = 0;
 }
 
+/* An NMI keel took after its STGI (svm_entry.S) was the guest's: inject
+ * it when the guest can take one now, else try again at the next entry. */
+static void reflect_nmi(struct vcpu *v, struct vmcb *vm)
+{
+    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state)) {
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
+        return;
+    }
+    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+    /* Atomic: the NMI handler counts on this CPU in between. */
+    if (__atomic_sub_fetch(&this_cpu()->nmis_pending, 1, __ATOMIC_SEQ_CST) != 0)
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
+}
+
 /* v->entry_work: stop, flush guest translations, re-inject a cut-short
  * event (decode_slow), switch class-(c) MSRs. False: leave the run loop.
  * ENTRY_WORK_TLB comes from another CPU (smp.c took a page out of the
@@ -350,16 +364,14 @@ static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu
     }
     if (v->entry_work & ENTRY_WORK_MSR)
         msr_before_entry_slow(v);
+    /* Last, after a re-injection above has claimed EVENTINJ. The bit is
+     * cleared before the count is read: an NMI in between sets it again. */
+    if (v->entry_work & ENTRY_WORK_NMI) {
+        vcpu_entry_work_clear(v, ENTRY_WORK_NMI);
+        if (this_cpu_nmis_pending() != 0)
+            reflect_nmi(v, vm);
+    }
     return true;
-}
-
-static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
-{
-    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state))
-        return;
-    /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
-    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
-    this_cpu()->nmis_pending--;
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP past the instruction
@@ -409,11 +421,10 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
 
     if (!complete(v, vm, nrips))
         return NULL;
+    /* NMIs to reflect are entry work too (ENTRY_WORK_NMI, set by keel's
+     * NMI handler: svm_run's percpu.nmi_work). */
     if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, s, vm))
         return NULL;
-    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
-        reflect_nmi(vm);
     vm->save.rax = v->regs.rax;
     {
         register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
@@ -448,10 +459,17 @@ static VCPU_LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false)
 
 static void svm_run(struct vcpu *v)
 {
+    struct percpu *p = this_cpu();
+    /* NMIs taken in keel become ENTRY_WORK_NMI while this loop runs. */
+    p->nmi_work_bit = ENTRY_WORK_NMI;
+    p->nmi_work = &v->entry_work;
+    if (p->nmis_pending)
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
     if (has_nrips)
         svm_loop_nrips(v);
     else
         svm_loop_lengths(v);
+    p->nmi_work = NULL;
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
