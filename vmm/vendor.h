@@ -69,6 +69,18 @@ struct vendor_ops {
     void (*io_passthrough)(struct vcpu *v, uint16_t port);
 };
 
+/* A backend's ops: every hook but three is PREFIX_hook (svm_cpu_init,
+ * vmx_get_state, ...), so the list is written once, here. */
+#define VENDOR_OPS(p, npt_, run_, wait_for_sipi_)                                                        \
+    {                                                                                                    \
+        .name = #p, .cpu_init = p##_cpu_init, .npt = (npt_), .vcpu_create = p##_vcpu_create,             \
+        .run = run_, .dump_state = p##_dump_state, .explain_entry_failure = p##_explain_entry_failure,   \
+        .inject_exception = p##_inject_exception, .get_state = p##_get_state,                            \
+        .set_state = p##_set_state, .msr_intercepts_changed = p##_msr_intercepts_changed,                \
+        .io_intercept = p##_io_intercept, .sipi_reset = p##_sipi_reset, .wait_for_sipi = wait_for_sipi_, \
+        .io_passthrough = p##_io_passthrough,                                                            \
+    }
+
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;
 

@@ -57,7 +57,7 @@ bool smp_end_run(struct vcpu *v) { (void)v; return true; }
 void vcpu_stop(struct vcpu *v, int code);
 void vcpu_stop(struct vcpu *v, int code) { v->stop = true, v->stop_code = code; }
 const char *const exit_kind_names[EXIT_KIND_COUNT] = {
-#define X(k, s) [k] = s,
+#define X(k, s, h) [k] = s,
     EXIT_KINDS(X)
 #undef X
 };

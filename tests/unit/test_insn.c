@@ -41,7 +41,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 }
 void vcpu_stop(struct vcpu *v, int code) { v->stop = true; v->stop_code = code; stopped++; }
 const char *const exit_kind_names[EXIT_KIND_COUNT] = {
-#define X(k, s) [k] = s,
+#define X(k, s, h) [k] = s,
     EXIT_KINDS(X)
 #undef X
 };

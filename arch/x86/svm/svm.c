@@ -608,19 +608,4 @@ static unsigned svm_explain_entry_failure(struct vcpu *v)
     return svm_explain_vmcb(svm(v)->vmcb, &host_caps);
 }
 
-const struct vendor_ops svm_ops = {
-    .name = "svm",
-    .cpu_init = svm_cpu_init,
-    .npt = &svm_npt,
-    .vcpu_create = svm_vcpu_create,
-    .run = svm_run,
-    .dump_state = svm_dump_state,
-    .explain_entry_failure = svm_explain_entry_failure,
-    .inject_exception = svm_inject_exception,
-    .get_state = svm_get_state,
-    .set_state = svm_set_state,
-    .msr_intercepts_changed = svm_msr_intercepts_changed,
-    .io_intercept = svm_io_intercept,
-    .sipi_reset = svm_sipi_reset,
-    .io_passthrough = svm_io_passthrough,
-};
+const struct vendor_ops svm_ops = VENDOR_OPS(svm, &svm_npt, svm_run, NULL);
