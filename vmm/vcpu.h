@@ -151,6 +151,11 @@ struct vcpu {
     const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
     struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
+    /* The vendor's per-vCPU hardware structure (SVM: the VMCB) and its
+     * physical address, where its run loop wants them in one load each
+     * rather than two through vendor; NULL / 0 where unused (VMX). */
+    void *hw;
+    uint64_t hw_pa;
     void *percpu;                       /* struct percpu of the CPU it is pinned to */
     uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
     uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */

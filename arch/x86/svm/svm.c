@@ -165,6 +165,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     memset(palloc_ptr(s->host_vmcb_pa), 0, PAGE_SIZE);
     __asm__ volatile("vmsave %0" ::"a"(s->host_vmcb_pa) : "memory");
     s->vmcb = vm = palloc_ptr(s->vmcb_pa);
+    v->hw = vm;                         /* for the run loop (svm_pass) */
+    v->hw_pa = s->vmcb_pa;
     s->msrpm = palloc_ptr(msrpm);
     s->iopm = palloc_ptr(iopm);
     v->vendor = s;
@@ -281,8 +283,7 @@ static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmc
  * is needed; without it the length comes from the decoded-length cache,
  * checked here where the kind is known (cached_len), or, 0, "unknown",
  * from the completion's decode (vcpu_insn_len). */
-static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
-                                                        const struct vmcb *vm, const bool nrips)
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips)
 {
     struct vm_exit *x = &v->exit;
     uint64_t code = vm->control.exitcode;
@@ -306,7 +307,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct 
         if (!nrips)
             x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_RDMSR + w]);
     } else {
-        decode_slow(v, s);
+        decode_slow(v, svm(v));
         trace_record(v, v->exit.kind);
     }
 }
@@ -416,19 +417,18 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
 static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *v, const bool nrips,
                                                                    const bool first)
 {
-    struct svm_vcpu *s = svm(v);
-    struct vmcb *vm = s->vmcb;
+    struct vmcb *vm = v->hw;            /* svm(v)->vmcb, one load */
 
     if (!complete(v, vm, nrips))
         return NULL;
     /* NMIs to reflect are entry work too (ENTRY_WORK_NMI, set by keel's
      * NMI handler: svm_run's percpu.nmi_work). */
-    if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, s, vm))
+    if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, svm(v), vm))
         return NULL;
     vm->save.rax = v->regs.rax;
     {
         register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-        register uint64_t rax __asm__("rax") = s->vmcb_pa;
+        register uint64_t rax __asm__("rax") = v->hw_pa;
         __asm__ volatile("call svm_vmrun"
                          : "+D"(rdi), "+a"(rax)
                          :
@@ -436,10 +436,9 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
                            "r15", "memory", "cc");
         v = rdi;
     }
-    s = svm(v);
-    vm = s->vmcb;
+    vm = v->hw;
     v->regs.rax = vm->save.rax;
-    decode(v, s, vm, nrips);
+    decode(v, vm, nrips);
     if (first)
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
     msr_after_exit(v);
