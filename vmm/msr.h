@@ -119,7 +119,8 @@ struct msr_config {
  * row_fast by msr_policy_changed, indexed by row id + 1. */
 struct msr_hot_row {
     int64_t slot_base;                  /* slot - first: val[slot_base + index] */
-    uint64_t rsvd, ro, types;           /* msr_wr_slot's checks (types 0 -> 0xff) */
+    uint64_t rsvd, ro;                  /* msr_wr_slot's checks */
+    uint64_t bad_types;                 /* ~types & 0xff (types 0: none bad) */
 };
 _Static_assert(sizeof(struct msr_hot_row) == 32, "indexed with one shift");
 
