@@ -397,8 +397,47 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
     return true;
 }
 
-/* One pass: complete, re-inject / reflect, switch MSRs, world switch,
- * decode. The world switch is a CALL from inline asm that names every
+/* The world switch (svm_entry.S) and RAX, which lives in the VMCB. */
+static inline __attribute__((always_inline)) struct vcpu *world_switch(struct vcpu *v, struct vmcb *vm)
+{
+    vm->save.rax = v->regs.rax;
+    {
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rax __asm__("rax") = v->hw_pa;
+        __asm__ volatile("call svm_vmrun"
+                         : "+D"(rdi), "+a"(rax)
+                         :
+                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                           "r15", "memory", "cc");
+        v = rdi;
+    }
+    vm = v->hw;                         /* svm(v)->vmcb, one load */
+    v->regs.rax = vm->save.rax;
+    return v;
+}
+
+/* A pass with entry work (v->entry_work != 0): out of line. Only such a
+ * pass can have loaded guest class-(c) MSR values (entry_work ->
+ * msr_before_entry_slow), so only it restores keel's after the exit
+ * (msr_after_exit): the passes without entry work test nothing for it.
+ * A bit set remotely while the guest runs (a policy change) asks for the
+ * next entry; this exit ran with keel's values. */
+static VCPU_LOOP_ATTR struct vcpu *svm_pass_work(struct vcpu *v, bool nrips, bool first)
+{
+    struct vmcb *vm = v->hw;
+    if (!entry_work(v, svm(v), vm))
+        return NULL;
+    v = world_switch(v, vm);
+    vm = v->hw;
+    if (first)
+        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
+    decode(v, vm, nrips);
+    msr_after_exit(v);
+    return v;
+}
+
+/* One pass: complete, entry work (re-inject / reflect, switch MSRs: out
+ * of line, svm_pass_work), world switch, decode. The world switch is a CALL from inline asm that names every
  * register but RSP as clobbered (svm_entry.S): keel's callee-saved
  * registers are saved once per run, not once per exit. The first pass of a
  * run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL to
@@ -423,26 +462,18 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
         return NULL;
     /* NMIs to reflect are entry work too (ENTRY_WORK_NMI, set by keel's
      * NMI handler: svm_run's percpu.nmi_work). */
-    if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, svm(v), vm))
-        return NULL;
-    vm->save.rax = v->regs.rax;
-    {
-        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-        register uint64_t rax __asm__("rax") = v->hw_pa;
-        __asm__ volatile("call svm_vmrun"
-                         : "+D"(rdi), "+a"(rax)
-                         :
-                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
-                           "r15", "memory", "cc");
-        v = rdi;
-    }
+    /* One compare with memory: as a plain C test GCC keeps the byte it
+     * loaded (known 0) as a constant for later, spilled across the world
+     * switch. */
+    __asm__ goto("cmpb $0, %0\n\tjne %l[work]" : : "m"(v->entry_work) : "cc" : work);
+    v = world_switch(v, vm);
     vm = v->hw;
-    v->regs.rax = vm->save.rax;
-    decode(v, vm, nrips);
     if (first)
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-    msr_after_exit(v);
+    decode(v, vm, nrips);
     return v;
+work:
+    return svm_pass_work(v, nrips, first);
 }
 
 /* The run loop, built twice, for CPUs with NRIPS and without, so neither
