@@ -78,7 +78,7 @@ def step(pc):
         return "trace ring"
     if False:
         return "dispatch + stats"
-    if f in ("svm_pass", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
+    if f in ("svm_pass", "svm_pass_work", "world_switch", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
              "vmx_run_loop", "svm"):
         return "entry/exit glue"
     return "handler"

@@ -16,9 +16,8 @@ void vcpu_dispatch_sampled(struct vcpu *v);
  * TSC it read for that, polls the console when its monitor is on and the
  * poll is due (docs/console.md). A handler that stops the vCPU sets
  * ENTRY_WORK_STOP, which the loop sees before the next entry. */
-static inline void vcpu_dispatch(struct vcpu *v)
+static inline void vcpu_dispatch_kind(struct vcpu *v, enum exit_kind k)
 {
-    enum exit_kind k = v->exit.kind;
     v->stats.count[k]++;
     /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and
      * stores separately). */
@@ -27,6 +26,14 @@ static inline void vcpu_dispatch(struct vcpu *v)
     return;
 sample:
     vcpu_dispatch_sampled(v);
+}
+
+/* The same, for a kind only v->exit.kind knows. A vendor's decode that
+ * knows the kind where it decoded it calls vcpu_dispatch_kind there: no
+ * reload of the kind, and a constant index. */
+static inline void vcpu_dispatch(struct vcpu *v)
+{
+    vcpu_dispatch_kind(v, v->exit.kind);
 }
 
 /* The attribute of a vendor's specialised run loop (svm.c, vmx.c: one per

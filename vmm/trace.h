@@ -39,7 +39,9 @@ static inline void trace_hot(struct vcpu *v, enum exit_kind k, uint64_t rip, uin
 {
     struct exit_trace_entry *t = trace_next(v);
     t->rip = rip;
-    t->detail = msr;            /* 0 for CPUID and the hypercall: one store, no test of the kind */
+    /* The low half only (printed as 32 bits): 0 for CPUID and the
+     * hypercall, one store and no test of the kind. */
+    __builtin_memcpy(&t->detail, &msr, sizeof(msr));
     trace_set_kind(t, k);
 }
 

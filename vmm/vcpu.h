@@ -63,7 +63,7 @@ struct exit_stats {
 _Static_assert((EXIT_TRACE_LEN & (EXIT_TRACE_LEN - 1)) == 0, "the ring index is masked");
 enum trace_result { TRACE_RESUMED = 0, TRACE_STOPPED = 0xff };   /* else 0x80 | vector injected */
 /* The hot exits (trace_hot: CPUID, RDMSR/WRMSR, VMMCALL/VMCALL) write
- * rip, detail (the MSR index, else 0), kind and result: their
+ * rip, detail's low half (the MSR index, else 0), kind and result: their
  * qualification says nothing the kind does not (SDM 28.2.1: none; APM
  * 15.11: EXITINFO1 is the read/write bit), so qual is left as it was and
  * never printed for them (trace_entry_has_qual). */

@@ -282,8 +282,10 @@ static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmc
  * 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no length
  * is needed; without it the length comes from the decoded-length cache,
  * checked here where the kind is known (cached_len), or, 0, "unknown",
- * from the completion's decode (vcpu_insn_len). */
-static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips)
+ * from the completion's decode (vcpu_insn_len). dispatch: run the handler
+ * from the kind's branch (vcpu_dispatch_kind). */
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips,
+                                                        const bool dispatch)
 {
     struct vm_exit *x = &v->exit;
     uint64_t code = vm->control.exitcode;
@@ -295,20 +297,29 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, const s
         trace_hot(v, EXIT_CPUID, vm->save.rip, 0);
         if (!nrips)
             x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_CPUID]);
+        if (dispatch)
+            vcpu_dispatch_kind(v, EXIT_CPUID);
     } else if (code == SVM_EXIT_VMMCALL) {
         x->kind = EXIT_HYPERCALL;
         trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0);
         if (!nrips)
             x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_HYPERCALL]);
+        if (dispatch)
+            vcpu_dispatch_kind(v, EXIT_HYPERCALL);
     } else if (code == SVM_EXIT_MSR) {
         unsigned w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR */
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + w);
-        trace_hot(v, x->kind, vm->save.rip, (uint32_t)v->regs.rcx);
+        enum exit_kind k = (enum exit_kind)(EXIT_MSR_READ + w);
+        x->kind = k;
+        trace_hot(v, k, vm->save.rip, (uint32_t)v->regs.rcx);
         if (!nrips)
             x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_RDMSR + w]);
+        if (dispatch)
+            vcpu_dispatch_kind(v, k);
     } else {
         decode_slow(v, svm(v));
         trace_record(v, v->exit.kind);
+        if (dispatch)
+            vcpu_dispatch(v);
     }
 }
 _Static_assert(INSN_CACHE_WRMSR == INSN_CACHE_RDMSR + 1, "decode computes the MSR kind's cache entry");
@@ -431,13 +442,15 @@ static VCPU_LOOP_ATTR struct vcpu *svm_pass_work(struct vcpu *v, bool nrips, boo
     vm = v->hw;
     if (first)
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-    decode(v, vm, nrips);
+    decode(v, vm, nrips, false);
     msr_after_exit(v);
+    vcpu_dispatch(v);
     return v;
 }
 
 /* One pass: complete, entry work (re-inject / reflect, switch MSRs: out
- * of line, svm_pass_work), world switch, decode. The world switch is a CALL from inline asm that names every
+ * of line, svm_pass_work), world switch, decode and dispatch (in the
+ * decode's branch of each hot kind, with the kind a constant). The world switch is a CALL from inline asm that names every
  * register but RSP as clobbered (svm_entry.S): keel's callee-saved
  * registers are saved once per run, not once per exit. The first pass of a
  * run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL to
@@ -470,18 +483,19 @@ static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *
     vm = v->hw;
     if (first)
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-    decode(v, vm, nrips);
+    decode(v, vm, nrips, true);
     return v;
 work:
     return svm_pass_work(v, nrips, first);
 }
 
 /* The run loop, built twice, for CPUs with NRIPS and without, so neither
- * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h). */
+ * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h); each pass
+ * dispatches its exit. */
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
     for (v = svm_pass(v, nrips, true); v; v = svm_pass(v, nrips, false))
-        vcpu_dispatch(v);
+        ;
 }
 
 static VCPU_LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
