@@ -374,7 +374,7 @@ static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct m
 void handle_rdmsr(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
-    uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
+    uint32_t index = gpr_low32(&v->regs.rcx);      /* RDMSR: ECX (SDM Vol. 2) */
     size_t id1 = row_id1_direct(index);
     const struct msr_desc *d;
     /* The commonest case, a slot row: its value without the row. */
@@ -408,8 +408,8 @@ static __attribute__((noinline)) void wrmsr_other(struct vcpu *v, uint32_t index
 void handle_wrmsr(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
-    uint32_t index = (uint32_t)v->regs.rcx;
-    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
+    uint32_t index = gpr_low32(&v->regs.rcx);
+    uint64_t val = ((uint64_t)gpr_low32(&v->regs.rdx) << 32) | gpr_low32(&v->regs.rax);
     size_t id1 = row_id1_direct(index);
     if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_W, 1)) {
         const struct msr_hot_row *h = &s->hot[id1];

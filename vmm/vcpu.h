@@ -178,6 +178,15 @@ struct vcpu {
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
 
+/* A GPR's low 32 bits as one 32-bit load (zero-extended by the CPU: no
+ * extra move, unlike (uint32_t) of the 64-bit load); x86 is little-endian. */
+static inline uint32_t gpr_low32(const uint64_t *r)
+{
+    uint32_t x;
+    __builtin_memcpy(&x, r, sizeof(x));
+    return x;
+}
+
 static inline void vcpu_entry_work_set(struct vcpu *v, uint8_t bits)
 {
     __atomic_fetch_or(&v->entry_work, bits, __ATOMIC_SEQ_CST);
