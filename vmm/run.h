@@ -40,7 +40,7 @@ static inline void vcpu_dispatch(struct vcpu *v)
  * CPU feature the loop would otherwise test per exit): out of line, and no
  * frame pointer, so the exception dump's backtrace, which follows frames on
  * keel's stacks only, stops cleanly there. */
-#define VCPU_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+#define VCPU_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer", "no-crossjumping")))
 
 /* Exits so far, all kinds. */
 uint64_t exit_stats_total(const struct vcpu *v);

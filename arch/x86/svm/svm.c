@@ -267,11 +267,12 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
  * length cache when paging is off and the same bytes are at the same
  * linear address (CS.base + EIP, 32 bits: no long mode without paging),
  * else 0 and the completion decodes (vcpu_insn_len). */
-static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmcb *vm, const struct insn_cache *c)
+static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmcb *vm, uint64_t rip,
+                                                                 const struct insn_cache *c)
 {
     if (vm->save.cr0 & CR0_PG)
         return 0;
-    return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
+    return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)rip));
 }
 
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
@@ -293,26 +294,29 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, const s
     /* Tested in the order of their budgets (README, Benchmarks): CPUID,
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
+        uint64_t rip = vm->save.rip;    /* loaded once for the ring and the length */
         x->kind = EXIT_CPUID;
-        trace_hot(v, EXIT_CPUID, vm->save.rip, 0);
+        trace_hot(v, EXIT_CPUID, rip, 0);
         if (!nrips)
-            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_CPUID]);
+            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_CPUID]);
         if (dispatch)
             vcpu_dispatch_kind(v, EXIT_CPUID);
     } else if (code == SVM_EXIT_VMMCALL) {
+        uint64_t rip = vm->save.rip;
         x->kind = EXIT_HYPERCALL;
-        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0);
+        trace_hot(v, EXIT_HYPERCALL, rip, 0);
         if (!nrips)
-            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_HYPERCALL]);
+            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_HYPERCALL]);
         if (dispatch)
             vcpu_dispatch_kind(v, EXIT_HYPERCALL);
     } else if (code == SVM_EXIT_MSR) {
         unsigned w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR */
+        uint64_t rip = vm->save.rip;
         enum exit_kind k = (enum exit_kind)(EXIT_MSR_READ + w);
         x->kind = k;
-        trace_hot(v, k, vm->save.rip, (uint32_t)v->regs.rcx);
+        trace_hot(v, k, rip, (uint32_t)v->regs.rcx);
         if (!nrips)
-            x->insn_len = cached_len(vm, &v->insn_cache[INSN_CACHE_RDMSR + w]);
+            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_RDMSR + w]);
         if (dispatch)
             vcpu_dispatch_kind(v, k);
     } else {
