@@ -87,9 +87,7 @@ bool vcpu_insn_len(struct vcpu *v)
         c->la = INSN_CACHE_EMPTY;
         if (p) {
             c->ptr = p;
-            c->mask = in.len == 8 ? ~0ull : (1ull << (8 * in.len)) - 1;
             memcpy(&c->word, p, 8);
-            c->word &= c->mask;
             c->len = in.len;
             c->la = la;
         }

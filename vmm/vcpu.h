@@ -86,17 +86,19 @@ struct exit_trace {
 /* The instruction lengths vmm/insn.c decoded with paging off (SVM without
  * NRIPS, APM 15.7.1: the hardware gives none), one entry per hot exit
  * kind, so the vendor's decode checks its kind's entry at a fixed place:
- * the same linear address and the same bytes there (one masked 8-byte
- * word: the entry exists only where all 8 bytes are guest RAM, and guest
- * RAM stays guest RAM, so ptr stays valid). Paging on is never cached:
- * keel cannot see the guest change its page tables. */
+ * the same linear address and the same 8 bytes there (the instruction and
+ * what follows it, compared as one word: a change after the instruction
+ * is a needless miss, never a wrong hit; the entry exists only where all
+ * 8 bytes are guest RAM, and guest RAM stays guest RAM, so ptr stays
+ * valid). Paging on is never cached: keel cannot see the guest change its
+ * page tables. */
 enum { INSN_CACHE_CPUID, INSN_CACHE_RDMSR, INSN_CACHE_WRMSR, INSN_CACHE_HYPERCALL, INSN_CACHE_KINDS };
 #define INSN_CACHE_EMPTY (~0ull)   /* la of an empty entry: no 32-bit linear address */
 struct insn_cache {
     uint64_t la;                /* linear address (paging off: CS.base + EIP, 32 bits) */
     const uint8_t *ptr;         /* keel's pointer to the 8 bytes (guest RAM) */
-    uint64_t word, mask;        /* the instruction's bytes, masked to its length */
-    uint64_t len;               /* its length (1-8); a word, so the entry is 40 bytes */
+    uint64_t word;              /* the 8 bytes when decoded */
+    uint64_t len;               /* the instruction's length (1-8) */
 };
 
 /* The entry for an exit kind, or -1: not a hot kind. */
@@ -115,7 +117,7 @@ static inline uint8_t insn_cache_hit(const struct insn_cache *c, uint64_t la)
     if (c->la != la)
         return 0;
     __builtin_memcpy(&w, c->ptr, 8);
-    return ((w ^ c->word) & c->mask) ? 0 : (uint8_t)c->len;
+    return w != c->word ? 0 : (uint8_t)c->len;
 }
 
 struct cpu_policy;
