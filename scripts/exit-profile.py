@@ -56,8 +56,8 @@ for a in uniq:
         i += 2
     i += 2      # the sentinel's "?? / ??:0"
 
-STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "completion", "MSR switch", "trace ring",
-         "dispatch + stats", "handler"]
+STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "length (no NRIPS)", "completion",
+         "MSR switch", "trace ring", "dispatch + stats", "handler"]
 def step(pc):
     f, m = inner[pc], mnem.get(pc, "?")
     if m in ("vmrun", "vmload", "vmsave", "clgi", "stgi", "vmlaunch", "vmresume"):
@@ -66,9 +66,11 @@ def step(pc):
         return "GPR save/restore"
     if f in ("decode", "decode_slow"):
         return "decode"
-    if f in ("complete", "complete_insn", "vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches",
-             "guest_read_linear", "guest_linear_to_phys", "guest_phys_ptr", "vcpu_single_step_trap",
-             "insn_cache_hit", "cached_len", "memcpy", "memcmp", "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+    if f in ("vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches", "guest_read_linear",
+             "guest_linear_to_phys", "guest_phys_ptr", "insn_cache_hit", "cached_len", "memcpy", "memcmp",
+             "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+        return "length (no NRIPS)"
+    if f in ("complete", "complete_insn", "vcpu_single_step_trap"):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
