@@ -371,25 +371,30 @@ static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct m
     rdmsr_complete(v, val);
 }
 
+/* A row that is not a slot row, or no fast row at all. */
+static __attribute__((noinline)) void rdmsr_not_slot(struct vcpu *v, uint32_t index, size_t id1)
+{
+    struct msr_vcpu_state *s = v->msr;
+    if (!(s->row_fast[id1] & MSR_RF_FAST_R)) {
+        rdmsr_other(v, NULL, index);
+        return;
+    }
+    s->reads[id1 - 1]++;
+    rdmsr_other(v, row_desc1(id1), index);
+}
+
 void handle_rdmsr(struct vcpu *v)
 {
     struct msr_vcpu_state *s = v->msr;
     uint32_t index = gpr_low32(&v->regs.rcx);      /* RDMSR: ECX (SDM Vol. 2) */
     size_t id1 = row_id1_direct(index);
-    const struct msr_desc *d;
     /* The commonest case, a slot row: its value without the row. */
-    if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_R, 1)) {
-        s->reads[id1 - 1]++;
-        rdmsr_complete(v, s->val[s->hot[id1].slot_base + index]);
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RFAST_SLOT_R), 0)) {
+        rdmsr_not_slot(v, index, id1);
         return;
     }
-    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_R), 0)) {
-        rdmsr_other(v, NULL, index);
-        return;
-    }
-    d = row_desc1(id1);
     s->reads[id1 - 1]++;
-    rdmsr_other(v, d, index);
+    rdmsr_complete(v, s->val[s->hot[id1].slot_base + index]);
 }
 
 /* Every WRMSR but a slot row's: out of line, so handle_wrmsr's hot path

@@ -1,5 +1,6 @@
 #ifndef KEEL_VMM_RUN_H
 #define KEEL_VMM_RUN_H
+#include <stddef.h>
 #include "vmm/vcpu.h"
 #include "vmm/exit_handlers.h"
 #include "vmm/trace.h"
@@ -16,7 +17,7 @@ void vcpu_dispatch_sampled(struct vcpu *v);
  * TSC it read for that, polls the console when its monitor is on and the
  * poll is due (docs/console.md). A handler that stops the vCPU sets
  * ENTRY_WORK_STOP, which the loop sees before the next entry. */
-static inline void vcpu_dispatch_kind(struct vcpu *v, enum exit_kind k)
+static inline void vcpu_dispatch_kind(struct vcpu *v, size_t k)     /* an enum exit_kind; size_t: an index as is */
 {
     v->stats.count[k]++;
     /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and

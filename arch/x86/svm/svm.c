@@ -310,13 +310,14 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, const s
         if (dispatch)
             vcpu_dispatch_kind(v, EXIT_HYPERCALL);
     } else if (code == SVM_EXIT_MSR) {
-        unsigned w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR */
+        uint64_t w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR (64-bit: an index as is) */
         uint64_t rip = vm->save.rip;
-        enum exit_kind k = (enum exit_kind)(EXIT_MSR_READ + w);
-        x->kind = k;
-        trace_hot(v, k, rip, (uint32_t)v->regs.rcx);
+        size_t k = EXIT_MSR_READ + w;
+        x->kind = (enum exit_kind)k;
+        trace_hot(v, (enum exit_kind)k, rip, (uint32_t)v->regs.rcx);
         if (!nrips)
-            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_RDMSR + w]);
+            x->insn_len = cached_len(vm, rip, (const struct insn_cache *)((const char *)&v->insn_cache[INSN_CACHE_RDMSR] +
+                                                                     w * sizeof(struct insn_cache)));
         if (dispatch)
             vcpu_dispatch_kind(v, k);
     } else {
