@@ -420,8 +420,8 @@ void handle_wrmsr(struct vcpu *v)
         const struct msr_hot_row *h = &s->hot[id1];
         uint64_t *p = &s->val[h->slot_base + index];
         s->writes[id1 - 1]++;
-        /* msr_slot_write_ok, as three tests of row data. */
-        if (__builtin_expect((val & h->rsvd) || ((val ^ *p) & h->ro) || ((h->bad_types >> (val & 7)) & 1), 0)) {
+        /* msr_slot_write_ok as two tests of row data (struct msr_hot_row). */
+        if (__builtin_expect(((val ^ *p) & h->fixed) || ((h->bad_types >> (val & 7)) & 1), 0)) {
             vcpu_inject_gp(v);
             return;
         }
@@ -530,8 +530,8 @@ void msr_policy_changed(struct vcpu *v)
             s->row_fast[i + 1] |= MSR_RFAST_SLOT_R;
         if ((f & MSR_RF_FAST_W) && d->write == msr_wr_slot)
             s->row_fast[i + 1] |= MSR_RFAST_SLOT_W;
-        s->hot[i + 1] = (struct msr_hot_row){ (int64_t)d->slot - (int64_t)d->first, d->rsvd, d->ro,
-                                              d->types ? (uint8_t)~d->types : 0 };
+        s->hot[i + 1] = (struct msr_hot_row){ (int64_t)d->slot - (int64_t)d->first, d->rsvd | d->ro,
+                                              d->types ? (uint8_t)~d->types : 0, 0 };
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);

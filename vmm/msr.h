@@ -119,8 +119,13 @@ struct msr_config {
  * row_fast by msr_policy_changed, indexed by row id + 1. */
 struct msr_hot_row {
     int64_t slot_base;                  /* slot - first: val[slot_base + index] */
-    uint64_t rsvd, ro;                  /* msr_wr_slot's checks */
+    /* rsvd | ro: the bits a write must leave as they are. A slot row's
+     * value never has a reserved bit (its reset value has none and every
+     * write is checked), so "no reserved bit set" is "reserved bits as
+     * they are": msr_wr_slot's first two checks as one. */
+    uint64_t fixed;
     uint64_t bad_types;                 /* ~types & 0xff (types 0: none bad) */
+    uint64_t pad;
 };
 _Static_assert(sizeof(struct msr_hot_row) == 32, "indexed with one shift");
 
