@@ -127,6 +127,26 @@ static void set_data_and_system_segs(struct vmcb_save *g, uint16_t sel, uint16_t
     g->efer = EFER_SVME;
 }
 
+/* The registers both starts (boot entry, INIT-SIPI) set alike, as after
+ * INIT (APM 14.1.3 table 14-1): CR0, RIP and RSP as the caller chooses
+ * (RSP lives in the VMCB: svm_pass copies only RAX), CR2/CR3/CR4 zero, and
+ * XCR0 back to x87 only (it stays live in hardware, svm_set_state). */
+static void set_start_regs(struct vmcb_save *g, uint64_t cr0, uint64_t rip, uint64_t rsp)
+{
+    g->cr0 = cr0;
+    g->cr2 = 0;
+    g->cr3 = 0;
+    g->cr4 = 0;
+    g->dr7 = X86_RESET_DR7;
+    g->dr6 = X86_RESET_DR6;
+    g->rflags = X86_RESET_RFLAGS;
+    g->rip = rip;
+    g->rsp = rsp;
+    g->g_pat = X86_RESET_PAT;
+    if (read_cr4() & CR4_OSXSAVE)
+        xsetbv(0, X86_RESET_XCR0);
+}
+
 static void svm_io_intercept(struct vcpu *v, uint16_t port)
 {
     bitmap_set(svm(v)->iopm, port);
@@ -199,16 +219,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     /* Multiboot / Linux 32-bit entry state: flat protected mode, paging off. */
     set_seg(&g->cs, 0x10, 0xc9b, 0xffffffff, 0);
     set_data_and_system_segs(g, 0x18, 0xc93, 0xffffffff);
-    g->cr0 = CR0_PE | CR0_ET;
-    g->cr4 = 0;
-    g->cr3 = 0;
-    g->dr7 = 0x400;
-    g->dr6 = 0xffff0ff0;
-    g->rflags = 0x2;
-    g->rip = e->rip;
-    g->rsp = e->rsp;
+    set_start_regs(g, CR0_PE | CR0_ET, e->rip, e->rsp);
     g->rax = e->rax;
-    g->g_pat = 0x0007040600070406ull;   /* power-on PAT */
 
     /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 
@@ -222,9 +234,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
         g->cr4 |= 1ull << 12;
     }
-    /* Start from the architectural XCR0 reset value (x87 only). */
-    if (read_cr4() & CR4_OSXSAVE)
-        xsetbv(0, 1);
     return true;
 }
 
@@ -552,16 +561,7 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
 
     set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
     set_data_and_system_segs(g, 0, 0x93, 0xffff);
-    g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
-    g->cr2 = 0;
-    g->cr3 = 0;
-    g->cr4 = 0;
-    g->dr7 = 0x400;
-    g->dr6 = 0xffff0ff0;
-    g->rflags = 0x2;
-    g->rip = 0;
-    g->g_pat = 0x0007040600070406ull;
-    g->rsp = 0;                         /* RSP lives in the VMCB (svm_pass copies only RAX) */
+    set_start_regs(g, CR0_ET | CR0_NW | CR0_CD, 0, 0);
     vm->control.event_inj = 0;
     svm(v)->pending_reinject = 0;
     /* Nothing to re-inject; TLB_CONTROL = 1 below survives to the first
@@ -572,8 +572,6 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
     memset(&v->regs, 0, sizeof(v->regs));
     cpuid_count(1, 0, &r);
     v->regs.rdx = r.eax;
-    if (read_cr4() & CR4_OSXSAVE)
-        xsetbv(0, 1);
 }
 
 static void svm_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)
