@@ -222,7 +222,7 @@ void multiboot_mem_bounds(const struct loader_ctx *c, uint32_t *lower_kib, uint3
     *upper_kib = kib_from(c, LD_1MIB, ~0ull);
 }
 
-static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_start,
+static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mods_start,
                        uint64_t *info_out)
 {
     const struct boot_info *bi = c->bi;
@@ -297,8 +297,8 @@ static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_star
 
 /* ---- the loader -------------------------------------------------------------------------- */
 
-bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
-                    uint64_t e, uint64_t *kbase_out, uint64_t *kend_out)
+static bool load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
+                        uint64_t e, uint64_t *kbase_out, uint64_t *kend_out)
 {
     uint64_t kbase = ~0ull, kend = 0;
     char what[48];
@@ -339,7 +339,7 @@ bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_se
     return true;
 }
 
-bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend_out)
+static bool load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend_out)
 {
     uint64_t mend;
     char what[48];
@@ -375,11 +375,27 @@ bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, 
 }
 
 
+bool mb_place(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg, uint64_t e,
+              mb_info_fn build, uint32_t magic, struct guest_entry *entry, struct mb_placed *out)
+{
+    uint64_t mods_start[BOOT_MAX_MODS], mend;
+
+    out->kbase = ~0ull;
+    out->kend = 0;
+    if (!load_kernel(c, img, segs, nseg, e, &out->kbase, &out->kend) ||
+        !load_modules(c, out->kend, mods_start, &mend) || !build(c, mend, mods_start, &out->info))
+        return false;
+    entry->rip = e;
+    entry->rax = magic;
+    entry->rbx = out->info;
+    return true;
+}
+
 bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
 {
     const uint8_t *img = ld_module(c, 0), *hdr;
-    uint64_t size = c->size[0], hoff = 0, e = 0, kend = 0, kbase = ~0ull, info, mend;
-    uint64_t mods_start[BOOT_MAX_MODS];
+    uint64_t size = c->size[0], hoff = 0, e = 0;
+    struct mb_placed at;
     uint32_t flags;
     struct mb_seg segs[MB_SEG_MAX];
     const char *kind = "a.out kludge";
@@ -404,19 +420,12 @@ bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
     if (!nseg)
         return false;
 
-    if (!mb_load_kernel(c, img, segs, nseg, e, &kbase, &kend) || !mb_load_modules(c, kend, mods_start, &mend))
+    if (!mb_place(c, img, segs, nseg, e, build_info, MB1_BOOT_MAGIC, entry, &at))
         return false;
-
-    if (!build_info(c, mend, mods_start, &info))
-        return false;
-
-    entry->rip = e;
-    entry->rax = MB1_BOOT_MAGIC;
-    entry->rbx = info;
     entry->kind = "multiboot";
     klog("guest: multiboot %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, "
-         "%u module(s), cmdline \"%s\"", kind, (unsigned long long)kbase,
-         (unsigned long long)kend, (unsigned long long)e, (unsigned long long)info,
+         "%u module(s), cmdline \"%s\"", kind, (unsigned long long)at.kbase,
+         (unsigned long long)at.kend, (unsigned long long)e, (unsigned long long)at.info,
          c->nmods - 1, c->bi->mods[0].cmdline);
     return true;
 }
