@@ -283,24 +283,15 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
 
 /* ---- the loader -------------------------------------------------------------------------- */
 
-bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+/* The v2 header (Multiboot2 3.1): architecture, length, tags; then the
+ * address tag's segment or the ELF program headers, and the entry tag's
+ * address over the ELF entry. */
+static bool parse_kernel(const struct loader_ctx *c, const uint8_t *img, uint64_t size, const uint8_t *hdr,
+                         uint64_t hoff, struct mb_kernel *k)
 {
-    const uint8_t *img = ld_module(c, 0), *hdr;
-    uint64_t size = c->size[0], hoff = 0, e = 0;
-    struct mb_placed at;
-    struct mb_seg segs[MB_SEG_MAX];
+    uint32_t arch = rd32(hdr + 4), hlen = rd32(hdr + 8);
     struct mb2_header_info h;
-    const char *kind = "address tag";
-    uint32_t hlen, arch;
-    unsigned nseg;
 
-    hdr = multiboot2_find_header(img, size, &hoff);
-    if (!hdr) {
-        klog("multiboot2 guest: module 0's multiboot2 header has a bad checksum");
-        return false;
-    }
-    arch = rd32(hdr + 4);
-    hlen = rd32(hdr + 8);
     if (arch != MB2_ARCH_I386) {
         klog("multiboot2 guest: the kernel is for architecture %u, not i386 (0)", arch);
         return false;
@@ -317,28 +308,37 @@ bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
             klog("multiboot2 guest: the address tag needs an entry address tag");
             return false;
         }
-        if (!mb_parse_addresses(size, hoff, h.header_addr, h.load_addr, h.load_end, h.bss_end, &segs[0]))
+        if (!mb_parse_addresses(size, hoff, h.header_addr, h.load_addr, h.load_end, h.bss_end, &k->segs[0]))
             return false;
-        nseg = 1;
+        k->kind = "address tag";
+        k->nseg = 1;
     } else {
-        nseg = mb_parse_elf(img, size, segs, &e, &kind);
-        if (!nseg)
+        k->nseg = mb_parse_elf(img, size, k->segs, &k->entry, &k->kind);
+        if (!k->nseg)
             return false;
     }
     if (h.have_entry)
-        e = h.entry;
+        k->entry = h.entry;
+    return true;
+}
 
-    if (!mb_place(c, img, segs, nseg, e, build_info, MB2_BOOT_MAGIC, entry, &at))
+static const struct mb_version mb2 = {
+    "multiboot2", multiboot2_find_header, parse_kernel, build_info, MB2_BOOT_MAGIC,
+};
+
+bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+{
+    struct mb_kernel k;
+    struct mb_placed at;
+    unsigned rlen;
+
+    if (!mb_load(c, &mb2, entry, &k, &at))
         return false;
-    entry->kind = "multiboot2";
-    {
-        unsigned rlen;
-        guest_rsdp(c, &rlen);
-        klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
-             "ACPI tags %s, EFI tags %s, cmdline \"%s\"", kind, (unsigned long long)at.kbase,
-             (unsigned long long)at.kend, (unsigned long long)e, (unsigned long long)at.info, c->nmods - 1,
-             rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
-             c->bi->mods[0].cmdline);
-    }
+    guest_rsdp(c, &rlen);
+    klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
+         "ACPI tags %s, EFI tags %s, cmdline \"%s\"", k.kind, (unsigned long long)at.kbase,
+         (unsigned long long)at.kend, (unsigned long long)k.entry, (unsigned long long)at.info, c->nmods - 1,
+         rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
+         c->bi->mods[0].cmdline);
     return true;
 }
