@@ -251,9 +251,12 @@ __attribute__((noinline)) static enum msr_verdict slow_access(struct vcpu *v, co
 
 /* The exit path's slow half, for reads and writes alike: indexes outside
  * the three direct ranges, unknown MSRs, rows the filter touches or
- * watched, or the guest lacks. A write passes its value through *value. */
-static __attribute__((noinline)) enum msr_verdict access_slow(struct vcpu *v, uint32_t index, bool write,
-                                                              uint64_t *value)
+ * watched, or the guest lacks. A write passes its value through *value.
+ * Inlined into read_slow / write_slow so the fast paths call it with the
+ * value in a register (a pointer to it from write_fast would cost the
+ * WRMSR fast path a stack spill). */
+static inline __attribute__((always_inline)) enum msr_verdict access_slow(struct vcpu *v, uint32_t index,
+                                                                          bool write, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
@@ -269,6 +272,16 @@ static __attribute__((noinline)) enum msr_verdict access_slow(struct vcpu *v, ui
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
     return write ? d->write(v, d, index, *value) : d->read(v, d, index, value);
+}
+
+static __attribute__((noinline)) enum msr_verdict read_slow(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    return access_slow(v, index, false, value);
+}
+
+static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uint32_t index, uint64_t value)
+{
+    return access_slow(v, index, true, &value);
 }
 
 /* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */
@@ -299,7 +312,7 @@ static inline enum msr_verdict read_fast(struct vcpu *v, uint32_t index, uint64_
     size_t id = row_id1_direct(index);
     const struct msr_desc *d;
     if (__builtin_expect(!(s->row_fast[id] & MSR_RF_FAST_R), 0))
-        return access_slow(v, index, false, value);
+        return read_slow(v, index, value);
     d = &msr_table[--id];
     s->reads[id]++;
     /* The commonest read handler (a virtual value in a slot), without the
@@ -317,7 +330,7 @@ static inline enum msr_verdict write_fast(struct vcpu *v, uint32_t index, uint64
     size_t id1 = row_id1_direct(index);     /* row + 1 */
     const struct msr_desc *d = row_desc1(id1);
     if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_W), 0))
-        return access_slow(v, index, true, &value);
+        return write_slow(v, index, value);
     s->writes[id1 - 1]++;
     return d->write(v, d, index, value);
 }
@@ -348,7 +361,7 @@ static void rdmsr_complete(struct vcpu *v, uint64_t val)
 static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct msr_desc *d, uint32_t index)
 {
     uint64_t val;
-    if ((d ? d->read(v, d, index, &val) : access_slow(v, index, false, &val)) != MSR_OK) {
+    if ((d ? d->read(v, d, index, &val) : read_slow(v, index, &val)) != MSR_OK) {
         vcpu_inject_gp(v);
         return;
     }
