@@ -284,6 +284,23 @@ static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmc
     return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)rip));
 }
 
+/* One hot exit of kind k: the kind, its ring entry (detail: the MSR
+ * index, else 0), without NRIPS its length from its cache entry c, and
+ * with dispatch its handler. Inlined with constants (the MSR kind is
+ * EXIT_MSR_READ + EXITINFO1's write bit). */
+static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, const struct vmcb *vm, const bool nrips,
+                                                            const bool dispatch, size_t k,
+                                                            const struct insn_cache *c, uint32_t detail)
+{
+    uint64_t rip = vm->save.rip;        /* loaded once for the ring and the length */
+    v->exit.kind = (enum exit_kind)k;
+    trace_hot(v, (enum exit_kind)k, rip, detail);
+    if (!nrips)
+        v->exit.insn_len = cached_len(vm, rip, c);
+    if (dispatch)
+        vcpu_dispatch_kind(v, k);
+}
+
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
  * length, and write their trace-ring entry (RIP, the MSR index) directly;
  * nothing else of the VMCB is read. EXITINTINFO is not read for them: an
@@ -297,38 +314,20 @@ static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmc
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips,
                                                         const bool dispatch)
 {
-    struct vm_exit *x = &v->exit;
     uint64_t code = vm->control.exitcode;
 
     /* Tested in the order of their budgets (README, Benchmarks): CPUID,
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
-        uint64_t rip = vm->save.rip;    /* loaded once for the ring and the length */
-        x->kind = EXIT_CPUID;
-        trace_hot(v, EXIT_CPUID, rip, 0);
-        if (!nrips)
-            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_CPUID]);
-        if (dispatch)
-            vcpu_dispatch_kind(v, EXIT_CPUID);
+        decode_hot(v, vm, nrips, dispatch, EXIT_CPUID, &v->insn_cache[INSN_CACHE_CPUID], 0);
     } else if (code == SVM_EXIT_VMMCALL) {
-        uint64_t rip = vm->save.rip;
-        x->kind = EXIT_HYPERCALL;
-        trace_hot(v, EXIT_HYPERCALL, rip, 0);
-        if (!nrips)
-            x->insn_len = cached_len(vm, rip, &v->insn_cache[INSN_CACHE_HYPERCALL]);
-        if (dispatch)
-            vcpu_dispatch_kind(v, EXIT_HYPERCALL);
+        decode_hot(v, vm, nrips, dispatch, EXIT_HYPERCALL, &v->insn_cache[INSN_CACHE_HYPERCALL], 0);
     } else if (code == SVM_EXIT_MSR) {
         uint64_t w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR (64-bit: an index as is) */
-        uint64_t rip = vm->save.rip;
-        size_t k = EXIT_MSR_READ + w;
-        x->kind = (enum exit_kind)k;
-        trace_hot(v, (enum exit_kind)k, rip, (uint32_t)v->regs.rcx);
-        if (!nrips)
-            x->insn_len = cached_len(vm, rip, (const struct insn_cache *)((const char *)&v->insn_cache[INSN_CACHE_RDMSR] +
-                                                                     w * sizeof(struct insn_cache)));
-        if (dispatch)
-            vcpu_dispatch_kind(v, k);
+        decode_hot(v, vm, nrips, dispatch, EXIT_MSR_READ + w,
+                   (const struct insn_cache *)((const char *)&v->insn_cache[INSN_CACHE_RDMSR] +
+                                               w * sizeof(struct insn_cache)),
+                   (uint32_t)v->regs.rcx);
     } else {
         decode_slow(v, svm(v));
         trace_record(v, v->exit.kind);
