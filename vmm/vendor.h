@@ -2,8 +2,10 @@
  * each provide one `struct vendor_ops`. The vendor owns the run loop (so
  * the world switch saves keel's callee-saved registers once per run, not
  * once per exit):
- *     do { msr_before_entry; complete (RIP advance); world switch; decode;
- *          msr_after_exit; vcpu_dispatch(v); } until ENTRY_WORK_STOP   (vmm/run.h)
+ *     do { complete (RIP advance); entry work (msr_before_entry_slow, ...);
+ *          world switch; decode; msr_after_exit; vcpu_dispatch(v); }
+ *     until ENTRY_WORK_STOP   (vmm/run.h; SVM: the MSR switch only in passes
+ *     with entry work, the hot kinds through vcpu_dispatch_kind).
  * vmm/ reaches these only through vmm/arch_hooks.h (implemented in
  * vmm/arch_hooks.c, the one file that holds the backend in use). */
 #ifndef KEEL_VMM_VENDOR_H
