@@ -60,19 +60,24 @@ unsigned vmx_report_checks(const char *when)
 
 /* ---- enter and exit decode ----------------------------------------------------------- */
 
-static void vmfail(struct vcpu *v, int how, bool launched)
+/* VMLAUNCH/VMRESUME did not enter (SDM 31.2, 31.4): with a current VMCS
+ * it is VMfailValid and the VM-instruction error field says why; a VMREAD
+ * that fails too means VMfailInvalid (no current VMCS). */
+static __attribute__((noinline, cold)) void vmfail(struct vcpu *v, bool launched)
 {
     struct vm_exit *x = &v->exit;
+    uint64_t err;
     memset(x, 0, sizeof(*x));
     x->kind = EXIT_INVALID_STATE;
-    if (how == 1) {
+    if (!vmread_safe(VMCS_INSN_ERROR, &err)) {
         klog("vmx: %s failed: VMfailInvalid (no current VMCS)", launched ? "VMRESUME" : "VMLAUNCH");
         x->raw_code = VMX_RAW_VMFAIL;
-        return;
+    } else {
+        x->raw_code = VMX_RAW_VMFAIL | (uint32_t)err;
+        klog("vmx: %s failed: VM-instruction error %u (%s)", launched ? "VMRESUME" : "VMLAUNCH", (uint32_t)err,
+             vmx_insn_error_name((uint32_t)err));
     }
-    x->raw_code = VMX_RAW_VMFAIL | (uint32_t)vmread(VMCS_INSN_ERROR);
-    klog("vmx: %s failed: VM-instruction error %u (%s)", launched ? "VMRESUME" : "VMLAUNCH",
-         (uint32_t)x->raw_code, vmx_insn_error_name((uint32_t)x->raw_code));
+    trace_record(v, x->kind);
 }
 
 /* An NMI taken in VMX root mode was the guest's: inject it when the guest
@@ -139,23 +144,26 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reaso
 /* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind: one
  * VMREAD; the completion reads the length. The IDT-vectoring field is not
  * read for them: an exit caused by executing an instruction does not
- * happen during event delivery, so it cannot be valid (SDM 27.2.4). A full
+ * happen during event delivery, so it cannot be valid (SDM 27.2.4). Their
+ * qualification is not read either: it is 0 for them (SDM 28.2.1). A full
  * exit reason equal to the basic one also means bit 31 (VM-entry failure)
- * is clear. */
+ * is clear, so the VMREAD needs no check: the field always exists. */
+_Static_assert(VMX_EXIT_WRMSR == VMX_EXIT_RDMSR + 1 && EXIT_MSR_WRITE == EXIT_MSR_READ + 1,
+               "RDMSR/WRMSR decode as one range");
 static inline __attribute__((always_inline)) void decode(struct vcpu *v)
 {
     struct vm_exit *x = &v->exit;
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-
-    /* Tested in the order of their budgets (README, Benchmarks). */
+    uint32_t msr = reason - VMX_EXIT_RDMSR;     /* 0 RDMSR, 1 WRMSR */
     uint64_t detail = 0;
 
+    /* Tested in the order of their budgets (README, Benchmarks). */
     if (reason == VMX_EXIT_CPUID) {
         x->kind = EXIT_CPUID;
     } else if (reason == VMX_EXIT_VMCALL) {
         x->kind = EXIT_HYPERCALL;
-    } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
-        x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
+    } else if (msr <= 1) {
+        x->kind = (enum exit_kind)(EXIT_MSR_READ + msr);
         detail = (uint32_t)v->regs.rcx;
     } else {
         decode_slow(v, reason);
@@ -163,7 +171,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
         return;
     }
     /* RIP: for the trace ring and for the completion, which adds the
-     * length to it. Their qualification is 0 (SDM 28.2.1). */
+     * length to it. */
     x->rip = vmread(VMCS_GUEST_RIP);
     trace_hot(v, x->kind, x->rip, 0, detail);
 }
@@ -208,12 +216,14 @@ static __attribute__((noinline)) void flush_ept(struct vcpu *v)
  * of a run (first = true) is peeled off: it runs the pre-entry checks and
  * VMLAUNCH; every later pass is a VMRESUME (an entry that fails ends the
  * run, so there is no relaunch). NULL: a handler stopped the run. Built
- * twice, with and without the LMA
- * fix-up (fix_lma), so the common CPU pays no test for it. */
+ * twice, with and without the LMA fix-up (fix_lma), so the common CPU pays
+ * no test for it. */
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_entry.S: the vCPU is its regs");
+_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == 120, "vmx_entry.S: R_RSP, HOST_RSP");
 static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *v, const bool first,
                                                                    const bool lma)
 {
-    int r;
+    bool exited;
 
     if (v->exit.advance) {
         v->exit.advance = false;
@@ -237,27 +247,32 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     vmi_attribute(first ? EXIT_NONE : v->exit.kind);
 #endif
     {
-        struct vmx_vcpu *vv = v->vendor;
-        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-        register uint64_t rsi __asm__("rsi") = !first;  /* VMLAUNCH once, then VMRESUME */
-        register uint64_t *rdx __asm__("rdx") = &vv->host_frame[HOST_FRAME_TOP];
-        register uint64_t rax __asm__("rax");
-        __asm__ volatile("call vmx_run"
-                         : "+D"(rdi), "+S"(rsi), "+d"(rdx), "=a"(rax)
-                         :
-                         : "rbx", "rcx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory",
-                           "cc");
+        /* &v->regs in, back out after a VM exit; "above" (CF = ZF = 0): a
+         * VM exit, else VMfail (vmx_entry.S). */
+        register struct vcpu *rdi __asm__("rdi") = v;
+#define VMX_ENTER(fn)                                                                                        \
+    __asm__ volatile("call " fn                                                                              \
+                     : "+D"(rdi), "=@cca"(exited)                                                            \
+                     :                                                                                       \
+                     : "rax", "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", \
+                       "r15", "memory")
+        if (first)
+            VMX_ENTER("vmx_launch");
+        else
+            VMX_ENTER("vmx_resume");
+#undef VMX_ENTER
+        if (__builtin_expect(!exited, 0)) {
+            /* RDI is the guest's then: the vCPU pinned to this CPU. */
+            v = this_cpu()->vcpu;
+            vmfail(v, !first);
+            msr_after_exit(v);
+            return v;
+        }
         v = rdi;
-        r = (int)rax;
     }
-    if (__builtin_expect(r != 0, 0)) {
-        vmfail(v, r, !first);
-        trace_record(v, v->exit.kind);
-    } else {
-        decode(v);
-        if (lma)
-            fix_lma();
-    }
+    decode(v);
+    if (lma)
+        fix_lma();
     msr_after_exit(v);
     return v;
 }

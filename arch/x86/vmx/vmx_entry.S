@@ -1,20 +1,29 @@
-/* vmx_run: VMLAUNCH / VMRESUME and the VM-exit landing point (SDM Vol. 3
- * 26, 27).
+/* vmx_launch / vmx_resume: VM entry, and the VM-exit landing point (SDM
+ * Vol. 3 26, 27, 28.5).
  *
  * Called by vmx_pass (vmx.c) through an inline-asm CALL that names every
- * register but RSP as clobbered, so keel's callee-saved registers are saved
- * once per run, not once per exit.
- * In: RDI = struct guest_regs *, RSI = launched (0: VMLAUNCH, else
- * VMRESUME), RDX = the per-vCPU host frame whose address is HOST_RSP,
- * written once at vcpu_create: frame[0] = regs, frame[1] = this stack. The
- * exit lands on the frame and switches back, so the caller's stack may
- * differ from entry to entry and no VMWRITE of HOST_RSP is needed per entry
- * (under a nested hypervisor each VMWRITE it does not shadow is an exit).
- * Out: RDI = the same struct guest_regs *; EAX = 0 after a VM exit, 1 on
- * VMfailInvalid, 2 on VMfailValid (VM-instruction error field); every other
- * GPR clobbered. Loads and stores every guest GPR but RSP (in the VMCS).
+ * register but RSP and RDI as clobbered, so keel's callee-saved registers
+ * are saved once per run, not once per exit.
+ * In: RDI = struct guest_regs * (the vCPU: regs is its first member).
+ * Out after a VM exit: RDI = the same pointer, CF = ZF = 0 (a VM exit
+ * loads RFLAGS with 2, SDM 28.5.3, and nothing below changes the flags).
+ * Out on VMfail (no entry, RSP untouched): CF = 1 VMfailInvalid or ZF = 1
+ * VMfailValid (VM-instruction error field, SDM 31.2), RDI = the guest's
+ * RDI (the caller finds the vCPU again through its CPU's percpu block).
+ * Every other GPR is clobbered. Loads and stores every guest GPR but RSP
+ * (in the VMCS).
+ *
+ * HOST_RSP is &regs.rsp, written once at vcpu_create: the exit pushes the
+ * guest's GPRs straight into struct guest_regs (r15 first, rax last, so
+ * RSP ends at &regs), and regs.rsp, which VMX does not use after
+ * vcpu_create (the guest's RSP stays in the VMCS), holds the caller's RSP
+ * while the guest runs. No VMWRITE per entry (under a nested hypervisor
+ * each VMWRITE it does not shadow is an exit), no frame to find: one
+ * instruction per GPR each way, the CALL/RET and two RSP moves. The pushes
+ * need no room below regs: after a VM exit IF = 0, and NMI, #DF and #MC
+ * run on IST1 (arch/x86/desc.c).
  * struct guest_regs layout is ABI (vmm/vcpu.h): rax rbx rcx rdx rsi rdi rbp
- * r8..r15 rsp, 8 bytes each. */
+ * r8..r15 rsp, 8 bytes each (_Static_assert in vmx.c). */
 #define R_RAX 0
 #define R_RBX 8
 #define R_RCX 16
@@ -30,15 +39,12 @@
 #define R_R13 96
 #define R_R14 104
 #define R_R15 112
+#define R_RSP 120
 
-    .text
-    .globl vmx_run
-    .type vmx_run, @function
-vmx_run:
-    push %rdi                       /* regs, for the VMfail return */
-    mov %rdi, 0(%rdx)               /* regs: found at (%rsp) after the exit */
-    mov %rsp, 8(%rdx)               /* the stack to go back to */
-    test %rsi, %rsi                 /* flags survive the MOVs below */
+/* The caller's RSP into regs.rsp, then the guest's GPRs, RDI last. */
+.macro LOAD_GUEST
+    mov %rsp, R_RSP(%rdi)
+    mov R_RAX(%rdi), %rax
     mov R_RBX(%rdi), %rbx
     mov R_RCX(%rdi), %rcx
     mov R_RDX(%rdi), %rdx
@@ -52,43 +58,48 @@ vmx_run:
     mov R_R13(%rdi), %r13
     mov R_R14(%rdi), %r14
     mov R_R15(%rdi), %r15
-    mov R_RAX(%rdi), %rax
     mov R_RDI(%rdi), %rdi
-    jnz 1f
+.endm
+
+    .text
+    /* The first entry of a run (a VMCS in the "clear" launch state). */
+    .globl vmx_launch
+    .type vmx_launch, @function
+vmx_launch:
+    LOAD_GUEST
     vmlaunch
-    jmp 2f
-1:  vmresume
-2:  /* VM entry did not happen: CF = VMfailInvalid, ZF = VMfailValid. */
-    mov $1, %eax
-    jc 3f
-    mov $2, %eax
-3:  pop %rdi                        /* VMfail leaves RSP alone: still our stack */
-    ret
-    .size vmx_run, . - vmx_run
+    ret                             /* VMfail: the flags say which */
+    .size vmx_launch, . - vmx_launch
+
+    /* Every later entry: no test of which one per exit. */
+    .globl vmx_resume
+    .type vmx_resume, @function
+vmx_resume:
+    LOAD_GUEST
+    vmresume
+    ret                             /* VMfail: the flags say which */
+    .size vmx_resume, . - vmx_resume
 
     .globl vmx_exit_point
     .type vmx_exit_point, @function
-vmx_exit_point:                     /* RSP = HOST_RSP = frame */
-    xchg %rdi, (%rsp)               /* RDI = regs, guest RDI in frame[0] */
-    mov %rax, R_RAX(%rdi)
-    mov %rbx, R_RBX(%rdi)
-    mov %rcx, R_RCX(%rdi)
-    mov %rdx, R_RDX(%rdi)
-    mov %rsi, R_RSI(%rdi)
-    mov %rbp, R_RBP(%rdi)
-    mov %r8, R_R8(%rdi)
-    mov %r9, R_R9(%rdi)
-    mov %r10, R_R10(%rdi)
-    mov %r11, R_R11(%rdi)
-    mov %r12, R_R12(%rdi)
-    mov %r13, R_R13(%rdi)
-    mov %r14, R_R14(%rdi)
-    mov %r15, R_R15(%rdi)
-    mov (%rsp), %rax
-    mov %rax, R_RDI(%rdi)
-    mov 8(%rsp), %rsp               /* back to vmx_run's stack (regs pushed on it) */
-    pop %rdi
-    xor %eax, %eax
+vmx_exit_point:                     /* RSP = HOST_RSP = &regs.rsp */
+    push %r15
+    push %r14
+    push %r13
+    push %r12
+    push %r11
+    push %r10
+    push %r9
+    push %r8
+    push %rbp
+    push %rdi
+    push %rsi
+    push %rdx
+    push %rcx
+    push %rbx
+    push %rax
+    mov %rsp, %rdi                  /* &regs */
+    mov R_RSP(%rdi), %rsp           /* the caller's stack: its return address on top */
     ret
     .size vmx_exit_point, . - vmx_exit_point
     .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */
