@@ -94,10 +94,10 @@ static void reflect_nmi(void)
 }
 
 /* Every exit but the hot four: the whole record. */
-static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline)) void decode_slow(struct vcpu *v)
 {
     struct vm_exit *x = &v->exit;
-    uint32_t idt;
+    uint32_t idt, reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
@@ -166,7 +166,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
         x->kind = (enum exit_kind)(EXIT_MSR_READ + msr);
         detail = (uint32_t)v->regs.rcx;
     } else {
-        decode_slow(v, reason);
+        decode_slow(v);    /* reads the reason again: no copy kept on the hot path */
         trace_record(v, v->exit.kind);
         return;
     }
@@ -247,14 +247,14 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     vmi_attribute(first ? EXIT_NONE : v->exit.kind);
 #endif
     {
-        /* &v->regs in, back out after a VM exit; "above" (CF = ZF = 0): a
+        /* &v->regs in RBX, back in RBX after a VM exit; "above" (CF = ZF = 0): a
          * VM exit, else VMfail (vmx_entry.S). */
-        register struct vcpu *rdi __asm__("rdi") = v;
+        register struct vcpu *rbx __asm__("rbx") = v;
 #define VMX_ENTER(fn)                                                                                        \
     __asm__ volatile("call " fn                                                                              \
-                     : "+D"(rdi), "=@cca"(exited)                                                            \
+                     : "+b"(rbx), "=@cca"(exited)                                                            \
                      :                                                                                       \
-                     : "rax", "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", \
+                     : "rax", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", \
                        "r15", "memory")
         if (first)
             VMX_ENTER("vmx_launch");
@@ -262,13 +262,13 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
             VMX_ENTER("vmx_resume");
 #undef VMX_ENTER
         if (__builtin_expect(!exited, 0)) {
-            /* RDI is the guest's then: the vCPU pinned to this CPU. */
+            /* RBX is the guest's then: the vCPU pinned to this CPU. */
             v = this_cpu()->vcpu;
             vmfail(v, !first);
             msr_after_exit(v);
             return v;
         }
-        v = rdi;
+        v = rbx;
     }
     decode(v);
     if (lma)

@@ -2,14 +2,15 @@
  * Vol. 3 26, 27, 28.5).
  *
  * Called by vmx_pass (vmx.c) through an inline-asm CALL that names every
- * register but RSP and RDI as clobbered, so keel's callee-saved registers
+ * register but RSP and RBX as clobbered, so keel's callee-saved registers
  * are saved once per run, not once per exit.
- * In: RDI = struct guest_regs * (the vCPU: regs is its first member).
- * Out after a VM exit: RDI = the same pointer, CF = ZF = 0 (a VM exit
+ * In: RBX = struct guest_regs * (the vCPU: regs is its first member; RBX,
+ * callee-saved, is where the run loop keeps it anyway: no move either way).
+ * Out after a VM exit: RBX = the same pointer, CF = ZF = 0 (a VM exit
  * loads RFLAGS with 2, SDM 28.5.3, and nothing below changes the flags).
  * Out on VMfail (no entry, RSP untouched): CF = 1 VMfailInvalid or ZF = 1
- * VMfailValid (VM-instruction error field, SDM 31.2), RDI = the guest's
- * RDI (the caller finds the vCPU again through its CPU's percpu block).
+ * VMfailValid (VM-instruction error field, SDM 31.2), RBX = the guest's
+ * RBX (the caller finds the vCPU again through its CPU's percpu block).
  * Every other GPR is clobbered. Loads and stores every guest GPR but RSP
  * (in the VMCS).
  *
@@ -41,24 +42,24 @@
 #define R_R15 112
 #define R_RSP 120
 
-/* The caller's RSP into regs.rsp, then the guest's GPRs, RDI last. */
+/* The caller's RSP into regs.rsp, then the guest's GPRs, RBX last. */
 .macro LOAD_GUEST
-    mov %rsp, R_RSP(%rdi)
-    mov R_RAX(%rdi), %rax
-    mov R_RBX(%rdi), %rbx
-    mov R_RCX(%rdi), %rcx
-    mov R_RDX(%rdi), %rdx
-    mov R_RSI(%rdi), %rsi
-    mov R_RBP(%rdi), %rbp
-    mov R_R8(%rdi), %r8
-    mov R_R9(%rdi), %r9
-    mov R_R10(%rdi), %r10
-    mov R_R11(%rdi), %r11
-    mov R_R12(%rdi), %r12
-    mov R_R13(%rdi), %r13
-    mov R_R14(%rdi), %r14
-    mov R_R15(%rdi), %r15
-    mov R_RDI(%rdi), %rdi
+    mov %rsp, R_RSP(%rbx)
+    mov R_RAX(%rbx), %rax
+    mov R_RCX(%rbx), %rcx
+    mov R_RDX(%rbx), %rdx
+    mov R_RSI(%rbx), %rsi
+    mov R_RDI(%rbx), %rdi
+    mov R_RBP(%rbx), %rbp
+    mov R_R8(%rbx), %r8
+    mov R_R9(%rbx), %r9
+    mov R_R10(%rbx), %r10
+    mov R_R11(%rbx), %r11
+    mov R_R12(%rbx), %r12
+    mov R_R13(%rbx), %r13
+    mov R_R14(%rbx), %r14
+    mov R_R15(%rbx), %r15
+    mov R_RBX(%rbx), %rbx
 .endm
 
     .text
@@ -98,8 +99,8 @@ vmx_exit_point:                     /* RSP = HOST_RSP = &regs.rsp */
     push %rcx
     push %rbx
     push %rax
-    mov %rsp, %rdi                  /* &regs */
-    mov R_RSP(%rdi), %rsp           /* the caller's stack: its return address on top */
+    mov %rsp, %rbx                  /* &regs */
+    mov R_RSP(%rbx), %rsp           /* the caller's stack: its return address on top */
     ret
     .size vmx_exit_point, . - vmx_exit_point
     .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */
