@@ -377,6 +377,12 @@ static uint64_t visible_cr(uint64_t hw, uint64_t shadow, uint64_t mask)
     return (hw & ~mask) | (shadow & mask);
 }
 
+/* The guest CET fields (SDM 25.4.1), there with the load-CET controls. */
+static uint64_t cet_field(enum vcpu_state s)
+{
+    return s == VS_S_CET ? VMCS_GUEST_S_CET : s == VS_SSP ? VMCS_GUEST_SSP : VMCS_GUEST_INT_SSP_TAB;
+}
+
 static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
 {
     struct vmx_vcpu *vv = vvcpu(v);
@@ -405,9 +411,9 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_FS_BASE: return vmread(VMCS_GUEST_FS_BASE);
     case VS_GS_BASE: return vmread(VMCS_GUEST_GS_BASE);
     case VS_TSC_OFFSET: return (vmx.proc & PROC_USE_TSC_OFFSETTING) ? vmread(VMCS_TSC_OFFSET) : 0;
-    case VS_S_CET: return vmx.cet ? vmread(VMCS_GUEST_S_CET) : 0;
-    case VS_SSP: return vmx.cet ? vmread(VMCS_GUEST_SSP) : 0;
-    case VS_INT_SSP_TAB: return vmx.cet ? vmread(VMCS_GUEST_INT_SSP_TAB) : 0;
+    case VS_S_CET:
+    case VS_SSP:
+    case VS_INT_SSP_TAB: return vmx.cet ? vmread(cet_field(s)) : 0;
     case VS_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
     case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
     case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
@@ -551,19 +557,11 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         vmwrite(VMCS_TSC_OFFSET, val);
         return true;
     case VS_S_CET:
-        if (!vmx.cet)
-            return false;
-        vmwrite(VMCS_GUEST_S_CET, val);
-        return true;
     case VS_SSP:
-        if (!vmx.cet)
-            return false;
-        vmwrite(VMCS_GUEST_SSP, val);
-        return true;
     case VS_INT_SSP_TAB:
-        if (!vmx.cet)
+        if (!vmx.cet)       /* no "load CET state" controls: the fields do not exist */
             return false;
-        vmwrite(VMCS_GUEST_INT_SSP_TAB, val);
+        vmwrite(cet_field(s), val);
         return true;
     case VS_DR6: write_dr6(val); return true;
     case VS_INTR_SHADOW: {
