@@ -82,7 +82,9 @@ static __attribute__((noinline, cold)) void vmfail(struct vcpu *v, bool launched
 
 /* An NMI taken in VMX root mode was the guest's: inject it when the guest
  * is not blocking NMIs (no NMI, STI or MOV-SS blocking: SDM 26.3.1.5) and no
- * other event is pending; otherwise try again at the next entry. */
+ * other event is pending; otherwise try again at the next entry. The NMI
+ * handler sets ENTRY_WORK_VENDOR (percpu.nmi_work, set up by vmx_run_loop),
+ * so the loop's one entry_work test covers it. */
 static void reflect_nmi(void)
 {
     if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
@@ -91,6 +93,16 @@ static void reflect_nmi(void)
         return;
     vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
     this_cpu()->nmis_pending--;
+}
+
+static __attribute__((noinline, cold)) void reflect_nmi_work(struct vcpu *v)
+{
+    /* Cleared first: an NMI from here on sets it again. */
+    vcpu_entry_work_clear(v, ENTRY_WORK_VENDOR);
+    if (this_cpu_nmis_pending() != 0)
+        reflect_nmi();
+    if (this_cpu_nmis_pending() != 0)       /* blocked now, or a second one: at the next entry */
+        vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
 }
 
 /* Every exit but the hot four: the whole record. */
@@ -210,7 +222,7 @@ static __attribute__((noinline)) void flush_ept(struct vcpu *v)
         invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, vvcpu(v)->eptp);
 }
 
-/* One pass: complete, reflect NMIs, switch MSRs, world switch (a CALL from
+/* One pass: complete, entry work (stop, EPT flush, MSRs, NMIs), world switch (a CALL from
  * inline asm naming every register but RSP as clobbered, so keel's
  * callee-saved registers are saved once per run), decode. The first pass
  * of a run (first = true) is peeled off: it runs the pre-entry checks and
@@ -236,10 +248,9 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
             flush_ept(v);
         if (v->entry_work & ENTRY_WORK_MSR)
             msr_before_entry_slow(v);
+        if (v->entry_work & ENTRY_WORK_VENDOR)
+            reflect_nmi_work(v);
     }
-    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
-        reflect_nmi();
     if (first)
         /* Once, before the first VMLAUNCH: name what the CPU would reject. */
         vmx_report_checks("pre-entry");
@@ -301,10 +312,20 @@ static void vmx_run_loop(struct vcpu *v)
             keel_fatal("vmx: VMCLEAR of vcpu %u's VMCS failed", v->index);
     }
     vv->ran = true;
-    if (vmx.fix_lma)
-        vmx_loop_lma(v);
-    else
-        vmx_loop_plain(v);
+    /* NMIs that reach keel from now on mark the entry work; one that came
+     * before is marked here. */
+    {
+        struct percpu *pc = this_cpu();
+        pc->nmi_work_bits = ENTRY_WORK_VENDOR;
+        pc->nmi_work = &v->entry_work;
+        if (this_cpu_nmis_pending() != 0)
+            vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
+        if (vmx.fix_lma)
+            vmx_loop_lma(v);
+        else
+            vmx_loop_plain(v);
+        pc->nmi_work = NULL;
+    }
 }
 
 /* ---- dump_state ------------------------------------------------------------------------ */
