@@ -162,30 +162,33 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v)
  * is clear, so the VMREAD needs no check: the field always exists. */
 _Static_assert(VMX_EXIT_WRMSR == VMX_EXIT_RDMSR + 1 && EXIT_MSR_WRITE == EXIT_MSR_READ + 1,
                "RDMSR/WRMSR decode as one range");
-static inline __attribute__((always_inline)) void decode(struct vcpu *v)
+/* One hot exit: the kind, RIP (for the trace ring and for the completion,
+ * which adds the length to it), the ring entry. Inlined once per kind so
+ * each writes its constants as immediates. */
+static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, enum exit_kind k, uint64_t detail)
 {
     struct vm_exit *x = &v->exit;
+    x->kind = k;
+    x->rip = vmread(VMCS_GUEST_RIP);
+    trace_hot(v, k, x->rip, 0, detail);
+}
+
+static inline __attribute__((always_inline)) void decode(struct vcpu *v)
+{
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
     uint32_t msr = reason - VMX_EXIT_RDMSR;     /* 0 RDMSR, 1 WRMSR */
-    uint64_t detail = 0;
 
     /* Tested in the order of their budgets (README, Benchmarks). */
-    if (reason == VMX_EXIT_CPUID) {
-        x->kind = EXIT_CPUID;
+    if (__builtin_expect(reason == VMX_EXIT_CPUID, 1)) {
+        decode_hot(v, EXIT_CPUID, 0);
     } else if (reason == VMX_EXIT_VMCALL) {
-        x->kind = EXIT_HYPERCALL;
+        decode_hot(v, EXIT_HYPERCALL, 0);
     } else if (msr <= 1) {
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + msr);
-        detail = (uint32_t)v->regs.rcx;
+        decode_hot(v, (enum exit_kind)(EXIT_MSR_READ + msr), (uint32_t)v->regs.rcx);
     } else {
         decode_slow(v);    /* reads the reason again: no copy kept on the hot path */
         trace_record(v, v->exit.kind);
-        return;
     }
-    /* RIP: for the trace ring and for the completion, which adds the
-     * length to it. */
-    x->rip = vmread(VMCS_GUEST_RIP);
-    trace_hot(v, x->kind, x->rip, 0, detail);
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP += the exit's
@@ -296,8 +299,11 @@ static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const
 }
 
 /* Built twice, with and without the EFER.LMA fix-up (VCPU_LOOP_ATTR, vmm/run.h). */
-static VCPU_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
-static VCPU_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
+/* VCPU_LOOP_ATTR (vmm/run.h; a second optimize attribute would replace its
+ * own) and no tail merging, so decode_hot's copies keep their immediates. */
+#define VMX_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer", "no-tree-tail-merge", "no-crossjumping")))
+static VMX_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
+static VMX_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
 
 static void vmx_run_loop(struct vcpu *v)
 {
