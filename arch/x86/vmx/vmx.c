@@ -6,6 +6,7 @@
  * guest with every device and interrupt passed through: no external-
  * interrupt or NMI exiting, HLT runs in the guest. */
 #include "arch/x86/vmx/vmx_internal.h"
+#include "arch/x86/vmx/vmx_gprs.h"
 
 struct vmx_state vmx;
 #ifdef KEEL_VMINSN_COUNT
@@ -234,7 +235,11 @@ static __attribute__((noinline)) void flush_ept(struct vcpu *v)
  * twice, with and without the LMA fix-up (fix_lma), so the common CPU pays
  * no test for it. */
 _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_entry.S: the vCPU is its regs");
-_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == 120, "vmx_entry.S: R_RSP, HOST_RSP");
+_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == VMX_R_RSP && __builtin_offsetof(struct guest_regs, rax) == VMX_R_RAX &&
+                   __builtin_offsetof(struct guest_regs, rbx) == VMX_R_RBX && __builtin_offsetof(struct guest_regs, rcx) == 16 &&
+                   __builtin_offsetof(struct guest_regs, rdi) == 40 && __builtin_offsetof(struct guest_regs, r8) == 56 &&
+                   __builtin_offsetof(struct guest_regs, r15) == 112,
+               "vmx_gprs.h: the offsets of struct guest_regs");
 static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *v, const bool first,
                                                                    const bool lma)
 {
@@ -262,19 +267,40 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
 #endif
     {
         /* &v->regs in RBX, back in RBX after a VM exit; "above" (CF = ZF = 0): a
-         * VM exit, else VMfail (vmx_entry.S). */
+         * VM exit, else VMfail (vmx_entry.S). The first entry calls
+         * vmx_launch; every later one is inlined here (no CALL/RET per
+         * exit) and lands on its own exit point, whose address is
+         * vmx_exit_resume_<lma> (one per loop copy: HOST_RIP, set by
+         * vmx_loop). */
         register struct vcpu *rbx __asm__("rbx") = v;
-#define VMX_ENTER(fn)                                                                                        \
-    __asm__ volatile("call " fn                                                                              \
-                     : "+b"(rbx), "=@cca"(exited)                                                            \
-                     :                                                                                       \
-                     : "rax", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", \
-                       "r15", "memory")
+#define VMX_CLOBBERS \
+    "rax", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory"
+#define LOAD(r, o) "mov " #o "(%%rbx), %%" #r "\n\t"
+#define PUSH(r, o) "push %%" #r "\n\t"
         if (first)
-            VMX_ENTER("vmx_launch");
+            __asm__ volatile("call vmx_launch" : "+b"(rbx), "=@cca"(exited) : : VMX_CLOBBERS);
         else
-            VMX_ENTER("vmx_resume");
-#undef VMX_ENTER
+            __asm__ volatile("mov %%rsp, %c[rsp](%%rbx)\n\t" VMX_GPRS_R15_TO_RCX(LOAD)
+                             "mov %c[rax](%%rbx), %%rax\n\t"
+                             "mov %c[rbx](%%rbx), %%rbx\n\t"
+                             "vmresume\n\t"
+                             "jmp 1f\n"                 /* VMfail: the flags say which */
+                             /* The landing point's address as data, so the
+                              * text symbol stays the loop's (backtraces). */
+                             ".pushsection .rodata\n\t.balign 8\n"
+                             "vmx_exit_resume_%c[lma]:\n\t.quad 2f\n\t.popsection\n"
+                             "2:\n\t" VMX_GPRS_R15_TO_RCX(PUSH)
+                             "push %%rbx\n\t"
+                             "push %%rax\n\t"
+                             "mov %%rsp, %%rbx\n\t"
+                             "mov %c[rsp](%%rbx), %%rsp\n"
+                             "1:"
+                             : "+b"(rbx), "=@cca"(exited)
+                             : [rsp] "i"(VMX_R_RSP), [rax] "i"(VMX_R_RAX), [rbx] "i"(VMX_R_RBX), [lma] "i"(lma)
+                             : VMX_CLOBBERS);
+#undef LOAD
+#undef PUSH
+#undef VMX_CLOBBERS
         if (__builtin_expect(!exited, 0)) {
             /* RBX is the guest's then: the vCPU pinned to this CPU. */
             v = this_cpu()->vcpu;
@@ -291,10 +317,19 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     return v;
 }
 
+/* The addresses of the inline VMRESUME's landing points, one per loop copy. */
+extern const uint64_t vmx_exit_resume_0, vmx_exit_resume_1;
+
 static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const bool lma)
 {
     vvcpu(v);           /* this vCPU's VMCS is current */
-    for (v = vmx_pass(v, true, lma); v; v = vmx_pass(v, false, lma))
+    /* The VMLAUNCH lands on vmx_exit_point, every VMRESUME on this copy's
+     * own point: two VMWRITEs per run, none per exit. */
+    vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
+    v = vmx_pass(v, true, lma);
+    if (v)
+        vmwrite(VMCS_HOST_RIP, lma ? vmx_exit_resume_1 : vmx_exit_resume_0);
+    for (; v; v = vmx_pass(v, false, lma))
         vcpu_dispatch(v);
 }
 

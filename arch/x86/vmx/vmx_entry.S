@@ -1,9 +1,11 @@
-/* vmx_launch / vmx_resume: VM entry, and the VM-exit landing point (SDM
- * Vol. 3 26, 27, 28.5).
+/* vmx_launch: the first VM entry of a run (a VMCS in the "clear" launch
+ * state), and its VM-exit landing point (SDM Vol. 3 26, 27, 28.5). Every
+ * later entry is the VMRESUME inlined in vmx_pass (vmx.c), which lands on
+ * its own exit point; both use the register list of vmx_gprs.h.
  *
- * Called by vmx_pass (vmx.c) through an inline-asm CALL that names every
- * register but RSP and RBX as clobbered, so keel's callee-saved registers
- * are saved once per run, not once per exit.
+ * Called by vmx_pass's inline asm, which names every register but RSP and
+ * RBX as clobbered, so keel's callee-saved registers are saved once per
+ * run, not once per exit.
  * In: RBX = struct guest_regs * (the vCPU: regs is its first member; RBX,
  * callee-saved, is where the run loop keeps it anyway: no move either way).
  * Out after a VM exit: RBX = the same pointer, CF = ZF = 0 (a VM exit
@@ -20,87 +22,36 @@
  * vcpu_create (the guest's RSP stays in the VMCS), holds the caller's RSP
  * while the guest runs. No VMWRITE per entry (under a nested hypervisor
  * each VMWRITE it does not shadow is an exit), no frame to find: one
- * instruction per GPR each way, the CALL/RET and two RSP moves. The pushes
- * need no room below regs: after a VM exit IF = 0, and NMI, #DF and #MC
- * run on IST1 (arch/x86/desc.c).
- * struct guest_regs layout is ABI (vmm/vcpu.h): rax rbx rcx rdx rsi rdi rbp
- * r8..r15 rsp, 8 bytes each (_Static_assert in vmx.c). */
-#define R_RAX 0
-#define R_RBX 8
-#define R_RCX 16
-#define R_RDX 24
-#define R_RSI 32
-#define R_RDI 40
-#define R_RBP 48
-#define R_R8 56
-#define R_R9 64
-#define R_R10 72
-#define R_R11 80
-#define R_R12 88
-#define R_R13 96
-#define R_R14 104
-#define R_R15 112
-#define R_RSP 120
+ * instruction per GPR each way and two RSP moves. The pushes need no room
+ * below regs: after a VM exit IF = 0, and NMI, #DF and #MC run on IST1
+ * (arch/x86/desc.c). */
+#include "arch/x86/vmx/vmx_gprs.h"
 
-/* The caller's RSP into regs.rsp, then the guest's GPRs, RBX last. */
-.macro LOAD_GUEST
-    mov %rsp, R_RSP(%rbx)
-    mov R_RAX(%rbx), %rax
-    mov R_RCX(%rbx), %rcx
-    mov R_RDX(%rbx), %rdx
-    mov R_RSI(%rbx), %rsi
-    mov R_RDI(%rbx), %rdi
-    mov R_RBP(%rbx), %rbp
-    mov R_R8(%rbx), %r8
-    mov R_R9(%rbx), %r9
-    mov R_R10(%rbx), %r10
-    mov R_R11(%rbx), %r11
-    mov R_R12(%rbx), %r12
-    mov R_R13(%rbx), %r13
-    mov R_R14(%rbx), %r14
-    mov R_R15(%rbx), %r15
-    mov R_RBX(%rbx), %rbx
-.endm
+#define LOAD(r, o) mov o(%rbx), %r;
+#define PUSH(r, o) push %r;
 
     .text
-    /* The first entry of a run (a VMCS in the "clear" launch state). */
     .globl vmx_launch
     .type vmx_launch, @function
 vmx_launch:
-    LOAD_GUEST
+    mov %rsp, VMX_R_RSP(%rbx)       /* the caller's stack: its return address on top */
+    VMX_GPRS_R15_TO_RCX(LOAD)
+    mov VMX_R_RAX(%rbx), %rax
+    mov VMX_R_RBX(%rbx), %rbx
     vmlaunch
     ret                             /* VMfail: the flags say which */
     .size vmx_launch, . - vmx_launch
 
-    /* Every later entry: no test of which one per exit. */
-    .globl vmx_resume
-    .type vmx_resume, @function
-vmx_resume:
-    LOAD_GUEST
-    vmresume
-    ret                             /* VMfail: the flags say which */
-    .size vmx_resume, . - vmx_resume
-
+    /* HOST_RIP for the VMLAUNCH (vmx_loop switches it to the inline
+     * resume's landing point after the first exit). */
     .globl vmx_exit_point
     .type vmx_exit_point, @function
 vmx_exit_point:                     /* RSP = HOST_RSP = &regs.rsp */
-    push %r15
-    push %r14
-    push %r13
-    push %r12
-    push %r11
-    push %r10
-    push %r9
-    push %r8
-    push %rbp
-    push %rdi
-    push %rsi
-    push %rdx
-    push %rcx
+    VMX_GPRS_R15_TO_RCX(PUSH)
     push %rbx
     push %rax
     mov %rsp, %rbx                  /* &regs */
-    mov R_RSP(%rbx), %rsp           /* the caller's stack: its return address on top */
+    mov VMX_R_RSP(%rbx), %rsp
     ret
     .size vmx_exit_point, . - vmx_exit_point
     .globl vmx_entry_end        /* for tests/unit/test_vmx_setup.c: no VMREAD/VMWRITE per entry */

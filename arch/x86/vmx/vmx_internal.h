@@ -63,10 +63,9 @@ struct vmx_state {
 };
 extern struct vmx_state vmx;        /* vmx.c */
 
-/* vmx_entry.S: vmx_launch / vmx_resume are called from vmx_pass's inline
- * asm only; HOST_RIP is vmx_exit_point, HOST_RSP &v->regs.rsp. */
+/* vmx_entry.S: vmx_launch is called from vmx_pass's inline asm only; the
+ * VMLAUNCH lands on vmx_exit_point, HOST_RSP is &v->regs.rsp. */
 void vmx_launch(void);
-void vmx_resume(void);
 extern char vmx_exit_point[];
 
 /* ---- VMX instructions ------------------------------------------------------ */
