@@ -164,14 +164,16 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v)
 _Static_assert(VMX_EXIT_WRMSR == VMX_EXIT_RDMSR + 1 && EXIT_MSR_WRITE == EXIT_MSR_READ + 1,
                "RDMSR/WRMSR decode as one range");
 /* One hot exit: the kind, RIP (for the trace ring and for the completion,
- * which adds the length to it), the ring entry. Inlined once per kind so
- * each writes its constants as immediates. */
+ * which adds the length to it), the ring entry, keel's MSRs back. Inlined
+ * once per kind so each writes its constants as immediates and goes on to
+ * the dispatch without a shared tail. */
 static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, enum exit_kind k, uint64_t detail)
 {
     struct vm_exit *x = &v->exit;
     x->kind = k;
     x->rip = vmread(VMCS_GUEST_RIP);
     trace_hot(v, k, x->rip, 0, detail);
+    msr_after_exit(v);
 }
 
 static inline __attribute__((always_inline)) void decode(struct vcpu *v)
@@ -189,6 +191,7 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v)
     } else {
         decode_slow(v);    /* reads the reason again: no copy kept on the hot path */
         trace_record(v, v->exit.kind);
+        msr_after_exit(v);
     }
 }
 
@@ -310,10 +313,9 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
         }
         v = rbx;
     }
-    decode(v);
+    decode(v);          /* and msr_after_exit, in each kind's copy */
     if (lma)
         fix_lma();
-    msr_after_exit(v);
     return v;
 }
 
