@@ -229,9 +229,9 @@ static __attribute__((noinline)) void flush_ept(struct vcpu *v)
         invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, vvcpu(v)->eptp);
 }
 
-/* One pass: complete, entry work (stop, EPT flush, MSRs, NMIs), world switch (a CALL from
- * inline asm naming every register but RSP as clobbered, so keel's
- * callee-saved registers are saved once per run), decode. The first pass
+/* One pass: complete, entry work (stop, EPT flush, MSRs, NMIs), world
+ * switch (inline asm naming every register but RSP and RBX as clobbered,
+ * so keel's callee-saved registers are saved once per run), decode. The first pass
  * of a run (first = true) is peeled off: it runs the pre-entry checks and
  * VMLAUNCH; every later pass is a VMRESUME (an entry that fails ends the
  * run, so there is no relaunch). NULL: a handler stopped the run. Built
@@ -335,9 +335,10 @@ static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const
         vcpu_dispatch(v);
 }
 
-/* Built twice, with and without the EFER.LMA fix-up (VCPU_LOOP_ATTR, vmm/run.h). */
-/* VCPU_LOOP_ATTR (vmm/run.h; a second optimize attribute would replace its
- * own) and no tail merging, so decode_hot's copies keep their immediates. */
+/* Built twice, with and without the EFER.LMA fix-up. The attribute is
+ * VCPU_LOOP_ATTR's (vmm/run.h; a second optimize attribute would replace
+ * its own) plus no tail merging, so decode_hot's copies keep their
+ * immediates. */
 #define VMX_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer", "no-tree-tail-merge", "no-crossjumping")))
 static VMX_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
 static VMX_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
