@@ -24,9 +24,10 @@ struct region_budget {
     uint64_t margin;            /* KEEL_REGION_MARGIN */
     uint64_t total;             /* the sum, rounded up to 64 KiB */
 };
-/* shared: the bytes of the objects keel allocates once (each rounded up to
- * pages here by the caller); ram_end: end of the highest RAM range (the identity map and the guest's
- * nested map both cover [0, max(ram_end, 4 GiB))). */
+/* shared: the bytes of what keel allocates once for all CPUs (the caller
+ * rounds each object up to pages); ram_end: end of the highest RAM range
+ * (the identity map and the guest's nested map both cover
+ * [0, max(ram_end, 4 GiB))). */
 void region_budget(struct region_budget *b, uint64_t image, uint64_t shared, unsigned cpus, uint64_t ram_end);
 
 /* Returns NULL or a message. busy_*: ranges that must not be overwritten

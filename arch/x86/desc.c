@@ -3,7 +3,6 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "boot/layout.h"
-#include "lib/palloc.h"
 #include "lib/string.h"
 
 /* boot/entry.asm: the boot CPU's first stacks, in boot-only low memory. */
