@@ -28,7 +28,8 @@ void smp_run_ended(struct vcpu *v);
 /* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
  * the BSP ends the run. */
 void smp_init_signal(struct vcpu *v);
-/* An NMI exit (SVM with smp.apic-trap=always): a pending guest INIT. */
+/* An NMI exit (SVM, several vCPUs): keel's kick for the end of the run
+ * (park) or for a pending guest INIT; else the guest's own NMI. */
 void smp_nmi_exit(struct vcpu *v);
 /* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
 void smp_sipi_signal(struct vcpu *v);
