@@ -100,7 +100,8 @@ static void regs_one(struct monitor *m, struct vcpu *v)
     uint64_t cr0 = vcpu_get_state(v, VS_CR0), cr3 = vcpu_get_state(v, VS_CR3), cr4 = vcpu_get_state(v, VS_CR4);
     uint64_t efer = vcpu_get_state(v, VS_EFER);
     char bytes[64];
-    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, r->rsp,
+    /* RSP lives in the VMCB/VMCS, not in v->regs (vmm/vcpu.h). */
+    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, vcpu_get_state(v, VS_RSP),
          vcpu_get_state(v, VS_RFLAGS), vcpu_get_state(v, VS_CPL));
     klog("regs: rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
     klog("regs: rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->rsi, r->rdi, r->rbp, r->r8);

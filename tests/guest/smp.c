@@ -18,6 +18,8 @@
 
 extern const char smp_tramp_start[], smp_tramp_end[];
 extern void ipi_stub(void);
+extern void nmi_stub(void);
+volatile uint32_t nmi_count;    /* smp_tramp.S nmi_stub */
 extern const uint32_t exc_stub_table[32];
 
 struct ap_res {
@@ -214,6 +216,20 @@ int guest_main(void)
         bsp_x2apic = true;
         check((rdmsr(0x802) & 0xff) == bsp_apic, "smp-x2apic-bsp", "x2APIC ID %u, xAPIC ID was %u",
               (unsigned)rdmsr(0x802), bsp_apic);
+        /* An NMI to itself through the ICR MSR: with several vCPUs keel
+         * carries out that WRMSR, so the NMI reaches keel's CPU outside the
+         * guest and keel must deliver it to the guest at the next entry. */
+        {
+            unsigned long w;
+            set_gate(2, (uint32_t)nmi_stub);
+            nmi_count = 0;
+            wrmsr(0x830, ((uint64_t)bsp_apic << 32) | 0x400);     /* delivery mode NMI, physical */
+            for (w = 0; w < 10000000ul && !nmi_count; w++)
+                __asm__ volatile("pause");
+            check(nmi_count == 1, "smp-x2apic-self-nmi", "%u NMI(s) after an NMI to itself through MSR 0x830 "
+                  "(want 1)", nmi_count);
+            set_gate(2, exc_stub_table[2]);
+        }
     }
     if (arg_value("expect-cpus")) {
         /* keel hid the CPUs it did not start: the MADT must not list them. */
