@@ -372,9 +372,10 @@ void cmd_mem(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc,
 void cmd_poweroff(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
     unsigned i;
-    (void)cur, (void)c, (void)argc, (void)argv;
-    for (i = 0; i < m->nvcpus; i++)
-        stats_print(m->vcpus[i]);
+    (void)c, (void)argc, (void)argv;
+    /* One report: stats_print parks the other vCPUs and prints every
+     * vCPU's counts, naming the one this CPU runs as where the run ended. */
+    stats_print(cur ? cur : m->vcpus[0]);
     klog("guest exit 0 (monitor: poweroff)");
     for (i = 0; i < m->nvcpus; i++)
         vcpu_stop(m->vcpus[i], 0);

@@ -422,6 +422,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("out of memory in keel's region building nested page tables");
     hide_iommu_registers(vm);
     guest_acpi_map_bios_rsdp(&vm->npt);
+    guest_acpi_map_efi_config(&vm->npt, bi->efi_systab64 ? bi->efi_systab : 0, pl->region_base, pl->region_end);
     klog("nested paging: identity map of [0-%lx) minus keel's region%s, %u table pages", top,
          iommu_owned() ? " and the IOMMU registers" : "", vm->npt.pages);
     iommu_enable(top, pl->region_base, pl->region_end);

@@ -22,7 +22,6 @@ void ap_main(struct percpu *pc);
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_TRIGGER_LEVEL (1u << 15)
 #define ICR_PENDING (1u << 12)
-#define ICR_ALL_BUT_SELF (3u << 18)
 
 static uint64_t tramp_tables;
 static uint64_t tramp_saved;    /* a region page: what the trampoline page held */
@@ -73,9 +72,9 @@ void lapic_send_nmi(uint32_t apic_id)
     send_ipi(apic_id, ICR_NMI);
 }
 
-void lapic_init_others(void)
+void lapic_send_init(uint32_t apic_id)
 {
-    send_ipi(0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);
+    send_ipi(apic_id, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
 }
 
 bool smp_tramp_install(void)
