@@ -100,7 +100,8 @@ static void regs_one(struct monitor *m, struct vcpu *v)
     uint64_t cr0 = vcpu_get_state(v, VS_CR0), cr3 = vcpu_get_state(v, VS_CR3), cr4 = vcpu_get_state(v, VS_CR4);
     uint64_t efer = vcpu_get_state(v, VS_EFER);
     char bytes[64];
-    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, r->rsp,
+    /* RSP lives in the VMCB/VMCS, not in v->regs (vmm/vcpu.h). */
+    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, vcpu_get_state(v, VS_RSP),
          vcpu_get_state(v, VS_RFLAGS), vcpu_get_state(v, VS_CPL));
     klog("regs: rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
     klog("regs: rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->rsi, r->rdi, r->rbp, r->r8);
@@ -371,9 +372,10 @@ void cmd_mem(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc,
 void cmd_poweroff(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
     unsigned i;
-    (void)cur, (void)c, (void)argc, (void)argv;
-    for (i = 0; i < m->nvcpus; i++)
-        stats_print(m->vcpus[i]);
+    (void)c, (void)argc, (void)argv;
+    /* One report: stats_print parks the other vCPUs and prints every
+     * vCPU's counts, naming the one this CPU runs as where the run ended. */
+    stats_print(cur ? cur : m->vcpus[0]);
     klog("guest exit 0 (monitor: poweroff)");
     for (i = 0; i < m->nvcpus; i++)
         vcpu_stop(m->vcpus[i], 0);

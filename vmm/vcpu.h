@@ -134,7 +134,7 @@ struct vm;
 
 #define ENTRY_WORK_STOP 0x01    /* vcpu_stop: leave the run loop */
 #define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
-#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
+#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject; VMX: an NMI to reflect) */
 #define ENTRY_WORK_TLB 0x08     /* flush guest translations: another vCPU changed the shared NPT/EPT */
 #define ENTRY_WORK_NMI 0x10     /* an NMI taken in keel is to be reflected (set by the NMI handler
                                  * where the vendor asks for it: percpu.nmi_work) */
@@ -172,6 +172,8 @@ struct vcpu {
     volatile bool waiting;              /* in wait-for-SIPI */
     volatile bool init_seen;            /* an INIT arrived since the last start */
     volatile bool init_pending;         /* a guest INIT keel delivers at this vCPU's next (NMI) exit */
+    volatile bool hw_sipi_wait;         /* in the hardware wait-for-SIPI state (VMX): INIT and NMI do not reach it */
+    volatile bool parked;               /* stopped for good at the end of the run (vmm/smp.c): counters final */
     volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
     uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */

@@ -98,11 +98,11 @@ void exception_dispatch(struct exc_frame *f)
     /* VMX runs keel with NMI exiting off, so an NMI for the guest can land
      * between exit and entry; on SVM GIF=0 holds them until VMRUN. */
     if (f->vector == 2) {
-        struct percpu *p = this_cpu();
-        uint8_t *w = p->nmi_work;
-        p->nmis_pending++;
-        if (w)
-            __atomic_fetch_or(w, p->nmi_work_bit, __ATOMIC_SEQ_CST);
+        struct percpu *pc = this_cpu();
+        uint8_t *w = pc->nmi_work;
+        pc->nmis_pending++;
+        if (w)      /* atomic: other CPUs set entry_work bits too (vmm/vcpu.h) */
+            __atomic_fetch_or(w, pc->nmi_work_bits, __ATOMIC_SEQ_CST);
         return;
     }
     /* A #DB right after a VMRUN instruction (0F 01 D8): Bochs 2.7 keeps the

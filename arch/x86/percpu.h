@@ -24,11 +24,12 @@ struct percpu {
     /* NMIs that arrived while keel itself ran on this CPU: the guest's
      * (keel uses none); a backend reflects them at this CPU's next entry. */
     volatile unsigned nmis_pending;
-    /* A run loop that tests one entry-work byte instead of nmis_pending
-     * (SVM) points this at it while it runs: the NMI handler ORs
-     * nmi_work_bit in (atomically: other CPUs set bits there too). */
+    /* A run loop that hears of such an NMI through its one per-entry test
+     * (the vCPU's entry_work byte, both vendors) instead of a second test
+     * of nmis_pending: the NMI handler ORs nmi_work_bits into *nmi_work.
+     * NULL (no run loop on this CPU): the handler only counts. */
     uint8_t *volatile nmi_work;
-    uint8_t nmi_work_bit;
+    uint8_t nmi_work_bits;
 };
 
 static inline struct percpu *this_cpu(void)

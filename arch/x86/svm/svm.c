@@ -204,9 +204,11 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         c->intercept_misc1 = m1;
         c->intercept_misc2 = m2;
     }
-    /* smp.apic-trap=always: keel delivers a guest INIT to a running vCPU
-     * itself and needs that vCPU to exit: an NMI does it (APM 15.13.2). */
-    if (v->vm && v->vm->apic_trap_always && v->vm->ncpus > 1)
+    /* Several vCPUs: keel's kick to make a vCPU exit is an NMI (APM
+     * 15.13.2): the end of the run parks every other CPU (vmm/smp.c), and
+     * with smp.apic-trap=always keel delivers a guest INIT to a running
+     * vCPU itself. A guest's own NMI then exits too and is reflected. */
+    if (v->vm && v->vm->ncpus > 1)
         c->intercept_misc1 |= SVM_INTERCEPT1_NMI;
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
@@ -518,7 +520,7 @@ static void svm_run(struct vcpu *v)
 {
     struct percpu *p = this_cpu();
     /* NMIs taken in keel become ENTRY_WORK_NMI while this loop runs. */
-    p->nmi_work_bit = ENTRY_WORK_NMI;
+    p->nmi_work_bits = ENTRY_WORK_NMI;
     p->nmi_work = &v->entry_work;
     if (p->nmis_pending)
         vcpu_entry_work_set(v, ENTRY_WORK_NMI);

@@ -477,7 +477,8 @@ bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t n
         vw(VMCS_XSS_EXIT_BITMAP, 0);
 
     setup_host_state();
-    vw(VMCS_HOST_RSP, (uint64_t)&vv->host_frame[HOST_FRAME_TOP]);
+    /* The exit pushes the guest's GPRs into v->regs (vmx_entry.S). */
+    vw(VMCS_HOST_RSP, (uint64_t)&v->regs.rsp);
     setup_guest_state(v, entry);
 
     if (v->index == 0 && vmx_opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {

@@ -127,6 +127,8 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* check(): PASS or FAIL name with the detail; returns cond. */
 bool check(bool cond, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern unsigned n_passed, n_failed;
+/* Prints "SUMMARY: N passed, M failed"; returns the exit code finish() would use. */
+unsigned summary(void);
 /* Prints "SUMMARY: N passed, M failed" and exits 0 if none failed, else 1. */
 __attribute__((noreturn)) void finish(void);
 /* Waits for the UART to drain, writes code to port 0xf4, then "Shutdown" to 0x8900. */
