@@ -422,19 +422,29 @@ static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu
  * no length, the run was stopped. */
 static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
 {
-    if (v->exit.advance) {
-        if (nrips)
-            v->exit.advance = false;    /* without NRIPS: the next decode's length store (cached_len) */
-        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
-            return false;
-        if (nrips)
-            vm->save.rip = vm->control.next_rip;
-        else
-            vm->save.rip += v->exit.insn_len;
-        vm->control.int_state &= ~1ull;
-        if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
-            vcpu_single_step_trap(v);
+    if (nrips) {
+        if (!v->exit.advance)
+            return true;
+        v->exit.advance = false;
+        vm->save.rip = vm->control.next_rip;
+    } else {
+        /* insn_len and advance as one 16-bit load: above 0x100 is "advance
+         * by a known length", the commonest case, with one compare; 0x100
+         * (advance, length unknown: decode it) and below (no advance) go
+         * out of the way. advance is cleared by the next decode (cached_len). */
+        uint16_t pair;
+        __builtin_memcpy(&pair, &v->exit.insn_len, sizeof(pair));
+        if (__builtin_expect(pair <= 0x100, 0)) {
+            if (!v->exit.advance)
+                return true;
+            if (!vcpu_insn_len(v))
+                return false;
+        }
+        vm->save.rip += v->exit.insn_len;
     }
+    vm->control.int_state &= ~1ull;
+    if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
+        vcpu_single_step_trap(v);
     return true;
 }
 
