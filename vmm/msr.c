@@ -10,8 +10,6 @@
 #include "lib/string.h"
 #include "lib/format.h"
 
-static struct msr_cpu_cache boot_cpu_cache;
-
 /* Direct index for the start of the three bitmap ranges: row id + 1 (0 =
  * not in the table). Derived from the const table only (never from
  * policy), built by the first msr_vcpu_init(); identical for every vCPU.
@@ -534,7 +532,7 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
     if (s->filter.count > MSR_FILTER_MAX)
         s->filter.count = MSR_FILTER_MAX;
     s->unknown = cfg->unknown;
-    s->cpu = cfg->cpu ? cfg->cpu : &boot_cpu_cache;
+    s->cpu = cfg->cpu ? cfg->cpu : &s->own_cpu;
     s->keel_row[MSR_KEEL_SPEC_CTRL] = (uint8_t)msr_row_id(msr_lookup(MSR_SPEC_CTRL));
     s->keel_row[MSR_KEEL_TSC_AUX] = (uint8_t)msr_row_id(msr_lookup(MSR_TSC_AUX));
     msr_table_reset(v);

@@ -106,7 +106,7 @@ struct msr_config {
     bool host_has_tsc_aux;
     uint64_t host_tsc_aux;              /* keel's own IA32_TSC_AUX */
     uint64_t apic_base;                 /* initial IA32_APIC_BASE (host value) */
-    struct msr_cpu_cache *cpu;          /* NULL: the boot CPU's cache */
+    struct msr_cpu_cache *cpu;          /* NULL: each vCPU's own (msr_vcpu_state.own_cpu) */
 };
 
 /* Table rows: fixed at build time (checked in msr_table.c). */
@@ -138,7 +138,9 @@ struct msr_vcpu_state {
     uint64_t fast_exits;                /* fast passes since skip_* were last set */
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
-    struct msr_cpu_cache *cpu;
+    struct msr_cpu_cache *cpu;          /* cfg->cpu, or own_cpu */
+    /* The cache of the CPU this vCPU is pinned to (vCPUs never move). */
+    struct msr_cpu_cache own_cpu;
     uint8_t keel_row[MSR_KEEL_COUNT];   /* table row of each class-(c) MSR */
     struct msr_intercepts intercepts;   /* generated from the table */
     /* Live watch (monitor `msr watch`): accesses to [watch_first,

@@ -10,6 +10,7 @@
 #include "vmm/madt.h"
 #include "vmm/cpu_policy.h"
 #include "vmm/msr.h"
+#include "vmm/console_port.h"
 
 struct vcpu;
 
@@ -39,6 +40,7 @@ struct vm {
      * the target a DMA test aims at (hypercall 5). */
     uint64_t dma_canary;
     uint64_t image_hash;            /* keel's text and rodata when the guest started */
+    struct console_port console;    /* the serial line shared with this guest, the monitor (vmm/console_port.c) */
 };
 
 /* End of the run (after the exit statistics): the IOMMU's fault summary
