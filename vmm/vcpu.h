@@ -35,6 +35,7 @@ enum vcpu_state {
     VS_INTR_SHADOW,    /* STI / MOV SS interrupt shadow: bit 0 STI, bit 1 MOV SS */
     VS_CS_BASE,        /* CS segment base */
     VS_CS_FLAGS,       /* CS_FLAG_*: code-segment size bits */
+    VS_DS_BASE, VS_ES_BASE, VS_SS_BASE,   /* data segment bases (string I/O outside 64-bit mode) */
     VS_COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "fake_arch.h"
 #include "vmm/console.h"
 #include "vmm/monitor.h"
+#include "vmm/console_port.h"
 #include "vmm/msr_impl.h"
 #include "vmm/trace.h"
 #include "vmm/cpuid.h"
@@ -435,6 +436,43 @@ static void test_filter_commands_change_the_bitmaps(void **state)
     assert_true(log_has("keel: filter: vcpu 0: 0 range(s), default deny, denials so far 3"));
 }
 
+/* OUTS decode (vmm/console_outs.c): prefixes, modes, what is not OUTS. */
+static void test_outs_decode(void **state)
+{
+    struct outs_insn d;
+    bool done;
+    (void)state;
+    assert_true(outs_decode((const uint8_t[]){ 0xf3, 0x6e }, 2, 4, &d));
+    assert_int_equal(d.len, 2), assert_int_equal(d.size, 1), assert_int_equal(d.addr_size, 4);
+    assert_true(d.rep), assert_int_equal(d.seg, OUTS_SEG_DS);
+    /* addr16 rep fs outsb in 32-bit mode: SI/CX, FS. */
+    assert_true(outs_decode((const uint8_t[]){ 0x67, 0xf3, 0x64, 0x6e }, 4, 4, &d));
+    assert_int_equal(d.len, 4), assert_int_equal(d.addr_size, 2), assert_int_equal(d.seg, OUTS_SEG_FS);
+    /* 64-bit mode: 67 gives 32-bit addresses; REX before the opcode. */
+    assert_true(outs_decode((const uint8_t[]){ 0x67, 0x48, 0x6e }, 3, 8, &d));
+    assert_int_equal(d.len, 3), assert_int_equal(d.addr_size, 4), assert_false(d.rep);
+    /* 16-bit mode: 66 6F is OUTSD, plain 6F OUTSW; ES override. */
+    assert_true(outs_decode((const uint8_t[]){ 0x66, 0x26, 0x6f }, 3, 2, &d));
+    assert_int_equal(d.size, 4), assert_int_equal(d.addr_size, 2), assert_int_equal(d.seg, OUTS_SEG_ES);
+    assert_true(outs_decode((const uint8_t[]){ 0x6f }, 1, 2, &d));
+    assert_int_equal(d.size, 2);
+    assert_false(outs_decode((const uint8_t[]){ 0xee }, 1, 4, &d));            /* OUT DX, AL */
+    assert_false(outs_decode((const uint8_t[]){ 0xf3, 0x6c }, 2, 4, &d));      /* INSB */
+    assert_false(outs_decode((const uint8_t[]){ 0xf3 }, 1, 4, &d));            /* cut short */
+    /* Chunks: the count within the address size; long REPs resume. */
+    d = (struct outs_insn){ 2, 1, 2, true, OUTS_SEG_DS };
+    assert_int_equal(outs_chunk(&d, 0x12340005, &done), 5), assert_true(done);
+    assert_int_equal(outs_chunk(&d, 0x10000, &done), 0), assert_true(done);      /* CX = 0 */
+    d.addr_size = 8;
+    assert_int_equal(outs_chunk(&d, 1000, &done), OUTS_MAX_PER_EXIT), assert_false(done);
+    d.rep = false;
+    assert_int_equal(outs_chunk(&d, 0, &done), 1), assert_true(done);
+    /* Register updates: 16-bit keeps 63:16, 32-bit zero-extends, 64-bit wraps. */
+    assert_int_equal(outs_reg_advance(0xabcdffffull, 1, 2), 0xabcd0000ull);
+    assert_int_equal(outs_reg_advance(0xffffffff00000010ull, -1, 4), 0xfull);
+    assert_int_equal(outs_reg_advance(0, -1, 8), ~0ull);
+}
+
 static void test_watch_intercepts_passthrough_then_restores(void **state)
 {
     const uint32_t kgs = 0xc0000102;   /* KERNEL_GS_BASE: passed through by the table */
@@ -647,6 +685,7 @@ int main(void)
         cmocka_unit_test_setup(test_stats_regs_trace_cpuid_mem, setup),
         cmocka_unit_test_setup(test_gva_walk_modes, setup),
         cmocka_unit_test_setup(test_trace_kinds_and_results, setup),
+        cmocka_unit_test(test_outs_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

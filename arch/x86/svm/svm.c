@@ -484,6 +484,9 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
     case VS_DR6: return vm->save.dr6;
     case VS_INTR_SHADOW: return vm->control.int_state & 1;     /* APM 15.21.5: one shadow bit */
     case VS_CS_BASE: return vm->save.cs.base;
+    case VS_DS_BASE: return vm->save.ds.base;
+    case VS_ES_BASE: return vm->save.es.base;
+    case VS_SS_BASE: return vm->save.ss.base;
     /* VMCB attributes: descriptor bits 55:52 in attrib 11:8 (APM 15.5.1), L = 9, D/B = 10. */
     case VS_CS_FLAGS: return ((vm->save.cs.attrib >> 10) & 1 ? CS_FLAG_D : 0) |
                              ((vm->save.cs.attrib >> 9) & 1 ? CS_FLAG_L : 0);
