@@ -114,6 +114,15 @@ struct msr_config {
 #define MSR_MAX_SLOTS 96
 #define MSR_UNKNOWN_LOG_MAX 32
 
+/* The part of a vCPU's MSR policy the monitor changes at run time: its
+ * filter and its live watch (vmm/monitor_cmds.c). */
+struct msr_live_policy {
+    struct msr_filter filter;
+    bool watch_on;
+    uint32_t watch_first, watch_last;
+    bool watch_restart;     /* a watch command: its rate limit starts again */
+};
+
 struct msr_vcpu_state {
     const struct msr_config *cfg;       /* policy (copied filter below) */
     struct msr_filter filter;
@@ -148,6 +157,11 @@ struct msr_vcpu_state {
     bool watch_on;
     uint32_t watch_first, watch_last;
     uint64_t watch_seen, watch_shown_at;
+    /* A change posted by another CPU (msr_post_policy), taken by this vCPU
+     * before its next entry: `req` is written only while posted == taken,
+     * read only by this vCPU while they differ. */
+    struct msr_live_policy req;
+    volatile uint32_t req_posted, req_taken;
 };
 
 /* row_flags bits */
@@ -177,6 +191,22 @@ void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
  * logged with its outcome; off restores the table's intercepts. */
 void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last);
 
+/* The filter and watch now in force on v. */
+void msr_live_policy_get(const struct vcpu *v, struct msr_live_policy *out);
+/* Change v's filter and watch from another CPU, while v may be running the
+ * guest (the monitor). The MSR bitmap is read by the CPU while the guest
+ * runs (SDM Vol. 3C 25.6.9, APM Vol. 2 15.11), and the exit path reads the
+ * filter and row flags: neither may change under a running vCPU. So the
+ * change is posted, and v takes it at its next entry (ENTRY_WORK_MSR, set
+ * here: msr_before_entry_slow applies it and regenerates v's bitmaps on
+ * v's own CPU). False: v has not taken the previous change yet (nothing
+ * posted). */
+bool msr_post_policy(struct vcpu *v, const struct msr_live_policy *p);
+/* v has taken everything posted to it. */
+bool msr_policy_taken(const struct vcpu *v);
+/* Apply p on v now (v is the vCPU in whose exit the caller runs). */
+void msr_apply_policy(struct vcpu *v, const struct msr_live_policy *p);
+
 /* ---- exit path ------------------------------------------------------------- */
 
 /* Exit-path entry points: look the MSR up (O(log n)), apply the filter and
@@ -197,7 +227,7 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * keel needs while it handles the exit). msr_host_restore() puts every
  * class-(c) MSR back to keel's value (guest stopped). Each is a compare per
  * MSR when nothing changed. */
-void msr_before_entry_slow(struct vcpu *v);
+void msr_before_entry_slow(struct vcpu *v);      /* also takes a posted policy change */
 void msr_after_exit_slow(struct vcpu *v);
 /* Hot path: a flag test while nothing needs switching (see `fast`), and
  * one count per exit: what the fast passes skipped is worked out when it is

@@ -218,6 +218,16 @@ void smp_nmi_exit(struct vcpu *v)
     }
 }
 
+bool smp_kick(struct vcpu *t)
+{
+    struct percpu *pc = t->percpu;
+    if (!t->vm->nmi_exits || !pc || pc == this_cpu())
+        return false;
+    __atomic_fetch_add(&pc->kick_nmis, 1, __ATOMIC_SEQ_CST);
+    lapic_send_nmi(t->id);
+    return true;
+}
+
 void smp_sipi_signal(struct vcpu *v)
 {
     /* A STARTUP reached a vCPU in the hardware wait-for-SIPI state: the exit

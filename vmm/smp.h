@@ -26,6 +26,11 @@ bool smp_end_run(struct vcpu *v);
 void smp_init_signal(struct vcpu *v);
 /* An NMI exit (SVM with smp.apic-trap=always): a pending guest INIT. */
 void smp_nmi_exit(struct vcpu *v);
+/* Make vCPU t (running on another CPU) exit soon: an NMI its CPU absorbs
+ * (struct percpu.kick_nmis), where an NMI makes the guest exit
+ * (vm->nmi_exits). False if keel has no such kick here: t then acts at its
+ * next exit, whenever the guest takes one. */
+bool smp_kick(struct vcpu *t);
 /* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
 void smp_sipi_signal(struct vcpu *v);
 /* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */

@@ -381,6 +381,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     iommu_probe(host_rsdp);
     build_layout(vm, bi, pl, host_rsdp);
     start_cpus(vm, percpu_boot.apic_id);
+    /* SVM intercepts NMIs where keel must reach running vCPUs: a guest INIT
+     * it delivers itself (smp.c icr_keep_virtual), a monitor change
+     * (smp_kick). VMX has the INIT exit and no NMI exiting. */
+    vm->nmi_exits = vm->ncpus > 1 && vm->apic_trap_always && !vm->hw_wait_for_sipi;
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))

@@ -98,7 +98,13 @@ void exception_dispatch(struct exc_frame *f)
     /* VMX runs keel with NMI exiting off, so an NMI for the guest can land
      * between exit and entry; on SVM GIF=0 holds them until VMRUN. */
     if (f->vector == 2) {
-        this_cpu()->nmis_pending++;
+        struct percpu *pc = this_cpu();
+        unsigned k = pc->kick_nmis;
+        /* keel's own kick (smp_kick) is not the guest's. NMIs are not
+         * nested, so nothing else changes these counts on this CPU now. */
+        if (k && __atomic_compare_exchange_n(&pc->kick_nmis, &k, k - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return;
+        pc->nmis_pending++;
         return;
     }
     /* A #DB right after a VMRUN instruction (0F 01 D8): Bochs 2.7 keeps the

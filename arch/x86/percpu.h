@@ -24,6 +24,10 @@ struct percpu {
     /* NMIs that arrived while keel itself ran on this CPU: the guest's
      * (keel uses none); a backend reflects them at this CPU's next entry. */
     volatile unsigned nmis_pending;
+    /* NMIs another CPU sent only to make this one's guest exit (vmm/smp.c
+     * smp_kick): the NMI handler absorbs them instead of counting them
+     * above, so the guest never sees them. */
+    volatile unsigned kick_nmis;
 };
 
 static inline struct percpu *this_cpu(void)

@@ -64,6 +64,23 @@ const char *const exit_kind_names[EXIT_KIND_COUNT] = {
 };
 static void fake_reset(void) { resets++; }
 
+/* A second vCPU "on another CPU" (test_policy_posted_to_a_running_vcpu):
+ * smp_kick records the kick; the monitor's wait (host_pause) lets that
+ * vCPU reach its next entry when remote_exits says it exits. */
+static struct fake_vcpu fv1;
+static struct msr_vcpu_state st1;
+static unsigned kicks;
+static bool remote_exits;
+bool smp_kick(struct vcpu *t);
+bool smp_kick(struct vcpu *t) { (void)t; kicks++; return true; }
+void host_pause(unsigned long n);
+void host_pause(unsigned long n)
+{
+    (void)n;
+    if (remote_exits && (fv1.v.entry_work & ENTRY_WORK_MSR))
+        msr_before_entry_slow(&fv1.v);
+}
+
 /* Copy of the wire without CRs, for readable comparisons. */
 static const char *wire(void)
 {
@@ -436,6 +453,51 @@ static void test_filter_commands_change_the_bitmaps(void **state)
     assert_true(log_has("keel: filter: vcpu 0: 0 range(s), default deny, denials so far 3"));
 }
 
+/* Two vCPUs; the monitor runs in vcpu 0's exit and changes vcpu 1, which
+ * may be in the guest on its CPU: vcpu 1's filter, row flags and bitmaps
+ * change only when vcpu 1 itself reaches an entry. */
+static void test_policy_posted_to_a_running_vcpu(void **state)
+{
+    struct vcpu *two[2] = { V, &fv1.v };
+    uint64_t val;
+    unsigned bit = 0x1b;
+    (void)state;
+    fake_vcpu_init(&fv1);
+    fv1.v.policy = &pol;
+    fv1.v.id = fv1.v.index = 1;
+    assert_int_equal(msr_vcpu_init(&fv1.v, &st1, &cfg), 0);
+    mon.vcpus = two, mon.nvcpus = 2;
+    kicks = 0;
+    /* vcpu 1 takes it at its next entry, while the monitor waits. */
+    remote_exits = true;
+    run("filter add deny:r:0x1b cpu=1");
+    assert_int_equal(kicks, 1);
+    assert_true(log_has("keel: filter: vcpu 1: 1 range(s)"));
+    assert_false(log_has("has not exited since"));
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_GP);
+    assert_true(fv1.last_mi.read[0][bit / 8] & (1u << (bit % 8)));
+    assert_int_equal(msr_read(V, 0x1b, &val), MSR_OK);       /* vcpu 0 untouched */
+    /* vcpu 1 never exits: posted, not applied; its exit path keeps the old
+     * policy; a second change is refused until it takes the first. */
+    remote_exits = false;
+    run("filter del 0 cpu=1");
+    assert_true(log_has("keel: filter: vcpu 1 has not exited since"));
+    assert_true(fv1.v.entry_work & ENTRY_WORK_MSR);
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_GP);
+    run("filter default deny cpu=1");
+    assert_true(log_has("keel: monitor: filter: vcpu 1 has not taken the previous change yet"));
+    msr_before_entry_slow(&fv1.v);                            /* its next entry */
+    assert_true(msr_policy_taken(&fv1.v));
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_OK);
+    /* A watch goes to every vCPU: vcpu 0 (the monitor's) at once. */
+    remote_exits = true;
+    run("msr watch on 0x1b");
+    assert_true(st.watch_on && st1.watch_on);
+    run("msr watch off");
+    assert_false(st.watch_on || st1.watch_on);
+    mon.vcpus = vcpus, mon.nvcpus = 1;
+}
+
 /* OUTS decode (vmm/console_outs.c): prefixes, modes, what is not OUTS. */
 static void test_outs_decode(void **state)
 {
@@ -686,6 +748,7 @@ int main(void)
         cmocka_unit_test_setup(test_gva_walk_modes, setup),
         cmocka_unit_test_setup(test_trace_kinds_and_results, setup),
         cmocka_unit_test(test_outs_decode),
+        cmocka_unit_test_setup(test_policy_posted_to_a_running_vcpu, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -184,7 +184,7 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     }
     /* smp.apic-trap=always: keel delivers a guest INIT to a running vCPU
      * itself and needs that vCPU to exit: an NMI does it (APM 15.13.2). */
-    if (v->vm && v->vm->apic_trap_always && v->vm->ncpus > 1)
+    if (v->vm && v->vm->nmi_exits)
         c->intercept_misc1 |= SVM_INTERCEPT1_NMI;
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
