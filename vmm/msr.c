@@ -500,20 +500,21 @@ void msr_policy_changed(struct vcpu *v)
 
 void msr_set_filter(struct vcpu *v, const struct msr_filter *f)
 {
-    v->msr->filter = *f;
-    if (v->msr->filter.count > MSR_FILTER_MAX)
-        v->msr->filter.count = MSR_FILTER_MAX;
-    msr_policy_changed(v);
+    struct msr_live_policy p;
+    msr_live_policy_get(v, &p);
+    p.filter = *f;
+    msr_apply_policy(v, &p);
 }
 
 void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last)
 {
-    struct msr_vcpu_state *s = v->msr;
-    s->watch_on = on;
-    s->watch_first = on ? first : 0;
-    s->watch_last = on ? last : 0;
-    s->watch_seen = s->watch_shown_at = 0;
-    msr_policy_changed(v);
+    struct msr_live_policy p;
+    msr_live_policy_get(v, &p);
+    p.watch_on = on;
+    p.watch_first = first;
+    p.watch_last = last;
+    p.watch_restart = true;
+    msr_apply_policy(v, &p);
 }
 
 void msr_live_policy_get(const struct vcpu *v, struct msr_live_policy *out)

@@ -184,6 +184,8 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
  * recompute existence and filter verdicts, regenerate the bitmaps and call
  * vcpu_msr_intercepts_changed(). Per vCPU, no global state. */
 void msr_policy_changed(struct vcpu *v);
+/* These three change v at once: only on v's own CPU, or while v does not
+ * run (from another CPU: msr_post_policy below). */
 void msr_set_filter(struct vcpu *v, const struct msr_filter *f);
 void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
 /* Watch [first, last] (on) or stop watching (off): every guest access in
