@@ -143,6 +143,17 @@ void console_port_start(struct vm *vm, const struct cpuid_snapshot *host, bool m
     console_poll_deadline = rdtsc() + POLL_TICKS;
 }
 
+static bool line_try_lock(struct console_port *cp)
+{
+    int free = 0;
+    return __atomic_compare_exchange_n(&cp->busy, &free, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static void line_unlock(struct console_port *cp)
+{
+    __atomic_store_n(&cp->busy, 0, __ATOMIC_RELEASE);
+}
+
 void console_poll(struct vcpu *v, uint64_t tsc)
 {
     struct console_port *cp = &v->vm->console;
@@ -150,8 +161,8 @@ void console_poll(struct vcpu *v, uint64_t tsc)
     if (!cp->active)
         return;
     /* One CPU at a time: the line, its input queue and the monitor are one
-     * object; a CPU that finds another polling leaves it (never waits). */
-    if (__atomic_exchange_n(&cp->polling, 1, __ATOMIC_ACQUIRE))
+     * object; a CPU that finds it taken leaves it (never waits). */
+    if (!line_try_lock(cp))
         return;
     /* Drain only when the guest does not listen (or the monitor has the
      * input): a listening guest reads the bytes itself, through keel. */
@@ -161,7 +172,7 @@ void console_poll(struct vcpu *v, uint64_t tsc)
         cp->line.guest_unknown = true;      /* it ran unwatched for a while */
     console_tick(&cp->line);
     update_intercepts(cp);
-    __atomic_store_n(&cp->polling, 0, __ATOMIC_RELEASE);
+    line_unlock(cp);
 }
 
 /* One guest write of a console register (OUT, or one byte of OUTS). */
@@ -304,10 +315,16 @@ bool console_port_io(struct vcpu *v)
         return false;
     if (off != UART_RBR && off != UART_IER && off != UART_LCR && off != UART_LSR)
         return false;
+    if (!e->u.io.string && e->u.io.size != 1)
+        return false;
+    /* Another CPU has the line (a guest access, a poll, a monitor command
+     * that may wait for this vCPU's next entry): leave the instruction
+     * uncompleted, the guest runs it again. As on the bus, one access to
+     * the UART at a time, in some order. */
+    if (!line_try_lock(cp))
+        return true;
     if (e->u.io.string) {
         port_string(cp, v, off);
-    } else if (e->u.io.size != 1) {
-        return false;
     } else if (e->u.io.in) {
         v->regs.rax = (v->regs.rax & ~0xffull) | port_in(cp, v, off);
         vcpu_complete_insn(v);
@@ -316,5 +333,6 @@ bool console_port_io(struct vcpu *v)
         vcpu_complete_insn(v);
     }
     update_intercepts(cp);
+    line_unlock(cp);
     return true;
 }

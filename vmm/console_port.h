@@ -14,8 +14,8 @@ struct vm;
 /* The console of one VM: the line keel shares with that VM's guest, the
  * guest's view of the UART registers keel filters, and the monitor's
  * context. Lives in struct vm (vm->console); written by whichever vCPU's
- * exit touches the line: the guest's port I/O, or the poll (one CPU at a
- * time, `polling`). */
+ * exit touches the line: the guest's port I/O, or the poll, one CPU at a
+ * time (`busy`). */
 struct console_port {
     struct console line;            /* filter, arbiter, line editor (vmm/console.c) */
     struct monitor mon;             /* the monitor's view of the VM (vmm/monitor*.c) */
@@ -23,7 +23,11 @@ struct console_port {
     uint16_t base;                  /* the UART's first port */
     uint8_t guest_lcr, guest_ier;   /* what the guest last wrote (IER: with DLAB clear) */
     bool watching;                  /* RBR/THR and LSR exit right now */
-    volatile int polling;           /* a CPU is in console_poll: the others skip it */
+    /* A CPU is in the line's input side or the monitor (console_poll,
+     * console_port_io). Never waited for: a poll that finds it taken is
+     * skipped; a guest access is not completed, so the guest executes it
+     * again (and the vCPU reaches its next entry meanwhile). */
+    volatile int busy;
 };
 
 /* Before the first entry: share the console port with the guest (monitor
