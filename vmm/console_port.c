@@ -167,7 +167,7 @@ void console_poll(struct vcpu *v, uint64_t tsc)
     /* Drain only when the guest does not listen (or the monitor has the
      * input): a listening guest reads the bytes itself, through keel. */
     if (cp->line.in_monitor || !(cp->guest_ier & UART_IER_RDI))
-        console_pull(&cp->line, v);
+        console_poll_rx(&cp->line, v);
     if (!cp->watching)
         cp->line.guest_unknown = true;      /* it ran unwatched for a while */
     console_tick(&cp->line);

@@ -217,6 +217,20 @@ static void test_quit_and_pulled_bytes(void **state)
     assert_non_null(strstr(wire(), "keel>  quit \nkeel: monitor: input goes to the guest again"));
 }
 
+/* keel's poll stops at the byte that gives input back: what follows stays
+ * in the chip, whose interrupt then tells a listening guest. */
+static void test_poll_leaves_guest_bytes_in_the_chip(void **state)
+{
+    (void)state;
+    memcpy(rxbuf, "\x01\x01\x01quit\rab", 10);
+    rx_len = 10;
+    console_poll_rx(&con, V);
+    assert_false(con.in_monitor);
+    assert_int_equal(con.rx_count, 0);
+    assert_int_equal(rx_head, 8);                 /* "ab" not taken */
+    assert_int_equal(guest_byte(), 'a');          /* the guest's own read drains it */
+}
+
 static void test_monitor_off_passes_everything(void **state)
 {
     (void)state;
@@ -748,6 +762,7 @@ int main(void)
         cmocka_unit_test_setup(test_gva_walk_modes, setup),
         cmocka_unit_test_setup(test_trace_kinds_and_results, setup),
         cmocka_unit_test(test_outs_decode),
+        cmocka_unit_test_setup(test_poll_leaves_guest_bytes_in_the_chip, setup),
         cmocka_unit_test_setup(test_policy_posted_to_a_running_vcpu, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
