@@ -41,7 +41,9 @@ KEEL_COLD_C := boot/mbinfo.c boot/placement.c arch/x86/desc.c arch/x86/exception
                vmm/cpuid_features.c vmm/cpuid_policy.c vmm/cpuid_snapshot.c vmm/guest_acpi.c vmm/iommu.c \
                vmm/iommu_acpi.c vmm/iommu_pt.c vmm/linux_guest.c vmm/loader.c vmm/loader_mem.c vmm/main.c vmm/monitor.c \
                vmm/monitor_cmds.c vmm/msr_encode.c vmm/msr_filter.c vmm/multiboot_guest.c vmm/options.c \
-               vmm/profile.c vmm/stats.c vmm/trace.c vmm/vm.c vmm/cr_check.c vmm/vcpu_reset.c
+               vmm/profile.c vmm/stats.c vmm/trace.c vmm/vm.c vmm/cr_check.c vmm/vcpu_reset.c \
+               arch/x86/vmx/vmx_init.c vmm/multiboot2_guest.c vmm/madt.c vmm/efi_map.c \
+               arch/x86/stop.c
 $(KEEL_COLD_C:%.c=$(BUILD)/obj/%.o): KEEL_CFLAGS += -Os
 
 .PHONY: all iso run debug test unit coverage fuzz bench clean deps guests install uninstall

@@ -42,7 +42,7 @@ _start:
     cld
     mov edi, eax                        ; boot loader magic
     mov esi, ebx                        ; boot info (physical)
-    mov esp, boot_stack32_top
+    mov esp, boot_stack_top
 
     ; Long mode needs CPUID.80000001h:EDX.LM (bit 29).
     mov eax, 0x80000000
@@ -166,27 +166,36 @@ boot_gdt_ptr:
     dw boot_gdt_end - boot_gdt - 1
     dd boot_gdt
 
+; Boot-only memory: it sits at the load address below keel's image, is never
+; copied into keel's region and becomes guest RAM once the boot CPU runs on
+; its region stacks (vmm/main.c). Until then it is reached through the
+; identity map, so C code takes only the addresses of these symbols.
 section .boot.bss nobits alloc noexec write align=4096
+global boot_stack_bottom, boot_stack_top, boot_ist_bottom, boot_ist_top
 alignb 4096
 boot_pml4:      resb 4096
 boot_pdpt_low:  resb 4096
 boot_pdpt_high: resb 4096
 boot_pd:        resb 4 * 4096
-boot_stack32:   resb 4096
-boot_stack32_top:
+; The boot CPU's first stack (32-bit stub, then keel_main) and its first
+; IST stack, without guard pages: the early tables map everything with
+; 2 MiB pages, so there is no page to leave out before keel's own tables.
+boot_stack_bottom: resb 0x4000
+boot_stack_top:
+boot_ist_bottom:   resb 0x1000
+boot_ist_top:
 
 ; ---- 64-bit, linked in the -2 GiB window ----
 section .text
 bits 64
 extern keel_main
-extern keel_stack_top
 keel_start64:
-    mov rsp, keel_stack_top
+    mov rsp, boot_stack_top             ; identity-mapped, as in keel's own tables
     xor ebp, ebp
     ; rdi = magic, rsi = info (zero-extended by the 32-bit movs above)
     mov edi, edi
     mov esi, esi
-    call keel_main
+    call keel_main                      ; never returns (it moves to a region stack)
 .hang:
     cli
     hlt

@@ -15,13 +15,14 @@
  * QEMU SVM -smp 4, each AP takes ~115 KiB of the region (percpu block,
  * 32 KiB stack + 8 KiB IST with guard pages and their page tables, struct
  * vcpu, host save areas, VMCB + keel's VMLOAD page, MSRPM/IOPM, MSR state
- * and host-MSR cache); VMX's VMCS and bitmaps are smaller. The boot CPU's
- * vCPU takes ~48 KiB (its stacks are in the image). */
+ * and host-MSR cache); VMX's VMCS and bitmaps are smaller. The boot CPU
+ * takes the same less its percpu block (in the image). */
 #define KEEL_REGION_PER_CPU (128u << 10)
 #define KEEL_REGION_MARGIN (512u << 10)     /* on-demand device mappings, later growth */
 /* Guest RAM right above keel's region, typed ACPI in the guest's memory
  * map: the guest's copy of the ACPI root tables (vmm/acpi_copy.h). */
 #define KEEL_GUEST_ACPI_SIZE 0x10000
 #define KEEL_STACK_SIZE 0x8000              /* per stack, plus a guard page */
+#define KEEL_IST_SIZE 0x2000                /* #DF/NMI/#MC: a dump and a stop, no deep calls */
 
 #endif

@@ -90,10 +90,11 @@ static uint64_t map_pages(uint64_t end)
     return 1 + (gib + 511) / 512 + gib;
 }
 
-void region_budget(struct region_budget *b, uint64_t image, unsigned cpus, uint64_t ram_end)
+void region_budget(struct region_budget *b, uint64_t image, uint64_t shared, unsigned cpus, uint64_t ram_end)
 {
     uint64_t end = ram_end < FOUR_GIB ? FOUR_GIB : ram_end;
     b->image = align_up(image, 0x1000);
+    b->shared = align_up(shared, 0x1000);
     b->cpus = cpus ? cpus : 1;
     b->per_cpu = (uint64_t)KEEL_REGION_PER_CPU * b->cpus;
     /* arch/x86/paging.c: the identity map, then the image in 4 KiB pages
@@ -104,7 +105,7 @@ void region_budget(struct region_budget *b, uint64_t image, unsigned cpus, uint6
      * tables at the two unaligned edges of keel's region. */
     b->npt_tables = (map_pages(end) + 2) * 0x1000;
     b->margin = KEEL_REGION_MARGIN;
-    b->total = align_up(b->image + b->per_cpu + b->keel_tables + b->npt_tables + b->margin, 0x10000);
+    b->total = align_up(b->image + b->shared + b->per_cpu + b->keel_tables + b->npt_tables + b->margin, 0x10000);
 }
 
 const char *place_keel(const struct boot_info *bi, uint64_t region_size, uint64_t busy_start,

@@ -16,6 +16,7 @@ struct placement {
 /* What keel's region must hold, in bytes (boot/layout.h constants). */
 struct region_budget {
     uint64_t image;             /* text + data + bss, copied into the region */
+    uint64_t shared;            /* one copy for all CPUs: the boot information, struct vm */
     uint64_t per_cpu;           /* KEEL_REGION_PER_CPU x cpus */
     unsigned cpus;              /* CPUs keel starts */
     uint64_t keel_tables;       /* keel's page tables: identity map (2 MiB pages) + image (4 KiB) */
@@ -23,9 +24,11 @@ struct region_budget {
     uint64_t margin;            /* KEEL_REGION_MARGIN */
     uint64_t total;             /* the sum, rounded up to 64 KiB */
 };
-/* ram_end: end of the highest RAM range (the identity map and the guest's
- * nested map both cover [0, max(ram_end, 4 GiB))). */
-void region_budget(struct region_budget *b, uint64_t image, unsigned cpus, uint64_t ram_end);
+/* shared: the bytes of what keel allocates once for all CPUs (the caller
+ * rounds each object up to pages); ram_end: end of the highest RAM range
+ * (the identity map and the guest's nested map both cover
+ * [0, max(ram_end, 4 GiB))). */
+void region_budget(struct region_budget *b, uint64_t image, uint64_t shared, unsigned cpus, uint64_t ram_end);
 
 /* Returns NULL or a message. busy_*: ranges that must not be overwritten
  * while booting (keel's load image, the boot info); modules are taken from bi. */

@@ -36,10 +36,11 @@ break handle_invalid_state
 break keel_exit if code == 125
 
 define keel-vcpu
-  print vcpu0
+  print *vcpu0
 end
 document keel-vcpu
-Print keel's vCPU (struct vcpu vcpu0, vmm/vm.c): guest GPRs, the last exit
+Print the boot CPU's vCPU (struct vcpu *vcpu0, vmm/vm.c, in keel's region;
+gdb's `.` reads through the pointer in the commands below): guest GPRs, the last exit
 record, exit statistics, policy/MSR/vendor pointers, stop state.
 end
 

@@ -2,6 +2,7 @@
  * Tables are read through keel's identity map; every pointer is checked to
  * lie below 4 GiB (what keel maps) and every table's checksum is verified. */
 #include "vmm/acpi.h"
+#include "vmm/efi_config.h"
 #include "lib/string.h"
 
 static const uint8_t *phys(uint64_t pa, uint64_t len)
@@ -59,13 +60,6 @@ static bool same_rsdp(uint64_t pa, const struct boot_info *bi)
     return p && !memcmp(p, bi->rsdp, bi->rsdp_len);
 }
 
-/* UEFI 2.10 section 4.6: EFI_ACPI_20_TABLE_GUID and ACPI_TABLE_GUID (1.0),
- * in memory order (Data1-3 little-endian). */
-static const uint8_t acpi20_guid[16] = { 0x71, 0xe8, 0x68, 0x88, 0xf1, 0xe4, 0xd3, 0x11,
-                                         0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 };
-static const uint8_t acpi10_guid[16] = { 0x30, 0x2d, 0x9d, 0xeb, 0x88, 0x2d, 0xd3, 0x11,
-                                         0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d };
-
 uint64_t efi_config_table(uint64_t systab, const uint8_t guid[16])
 {
     /* EFI_SYSTEM_TABLE (UEFI 2.10 section 4.3, 64-bit): signature
@@ -93,9 +87,9 @@ uint64_t acpi_locate_rsdp(struct boot_info *bi)
     uint64_t pa = 0;
     const char *src = "not found";
     if (bi->efi_systab && bi->efi_systab64) {
-        pa = efi_config_table(bi->efi_systab, acpi20_guid);
+        pa = efi_config_table(bi->efi_systab, efi_acpi20_guid);
         if (!pa || (bi->rsdp_len && !same_rsdp(pa, bi)))
-            pa = efi_config_table(bi->efi_systab, acpi10_guid);
+            pa = efi_config_table(bi->efi_systab, efi_acpi10_guid);
         if (pa && bi->rsdp_len && !same_rsdp(pa, bi))
             pa = 0;
         if (pa && !bi->rsdp_len && scan(pa, pa + 20) != pa)

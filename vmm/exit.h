@@ -26,7 +26,7 @@
     X(EXIT_VMINSN, "vm-insn")       /* VMRUN/VMLOAD/.., VMX instructions */       \
     X(EXIT_CR_ACCESS, "cr-access")                                                \
     X(EXIT_RDTSCP, "rdtscp")                                                      \
-    X(EXIT_NMI, "nmi")              /* SVM NMI intercept (smp.apic-trap=always) */ \
+    X(EXIT_NMI, "nmi")              /* SVM NMI intercept (several vCPUs: keel's kick) */ \
     X(EXIT_OTHER, "other")
 
 enum exit_kind {

@@ -7,6 +7,7 @@
 #include "vmm/arch_hooks.h"
 #include "vmm/stats.h"
 #include "lib/log.h"
+#include "arch/x86/stop.h"
 #include "arch/x86/uart.h"
 #include "vmm/vm.h"
 #include "vmm/console_port.h"
@@ -61,9 +62,7 @@ void handle_io(struct vcpu *v)
          * first, then let the write through so real hardware powers off. */
         stats_print(v);
         klog("guest exit 0 (ACPI sleep/power-off through PM1a_CNT port 0x%x)", e->u.io.port);
-        console_flush();
-        klog("exit status 0");
-        serial_drain();
+        keel_exit_status(0);    /* said once: keel_exit adds nothing if the platform does not power off */
         host_port_out(e->u.io.port, e->u.io.size, val);
         /* The platform powers off a little after the write (QEMU handles it
          * in its main loop): give it that time before keel's own exit path

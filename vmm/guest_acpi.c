@@ -1,6 +1,7 @@
 /* Placing the guest's ACPI copy and choosing its hooks. */
 #include "vmm/guest_acpi.h"
 #include "vmm/acpi_copy.h"
+#include "vmm/efi_config.h"
 #include "vmm/iommu.h"
 #include "vmm/npt.h"
 #include "lib/log.h"
@@ -8,8 +9,15 @@
 
 #define PAGE 0x1000ull
 
+/* The copy's last pages back the guest's views of firmware pages: the one
+ * holding the BIOS-area RSDP, and the EFI configuration table's (at most
+ * EFI_CONFIG_VIEW_PAGES) just below it. */
+#define VIEW_PAGES (1 + EFI_CONFIG_VIEW_PAGES)
+
 static struct {
-    uint64_t host_rsdp, copy_rsdp, bios_page;   /* bios_page: guest page backing the BIOS-area view */
+    uint64_t host_rsdp, copy_rsdp;
+    uint64_t bios_page;     /* backs the BIOS-area view */
+    uint64_t efi_pages;     /* back the EFI configuration table's view */
 } ga;
 
 static const uint8_t *identity_read(void *ctx, uint64_t pa, uint64_t len)
@@ -42,7 +50,7 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end)
 
     memset(&ga, 0, sizeof(ga));
     ga.host_rsdp = host_rsdp;
-    if (!host_rsdp || end <= base + PAGE)
+    if (!host_rsdp || end <= base + (VIEW_PAGES + 1) * PAGE)
         return host_rsdp;
     __asm__("" : "+r"(buf));
     in.rsdp_pa = host_rsdp;
@@ -51,8 +59,8 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end)
     in.ctx = 0;
     in.hooks = hooks;
     in.nhooks = collect_hooks(hooks, sizeof(hooks) / sizeof(hooks[0]));
-    /* The last page is kept for the BIOS-area view of the RSDP. */
-    e = acpi_copy_build(&in, buf, base, end - base - PAGE, &out);
+    /* The last pages are kept for the views of firmware pages. */
+    e = acpi_copy_build(&in, buf, base, end - base - VIEW_PAGES * PAGE, &out);
     if (e) {
         klog("warning: guest ACPI: %s; the guest sees the firmware's tables%s", e,
              iommu_owned() ? " (the IOMMU's table included)" : "");
@@ -60,6 +68,7 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end)
     }
     ga.copy_rsdp = out.rsdp;
     ga.bios_page = end - PAGE;
+    ga.efi_pages = end - VIEW_PAGES * PAGE;
     klog("guest ACPI: root tables copied to [%lx-%lx) (RSDP %lx, XSDT %lx, RSDT %lx): %u tables listed, %u left "
          "out%s, %u rewritten", base, end, out.rsdp, out.xsdt, out.rsdt, out.kept + out.replaced, out.dropped,
          out.dropped ? " (DMAR/IVRS)" : "", out.replaced);
@@ -90,4 +99,37 @@ void guest_acpi_map_bios_rsdp(struct npt *n)
     }
     klog("guest ACPI: the BIOS-area RSDP at %lx reads as the copy's (guest page %lx backed by %lx)", ga.host_rsdp,
          page, ga.bios_page);
+}
+
+void guest_acpi_map_efi_config(struct npt *n, uint64_t systab, uint64_t keel_base, uint64_t keel_end)
+{
+    struct efi_config_view v;
+    const char *why;
+    const uint8_t *src;
+    uint8_t *dst;
+    unsigned i, k;
+
+    if (!systab || !ga.copy_rsdp)
+        return;                 /* no EFI, or no copy: the guest sees the firmware's tables anyway */
+    why = efi_config_check(systab, identity_read, 0, keel_base, keel_end, &v);
+    if (why || !(src = identity_read(0, v.page, v.npages * PAGE))) {
+        klog("warning: guest ACPI: the EFI system table at %lx %s: a guest reading the EFI configuration table "
+             "finds the firmware's RSDP %lx%s", systab, why ? why : "has a configuration table keel cannot read",
+             ga.host_rsdp, iommu_owned() ? " (the IOMMU's table included)" : "");
+        return;
+    }
+    dst = (uint8_t *)(uintptr_t)ga.efi_pages;
+    __asm__("" : "+r"(dst));
+    memcpy(dst, src, v.npages * PAGE);
+    k = efi_config_retarget(&v, dst, ga.copy_rsdp);
+    for (i = 0; i < v.npages; i++)
+        if (!npt_set_page(n, v.page + i * PAGE, ga.efi_pages + i * PAGE)) {
+            /* A page already switched shows the same bytes but the entries. */
+            klog("warning: guest ACPI: out of table memory remapping the EFI configuration table: a guest "
+                 "reading it may find the firmware's RSDP %lx", ga.host_rsdp);
+            return;
+        }
+    klog("guest ACPI: the EFI configuration table at %lx (%lu entries) names the copy's RSDP %lx in its %u ACPI "
+         "entr%s (guest page%s %lx backed by %lx, the firmware's left as it is)", v.table, v.entries, ga.copy_rsdp,
+         k, k == 1 ? "y" : "ies", v.npages > 1 ? "s" : "", v.page, ga.efi_pages);
 }

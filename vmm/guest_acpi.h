@@ -17,4 +17,13 @@ uint64_t guest_acpi_build(uint64_t host_rsdp, uint64_t base, uint64_t end);
 struct npt;
 void guest_acpi_map_bios_rsdp(struct npt *n);
 
+/* Likewise for a guest that finds the RSDP through the EFI configuration
+ * table (UEFI 2.10 section 4.6; the system table at systab, 0 if keel was
+ * not booted through 64-bit EFI): the guest's view of the page(s) holding
+ * the table's array is backed by a copy whose ACPI 1.0 and 2.0 entries name
+ * the copy's RSDP; the firmware's pages and every other entry stay as they
+ * are. The system table is validated first (vmm/efi_config.h); if it is
+ * malformed, a warning says so and the guest sees the firmware's table. */
+void guest_acpi_map_efi_config(struct npt *n, uint64_t systab, uint64_t keel_base, uint64_t keel_end);
+
 #endif

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/virt_detect.h"
 #include "boot/layout.h"
@@ -17,7 +18,13 @@
 #include "vmm/options.h"
 #include "vmm/vm.h"
 
-static struct boot_info boot_info;
+/* The boot information is parsed before keel's region exists, into
+ * boot-only low memory (linker.ld's .boot.bss, guest RAM later), and copied
+ * into the region once it is placed: the image holds neither. Reached only
+ * through boot_info_early's address (C code must not address low memory
+ * RIP-relative from the -2 GiB window). */
+static struct boot_info boot_info_early __attribute__((section(".bss.boot")));
+static struct boot_info *boot_info;     /* the region copy, for keel_run */
 static struct placement placement;
 
 static const void *identity_reader(uint64_t addr, size_t len)
@@ -82,6 +89,12 @@ static void report_boot(const struct boot_info *bi)
 
 static struct region_budget budget;
 
+/* Bytes in whole pages: what one palloc'd object takes of the region. */
+static uint64_t pages_of(uint64_t bytes)
+{
+    return (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
 static void report_acpi(struct boot_info *bi)
 {
     uint64_t pa = acpi_locate_rsdp(bi);
@@ -119,9 +132,9 @@ static void report_region(void)
 {
     klog("keel's region: [%08lx-%08lx) %lu MiB reserved (top of RAM below 4 GiB)", placement.region_base,
          placement.region_end, (placement.region_end - placement.region_base + (1u << 20) - 1) >> 20);
-    klog("keel's region: sized %lu KiB = image %lu + per-CPU %lu x %u + page tables %lu + nested page tables "
-         "%lu + margin %lu KiB; %lu KiB more up to the end of its RAM range (2 MiB-aligned base)",
-         budget.total >> 10, budget.image >> 10, (uint64_t)KEEL_REGION_PER_CPU >> 10, budget.cpus,
+    klog("keel's region: sized %lu KiB = image %lu + boot info and VM %lu + per-CPU %lu x %u + page tables %lu + "
+         "nested page tables %lu + margin %lu KiB; %lu KiB more up to the end of its RAM range (2 MiB-aligned base)",
+         budget.total >> 10, budget.image >> 10, budget.shared >> 10, (uint64_t)KEEL_REGION_PER_CPU >> 10, budget.cpus,
          budget.keel_tables >> 10, budget.npt_tables >> 10, budget.margin >> 10,
          (placement.region_end - placement.region_base - budget.total) >> 10);
     klog("keel image: %lu KiB at %08lx; region free: %lu KiB", keel_image_size() >> 10, keel_image_phys(),
@@ -131,17 +144,43 @@ static void report_region(void)
 
 __attribute__((noinline)) static void selftest_fault(void)
 {
-    extern char keel_stack_guard[];
+    uint64_t v;
     klog("selftest: reading keel's stack guard page on purpose");
-    (void)*(volatile uint64_t *)(keel_stack_guard + 8);
+    v = *(volatile uint64_t *)(this_cpu()->stack_bottom - PAGE_SIZE + 8);
+    /* Not reached; the call keeps this frame around the read, so the
+     * backtrace shows the caller. */
+    klog("selftest: the guard page read 0x%lx", v);
+    __asm__ volatile("" ::: "memory");  /* no tail call either */
 }
 
+/* arch/x86/relocate.S */
+__attribute__((noreturn)) void run_on_stack(uint64_t stack_top, void (*fn)(void));
+
+/* The rest of the boot, on the boot CPU's stack in keel's region (guard
+ * page below it): the boot stacks' low memory is the guest's from here. */
+__attribute__((noreturn)) static void keel_run(void)
+{
+    report_region();
+
+    if (!strcmp(opt_str(&keel_opts, "selftest"), "fault"))
+        selftest_fault();
+
+    if (boot_info->nmods == 0) {
+        klog("no guest given: boot report done");
+        keel_exit(KEEL_EXIT_OK);
+    }
+    vm_run(boot_info, &placement);
+}
+
+/* keel's entry to C (boot/entry.asm), on the boot stack in low memory. */
 void keel_main(uint32_t magic, uint64_t info_phys);
 void keel_main(uint32_t magic, uint64_t info_phys)
 {
     const char *err;
-    uint64_t identity_end = 0, region_size;
+    uint64_t identity_end = 0, region_size, bi_pa;
     unsigned i;
+    struct boot_info *bi = &boot_info_early;
+    __asm__("" : "+r"(bi));             /* a low address: no RIP-relative access */
 
     serial_init(0x3f8, 115200);
     console_add_sink(serial_write);
@@ -149,34 +188,35 @@ void keel_main(uint32_t magic, uint64_t info_phys)
     kprintf("\n");
     klog("keel %s: bare-metal x86-64 micro-hypervisor", KEEL_VERSION);
 
-    err = mbinfo_parse(magic, info_phys, identity_reader, &boot_info);
+    err = mbinfo_parse(magic, info_phys, identity_reader, bi);
     if (err)
         keel_fatal("%s", err);
-    opt_parse(&keel_opts, keel_options, keel_options_count, boot_info.cmdline);
+    opt_parse(&keel_opts, keel_options, keel_options_count, bi->cmdline);
     console_from_options();
     if (opt_flag(&keel_opts, "help"))
         opt_print_help(&keel_opts);
 
-    report_boot(&boot_info);
-    report_acpi(&boot_info);
+    report_boot(bi);
+    report_acpi(bi);
     virt_report_cpu();
 
-    err = mbinfo_validate(&boot_info);
+    err = mbinfo_validate(bi);
     if (err)
         keel_fatal("%s", err);
 
-    for (i = 0; i < boot_info.nmmap; i++) {
-        uint64_t e = boot_info.mmap[i].base + boot_info.mmap[i].len;
+    for (i = 0; i < bi->nmmap; i++) {
+        uint64_t e = bi->mmap[i].base + bi->mmap[i].len;
         /* RAM only: MMIO above 4 GiB is the guest's business, not keel's. */
-        if (boot_info.mmap[i].type == MEM_AVAILABLE && e > identity_end)
+        if (bi->mmap[i].type == MEM_AVAILABLE && e > identity_end)
             identity_end = e;
     }
     /* Every CPU keel starts (vm_run) takes its per-CPU term; the guest's
      * ACPI copy goes right above the region (below). */
-    region_budget(&budget, keel_image_size(), madt_cpus_to_start(&boot_info), identity_end);
+    region_budget(&budget, keel_image_size(), pages_of(sizeof(struct boot_info)) + pages_of(sizeof(struct vm)),
+                  madt_cpus_to_start(bi), identity_end);
     region_size = budget.total + KEEL_GUEST_ACPI_SIZE;
-    err = place_keel(&boot_info, region_size, KEEL_LOAD_PHYS, KEEL_LOAD_PHYS + keel_image_size() + 0x10000,
-                     &placement);
+    /* Busy while booting: the boot-only memory and the image above it, as loaded. */
+    err = place_keel(bi, region_size, KEEL_LOAD_PHYS, keel_image_phys() + keel_image_size(), &placement);
     if (err)
         keel_fatal("%s", err);
     /* The guest's ACPI copy sits right above keel's region, so it is
@@ -187,14 +227,11 @@ void keel_main(uint32_t magic, uint64_t info_phys)
     placement.acpi_base = placement.region_end;
     palloc_init(placement.region_base, placement.region_end - placement.region_base, keel_image_size());
     paging_relocate(placement.region_base, identity_end);
-    report_region();
 
-    if (!strcmp(opt_str(&keel_opts, "selftest"), "fault"))
-        selftest_fault();
-
-    if (boot_info.nmods == 0) {
-        klog("no guest given: boot report done");
-        keel_exit(KEEL_EXIT_OK);
-    }
-    vm_run(&boot_info, &placement);
+    bi_pa = palloc_pages(pages_of(sizeof(*bi)) / PAGE_SIZE, PAGE_SIZE);
+    if (!bi_pa || !desc_map_stacks(&percpu_boot))
+        keel_fatal("out of memory in keel's region for the boot information and the boot CPU's stacks");
+    boot_info = palloc_ptr(bi_pa);
+    memcpy(boot_info, bi, sizeof(*bi));
+    run_on_stack(percpu_boot.stack_top, keel_run);
 }

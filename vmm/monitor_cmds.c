@@ -117,7 +117,8 @@ static void regs_one(struct monitor *m, struct vcpu *v, void *arg)
     uint64_t efer = vcpu_get_state(v, VS_EFER);
     char bytes[64];
     (void)arg;
-    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, r->rsp,
+    /* RSP lives in the VMCB/VMCS, not in v->regs (vmm/vcpu.h). */
+    klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, vcpu_get_state(v, VS_RSP),
          vcpu_get_state(v, VS_RFLAGS), vcpu_get_state(v, VS_CPL));
     klog("regs: rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->rax, r->rbx, r->rcx, r->rdx);
     klog("regs: rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->rsi, r->rdi, r->rbp, r->r8);
@@ -173,6 +174,7 @@ void cmd_trace(struct monitor *m, struct vcpu *cur, const struct cmd *c, int arg
 /* Pauses the monitor waits, at most, for the vCPUs it changed to take the
  * change (a bound so a vCPU that never exits cannot hang the monitor). */
 #define POLICY_WAIT_PAUSES (1ul << 26)
+#define POLICY_REKICK_PAUSES (1ul << 18)
 _Static_assert(KEEL_MAX_CPUS <= 64, "policy_change keeps a bit per vCPU in a uint64_t");
 
 /* What a policy command does to one vCPU's filter and watch. */
@@ -250,6 +252,10 @@ static bool policy_change(struct monitor *m, struct vcpu *cur, const struct cmd 
         while (!msr_policy_taken(m->vcpus[i]) && waited < POLICY_WAIT_PAUSES) {
             host_pause(256);
             waited += 256;
+            /* A kick that landed in keel between the target's entry_work
+             * test and its entry was absorbed without an exit: kick again. */
+            if ((kicked >> i & 1) && !(waited % POLICY_REKICK_PAUSES))
+                smp_kick(m->vcpus[i]);
         }
         if (msr_policy_taken(m->vcpus[i]) && (remote >> i & 1))
             klog("%s: vcpu %u took the change at its next exit (%s)", c->name, i,
@@ -458,9 +464,10 @@ void cmd_mem(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc,
 void cmd_poweroff(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
     unsigned i;
-    (void)cur, (void)c, (void)argc, (void)argv;
-    for (i = 0; i < m->nvcpus; i++)
-        stats_print(m->vcpus[i]);
+    (void)c, (void)argc, (void)argv;
+    /* One report: stats_print parks the other vCPUs and prints every
+     * vCPU's counts, naming the one this CPU runs as where the run ended. */
+    stats_print(cur ? cur : m->vcpus[0]);
     klog("guest exit 0 (monitor: poweroff)");
     for (i = 0; i < m->nvcpus; i++)
         vcpu_stop(m->vcpus[i], 0);

@@ -247,42 +247,39 @@ __attribute__((noinline)) static enum msr_verdict slow_access(struct vcpu *v, co
     return r;
 }
 
-/* The exit path's slow halves: indexes outside the three direct ranges,
- * unknown MSRs, rows the filter touches or watched, or the guest lacks. */
-static __attribute__((noinline)) enum msr_verdict read_slow(struct vcpu *v, uint32_t index, uint64_t *value)
+/* The exit path's slow half, for reads and writes alike: indexes outside
+ * the three direct ranges, unknown MSRs, rows the filter touches or
+ * watched, or the guest lacks. A write passes its value through *value.
+ * Inlined into read_slow / write_slow so the fast paths call it with the
+ * value in a register (a pointer to it from write_fast would cost the
+ * WRMSR fast path a stack spill). */
+static inline __attribute__((always_inline)) enum msr_verdict access_slow(struct vcpu *v, uint32_t index,
+                                                                          bool write, uint64_t *value)
 {
     struct msr_vcpu_state *s = v->msr;
     size_t id = row_id1(index);
     const struct msr_desc *d;
     uint8_t f;
     if (__builtin_expect(!id, 0))
-        return unknown(v, index, false, value);
+        return unknown(v, index, write, value);
     d = &msr_table[--id];
     f = s->row_flags[id];
-    s->reads[id]++;
-    if (__builtin_expect(f & (MSR_RF_DENY_R | MSR_RF_MIXED | MSR_RF_WATCH), 0))
-        return slow_access(v, d, id, index, false, value);
+    (write ? s->writes : s->reads)[id]++;
+    if (__builtin_expect(f & ((write ? MSR_RF_DENY_W : MSR_RF_DENY_R) | MSR_RF_MIXED | MSR_RF_WATCH), 0))
+        return slow_access(v, d, id, index, write, value);
     if (!(f & MSR_RF_EXISTS))
         return MSR_GP;
-    return d->read(v, d, index, value);
+    return write ? d->write(v, d, index, *value) : d->read(v, d, index, value);
+}
+
+static __attribute__((noinline)) enum msr_verdict read_slow(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+    return access_slow(v, index, false, value);
 }
 
 static __attribute__((noinline)) enum msr_verdict write_slow(struct vcpu *v, uint32_t index, uint64_t value)
 {
-    struct msr_vcpu_state *s = v->msr;
-    size_t id = row_id1(index);
-    const struct msr_desc *d;
-    uint8_t f;
-    if (__builtin_expect(!id, 0))
-        return unknown(v, index, true, NULL);
-    d = &msr_table[--id];
-    f = s->row_flags[id];
-    s->writes[id]++;
-    if (__builtin_expect(f & (MSR_RF_DENY_W | MSR_RF_MIXED | MSR_RF_WATCH), 0))
-        return slow_access(v, d, id, index, true, &value);
-    if (!(f & MSR_RF_EXISTS))
-        return MSR_GP;
-    return d->write(v, d, index, value);
+    return access_slow(v, index, true, &value);
 }
 
 /* Row id + 1 for the three direct ranges, else 0 (the slow path searches). */

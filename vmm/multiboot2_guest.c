@@ -74,27 +74,69 @@ struct mb2_header_info {
     uint32_t header_addr, load_addr, load_end, bss_end, entry;
 };
 
+/* The header tags keel knows (Multiboot2 spec 3.1.3-3.1.12): the smallest
+ * size of those it reads fields from, and for those it cannot honour the
+ * reason it refuses a required one. The rest are accepted and ignored:
+ * console flags (keel's guests get a serial port), module alignment
+ * (modules are page-aligned anyway), relocatable (loaded where linked), the
+ * EFI entry points (used only with boot services). */
+static const struct mb2_hdr_tag {
+    const char *name;       /* NULL: not a tag keel knows */
+    uint8_t min_size;       /* keel reads fields up to here */
+    const char *refusal;    /* non-NULL: keel cannot honour it */
+} mb2_hdr_tags[] = {
+    [MB2_HDR_TAG_INFO_REQ] = { "information request", 8, NULL },
+    [MB2_HDR_TAG_ADDRESS] = { "address", 24, NULL },
+    [MB2_HDR_TAG_ENTRY] = { "entry address", 12, NULL },
+    [MB2_HDR_TAG_FLAGS] = { "console flags", 8, NULL },
+    [MB2_HDR_TAG_FRAMEBUFFER] = { "framebuffer", 8, "the kernel requires a framebuffer; keel gives a serial console only" },
+    [MB2_HDR_TAG_MODULE_ALIGN] = { "module alignment", 8, NULL },
+    /* Boot services ended before keel ran (GRUB exits them). */
+    [MB2_HDR_TAG_EFI_BS] = { "EFI boot services", 8, "the kernel requires EFI boot services, which are gone under keel" },
+    [MB2_HDR_TAG_EFI_I386] = { "EFI i386 entry address", 8, NULL },
+    [MB2_HDR_TAG_EFI_AMD64] = { "EFI amd64 entry address", 8, NULL },
+    [MB2_HDR_TAG_RELOCATABLE] = { "relocatable", 8, NULL },
+};
+
 /* Walk the header's tags. Every tag must lie inside header_length; a tag
  * keel cannot honour is an error unless it is marked optional (flags bit 0). */
 static bool parse_header(const struct loader_ctx *c, const uint8_t *hdr, uint32_t hlen,
                          struct mb2_header_info *h)
 {
-    uint32_t off = 16;
+    uint32_t off, size;
     memset(h, 0, sizeof(*h));
-    while (off + 8 <= hlen) {
+    for (off = 16; off + 8 <= hlen; off += (size + 7) & ~7u) {
         uint16_t type = rd16(hdr + off), flags = rd16(hdr + off + 2);
-        uint32_t size = rd32(hdr + off + 4), i;
+        uint32_t i;
         bool optional = flags & MB2_HDR_TAG_OPTIONAL;
+        const struct mb2_hdr_tag *t = type < sizeof(mb2_hdr_tags) / sizeof(mb2_hdr_tags[0]) &&
+                                              mb2_hdr_tags[type].name ? &mb2_hdr_tags[type] : NULL;
+        const uint8_t *tag = hdr + off;
+        size = rd32(hdr + off + 4);
         if (type == MB2_HDR_TAG_END)
             return true;
         if (size < 8 || size > hlen - off) {
             klog("multiboot2 guest: header tag %u at +0x%x has a bad size %u", type, off, size);
             return false;
         }
+        if (!t || t->refusal) {
+            if (!optional) {
+                if (t)
+                    klog("multiboot2 guest: %s", t->refusal);
+                else
+                    klog("multiboot2 guest: the kernel's header has unknown required tag %u", type);
+                return false;
+            }
+            continue;       /* optional and not honoured: skipped */
+        }
+        if (size < t->min_size) {
+            klog("multiboot2 guest: %s tag too short (%u bytes)", t->name, size);
+            return false;
+        }
         switch (type) {
         case MB2_HDR_TAG_INFO_REQ:
             for (i = 8; i + 4 <= size; i += 4) {
-                uint32_t want = rd32(hdr + off + i);
+                uint32_t want = rd32(tag + i);
                 if (!can_provide(c, want) && !optional) {
                     klog("multiboot2 guest: the kernel requires boot information tag %u, which keel cannot give", want);
                     return false;
@@ -102,51 +144,19 @@ static bool parse_header(const struct loader_ctx *c, const uint8_t *hdr, uint32_
             }
             break;
         case MB2_HDR_TAG_ADDRESS:
-            if (size < 24) {
-                klog("multiboot2 guest: address tag too short (%u bytes)", size);
-                return false;
-            }
             h->have_addr = true;
-            h->header_addr = rd32(hdr + off + 8);
-            h->load_addr = rd32(hdr + off + 12);
-            h->load_end = rd32(hdr + off + 16);
-            h->bss_end = rd32(hdr + off + 20);
+            h->header_addr = rd32(tag + 8);
+            h->load_addr = rd32(tag + 12);
+            h->load_end = rd32(tag + 16);
+            h->bss_end = rd32(tag + 20);
             break;
         case MB2_HDR_TAG_ENTRY:
-            if (size < 12) {
-                klog("multiboot2 guest: entry address tag too short (%u bytes)", size);
-                return false;
-            }
             h->have_entry = true;
-            h->entry = rd32(hdr + off + 8);
+            h->entry = rd32(tag + 8);
             break;
-        case MB2_HDR_TAG_FLAGS:          /* console flags: keel's guests get a serial port */
-        case MB2_HDR_TAG_MODULE_ALIGN:   /* modules are page-aligned anyway */
-        case MB2_HDR_TAG_RELOCATABLE:    /* loaded where it is linked */
-        case MB2_HDR_TAG_EFI_I386:       /* EFI entry points: used only with boot services */
-        case MB2_HDR_TAG_EFI_AMD64:
-            break;
-        case MB2_HDR_TAG_FRAMEBUFFER:
-            if (!optional) {
-                klog("multiboot2 guest: the kernel requires a framebuffer; keel gives a serial console only");
-                return false;
-            }
-            break;
-        case MB2_HDR_TAG_EFI_BS:
-            /* Boot services ended before keel ran (GRUB exits them). */
-            if (!optional) {
-                klog("multiboot2 guest: the kernel requires EFI boot services, which are gone under keel");
-                return false;
-            }
-            break;
-        default:
-            if (!optional) {
-                klog("multiboot2 guest: the kernel's header has unknown required tag %u", type);
-                return false;
-            }
+        default:        /* known and ignored */
             break;
         }
-        off += (size + 7) & ~7u;
     }
     klog("multiboot2 guest: the kernel's header has no end tag");
     return false;
@@ -273,24 +283,15 @@ static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mod
 
 /* ---- the loader -------------------------------------------------------------------------- */
 
-bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+/* The v2 header (Multiboot2 3.1): architecture, length, tags; then the
+ * address tag's segment or the ELF program headers, and the entry tag's
+ * address over the ELF entry. */
+static bool parse_kernel(const struct loader_ctx *c, const uint8_t *img, uint64_t size, const uint8_t *hdr,
+                         uint64_t hoff, struct mb_kernel *k)
 {
-    const uint8_t *img = ld_module(c, 0), *hdr;
-    uint64_t size = c->size[0], hoff = 0, e = 0, kbase = 0, kend = 0, mend = 0, info;
-    uint64_t mods_start[BOOT_MAX_MODS];
-    struct mb_seg segs[MB_SEG_MAX];
+    uint32_t arch = rd32(hdr + 4), hlen = rd32(hdr + 8);
     struct mb2_header_info h;
-    const char *kind = "address tag";
-    uint32_t hlen, arch;
-    unsigned nseg;
 
-    hdr = multiboot2_find_header(img, size, &hoff);
-    if (!hdr) {
-        klog("multiboot2 guest: module 0's multiboot2 header has a bad checksum");
-        return false;
-    }
-    arch = rd32(hdr + 4);
-    hlen = rd32(hdr + 8);
     if (arch != MB2_ARCH_I386) {
         klog("multiboot2 guest: the kernel is for architecture %u, not i386 (0)", arch);
         return false;
@@ -307,34 +308,37 @@ bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
             klog("multiboot2 guest: the address tag needs an entry address tag");
             return false;
         }
-        if (!mb_parse_addresses(size, hoff, h.header_addr, h.load_addr, h.load_end, h.bss_end, &segs[0]))
+        if (!mb_parse_addresses(size, hoff, h.header_addr, h.load_addr, h.load_end, h.bss_end, &k->segs[0]))
             return false;
-        nseg = 1;
+        k->kind = "address tag";
+        k->nseg = 1;
     } else {
-        nseg = mb_parse_elf(img, size, segs, &e, &kind);
-        if (!nseg)
+        k->nseg = mb_parse_elf(img, size, k->segs, &k->entry, &k->kind);
+        if (!k->nseg)
             return false;
     }
     if (h.have_entry)
-        e = h.entry;
+        k->entry = h.entry;
+    return true;
+}
 
-    if (!mb_load_kernel(c, img, segs, nseg, e, &kbase, &kend) || !mb_load_modules(c, kend, mods_start, &mend))
-        return false;
-    if (!build_info(c, mend, mods_start, &info))
-        return false;
+static const struct mb_version mb2 = {
+    "multiboot2", multiboot2_find_header, parse_kernel, build_info, MB2_BOOT_MAGIC,
+};
 
-    entry->rip = e;
-    entry->rax = MB2_BOOT_MAGIC;
-    entry->rbx = info;
-    entry->kind = "multiboot2";
-    {
-        unsigned rlen;
-        guest_rsdp(c, &rlen);
-        klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
-             "ACPI tags %s, EFI tags %s, cmdline \"%s\"", kind, (unsigned long long)kbase,
-             (unsigned long long)kend, (unsigned long long)e, (unsigned long long)info, c->nmods - 1,
-             rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
-             c->bi->mods[0].cmdline);
-    }
+bool multiboot2_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+{
+    struct mb_kernel k;
+    struct mb_placed at;
+    unsigned rlen;
+
+    if (!mb_load(c, &mb2, entry, &k, &at))
+        return false;
+    guest_rsdp(c, &rlen);
+    klog("guest: multiboot2 %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, %u module(s), "
+         "ACPI tags %s, EFI tags %s, cmdline \"%s\"", k.kind, (unsigned long long)at.kbase,
+         (unsigned long long)at.kend, (unsigned long long)k.entry, (unsigned long long)at.info, c->nmods - 1,
+         rlen >= 36 ? "old+new" : rlen ? "old" : "none", can_provide(c, MB2_TAG_EFI_MMAP) ? "yes" : "no",
+         c->bi->mods[0].cmdline);
     return true;
 }

@@ -222,7 +222,7 @@ void multiboot_mem_bounds(const struct loader_ctx *c, uint32_t *lower_kib, uint3
     *upper_kib = kib_from(c, LD_1MIB, ~0ull);
 }
 
-static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_start,
+static bool build_info(struct loader_ctx *c, uint64_t after, const uint64_t *mods_start,
                        uint64_t *info_out)
 {
     const struct boot_info *bi = c->bi;
@@ -297,8 +297,8 @@ static bool build_info(struct loader_ctx *c, uint64_t after, uint64_t *mods_star
 
 /* ---- the loader -------------------------------------------------------------------------- */
 
-bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
-                    uint64_t e, uint64_t *kbase_out, uint64_t *kend_out)
+static bool load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
+                        uint64_t e, uint64_t *kbase_out, uint64_t *kend_out)
 {
     uint64_t kbase = ~0ull, kend = 0;
     char what[48];
@@ -339,7 +339,7 @@ bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_se
     return true;
 }
 
-bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend_out)
+static bool load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend_out)
 {
     uint64_t mend;
     char what[48];
@@ -375,48 +375,67 @@ bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, 
 }
 
 
-bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+bool mb_load(struct loader_ctx *c, const struct mb_version *ver, struct guest_entry *entry, struct mb_kernel *k,
+             struct mb_placed *at)
 {
     const uint8_t *img = ld_module(c, 0), *hdr;
-    uint64_t size = c->size[0], hoff = 0, e = 0, kend = 0, kbase = ~0ull, info, mend;
-    uint64_t mods_start[BOOT_MAX_MODS];
-    uint32_t flags;
-    struct mb_seg segs[MB_SEG_MAX];
-    const char *kind = "a.out kludge";
-    unsigned nseg;
+    uint64_t size = c->size[0], hoff = 0, mods_start[BOOT_MAX_MODS], mend;
 
-    hdr = multiboot_find_header(img, size, &hoff);
+    hdr = ver->find_header(img, size, &hoff);
     if (!hdr) {
-        klog("multiboot guest: module 0's multiboot header has a bad checksum");
+        klog("%s guest: module 0's %s header has a bad checksum", ver->name, ver->name);
         return false;
     }
-    flags = rd32(hdr + 4);
+    memset(k, 0, sizeof(*k));
+    if (!ver->parse(c, img, size, hdr, hoff, k))
+        return false;
+    at->kbase = ~0ull;
+    at->kend = 0;
+    if (!load_kernel(c, img, k->segs, k->nseg, k->entry, &at->kbase, &at->kend) ||
+        !load_modules(c, at->kend, mods_start, &mend) || !ver->build_info(c, mend, mods_start, &at->info))
+        return false;
+    entry->rip = k->entry;
+    entry->rax = ver->magic;
+    entry->rbx = at->info;
+    entry->kind = ver->name;
+    return true;
+}
+
+/* The v1 header's flags (Multiboot 3.1.2): the a.out kludge's addresses,
+ * or the ELF program headers. */
+static bool parse_kernel(const struct loader_ctx *c, const uint8_t *img, uint64_t size, const uint8_t *hdr,
+                         uint64_t hoff, struct mb_kernel *k)
+{
+    uint32_t flags = rd32(hdr + 4);
+    (void)c;
     if (flags & 0xffffu & ~MB1_F_SUPPORTED) {
         klog("multiboot guest: the kernel requires unsupported multiboot features (flags 0x%x)",
              flags);
         return false;
     }
     if (flags & MB1_F_AOUT) {
-        nseg = parse_aout(img, size, hoff, &segs[0], &e) ? 1 : 0;
+        k->kind = "a.out kludge";
+        k->nseg = parse_aout(img, size, hoff, &k->segs[0], &k->entry) ? 1 : 0;
     } else {
-        nseg = mb_parse_elf(img, size, segs, &e, &kind);
+        k->nseg = mb_parse_elf(img, size, k->segs, &k->entry, &k->kind);
     }
-    if (!nseg)
-        return false;
+    return k->nseg != 0;
+}
 
-    if (!mb_load_kernel(c, img, segs, nseg, e, &kbase, &kend) || !mb_load_modules(c, kend, mods_start, &mend))
-        return false;
+static const struct mb_version mb1 = {
+    "multiboot", multiboot_find_header, parse_kernel, build_info, MB1_BOOT_MAGIC,
+};
 
-    if (!build_info(c, mend, mods_start, &info))
-        return false;
+bool multiboot_guest_load(struct loader_ctx *c, struct guest_entry *entry)
+{
+    struct mb_kernel k;
+    struct mb_placed at;
 
-    entry->rip = e;
-    entry->rax = MB1_BOOT_MAGIC;
-    entry->rbx = info;
-    entry->kind = "multiboot";
+    if (!mb_load(c, &mb1, entry, &k, &at))
+        return false;
     klog("guest: multiboot %s kernel at [0x%llx, 0x%llx), entry 0x%llx, info at 0x%llx, "
-         "%u module(s), cmdline \"%s\"", kind, (unsigned long long)kbase,
-         (unsigned long long)kend, (unsigned long long)e, (unsigned long long)info,
+         "%u module(s), cmdline \"%s\"", k.kind, (unsigned long long)at.kbase,
+         (unsigned long long)at.kend, (unsigned long long)k.entry, (unsigned long long)at.info,
          c->nmods - 1, c->bi->mods[0].cmdline);
     return true;
 }

@@ -43,12 +43,39 @@ unsigned mb_parse_elf(const uint8_t *img, uint64_t size, struct mb_seg *segs, ui
  * describes; hoff is the header's file offset, header_addr its address. */
 bool mb_parse_addresses(uint64_t size, uint64_t hoff, uint32_t header_addr, uint32_t load_addr,
                         uint32_t load_end, uint32_t bss_end, struct mb_seg *s);
-/* Check every destination, then copy the segments; [*kbase, *kend). */
-bool mb_load_kernel(struct loader_ctx *c, const uint8_t *img, const struct mb_seg *segs, unsigned nseg,
-                    uint64_t e, uint64_t *kbase, uint64_t *kend);
-/* Modules 1.. page-aligned after the kernel, like GRUB: mods_start[i], and
- * the end of the last one in *mend. */
-bool mb_load_modules(struct loader_ctx *c, uint64_t kend, uint64_t *mods_start, uint64_t *mend);
+/* The boot information of one Multiboot version, placed at or after
+ * `after`; mods_start[i] is where module i was put. */
+typedef bool (*mb_info_fn)(struct loader_ctx *c, uint64_t after, const uint64_t *mods_start,
+                           uint64_t *info);
+/* A kernel as its header and image describe it. */
+struct mb_kernel {
+    struct mb_seg segs[MB_SEG_MAX];
+    unsigned nseg;
+    uint64_t entry;
+    const char *kind;       /* "ELF32", "a.out kludge", "address tag" ... for the report */
+};
+/* One Multiboot version: where its header is, what the header says about
+ * the kernel (checks it, fills *k; false with a message), and its boot
+ * information. */
+struct mb_version {
+    const char *name;       /* "multiboot", "multiboot2": message prefix and entry->kind */
+    const uint8_t *(*find_header)(const uint8_t *img, uint64_t size, uint64_t *offset);
+    bool (*parse)(const struct loader_ctx *c, const uint8_t *img, uint64_t size, const uint8_t *hdr,
+                  uint64_t hoff, struct mb_kernel *k);
+    mb_info_fn build_info;
+    uint32_t magic;         /* EAX at entry */
+};
+/* Where mb_load put things, for the loader's report line. */
+struct mb_placed {
+    uint64_t kbase, kend, info;
+};
+/* Both versions' loader: find and parse the header, check every
+ * destination and copy the kernel's segments, the modules page-aligned
+ * after it (like GRUB), then the boot information; the entry state is
+ * EIP = the entry point, EAX = magic, EBX = the information (Multiboot
+ * 3.2, Multiboot2 3.3). */
+bool mb_load(struct loader_ctx *c, const struct mb_version *ver, struct guest_entry *entry, struct mb_kernel *k,
+             struct mb_placed *at);
 
 /* The Multiboot v1 format loader, called by guest_load (vmm/loader.c)
  * after staging: fills *entry, prints its own messages. */

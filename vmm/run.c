@@ -9,6 +9,7 @@
 #include "vmm/msr.h"
 #include "vmm/trace.h"
 #include "vmm/console.h"
+#include "vmm/smp.h"
 #include "arch/x86/cpu.h"
 
 /* The monitor is on and its deadline passed: poll the shared serial line
@@ -34,6 +35,7 @@ int vcpu_run(struct vcpu *v)
 {
     v->stats.sample_in = 1;     /* time the first exit */
     arch_run(v);
+    smp_run_ended(v);       /* another CPU's end of the run: park here, it reports */
     msr_host_restore(v);    /* keel's own class-(c) MSR values from here on */
     return v->stop_code;
 }

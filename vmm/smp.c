@@ -83,7 +83,7 @@ static bool icr_keep_virtual(struct vcpu *v, uint32_t lo, uint32_t dest)
                 lapic_send_nmi(t->id);
                 /* Done when the target waits: an OS may send the STARTUP
                  * right after (Linux skips the 10 ms on modern CPUs). */
-                for (n = 0; n < 100000000ul && !t->waiting; n++)
+                for (n = 0; n < 100000000ul && !t->waiting && !vm->stopping; n++)
                     __asm__ volatile("pause" ::: "memory");
             }
             continue;
@@ -153,6 +153,94 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write)
     return true;
 }
 
+/* A vCPU whose CPU keel stops at the end of the run acknowledges here and
+ * halts for good where no INIT or interrupt restarts it (cpu_park_forever:
+ * SVM CLGI, VMX root operation). Its exit counters are final from here on:
+ * the reporting CPU reads them once every other vCPU is parked. */
+static __attribute__((noreturn)) void smp_park(struct vcpu *v)
+{
+    __atomic_store_n(&v->parked, true, __ATOMIC_SEQ_CST);
+    cpu_park_forever();
+}
+
+/* True on every CPU but the one that ends the run, once the end has begun. */
+static bool stopped_by_other(const struct vm *vm)
+{
+    const struct vcpu *self = this_cpu()->vcpu;
+    return vm->stopping && vm->stop_index != (int)self->index;
+}
+
+/* Quiet: parked by itself, or in the hardware wait-for-SIPI state (VMX),
+ * where it runs nothing and no INIT or NMI reaches it (SDM 25.2, 26.6.2);
+ * only a STARTUP would, and no running vCPU is left to send one. */
+static bool quiet(const struct vcpu *t)
+{
+    return t->parked || t->hw_sipi_wait;
+}
+
+/* The kick that brings a CPU out of the guest into keel, which then sees
+ * ENTRY_WORK_STOP (or vm->stopping at the exit) and parks. VMX: INIT, which
+ * exits from VMX non-root operation (SDM 25.2) and is held in root
+ * operation (SDM 24.8), so it never resets a CPU keel holds. SVM: an NMI
+ * (intercepted whenever there are several vCPUs, APM 15.13.2): a CPU in
+ * keel with GIF = 1 would take an INIT as a reset (APM 15.17). */
+static void kick(const struct vm *vm, const struct vcpu *t)
+{
+    if (vm->hw_wait_for_sipi)
+        lapic_send_init(t->id);
+    else
+        lapic_send_nmi(t->id);
+}
+
+/* Bounded spins, not timed waits (nothing here depends on their length but
+ * the give-up): each round kicks every vCPU not yet quiet again, because an
+ * NMI that lands in keel just after its run loop tested entry_work is
+ * reflected into the guest (svm.c reflect_nmi) instead of making it exit. */
+#define STOP_ROUNDS 200u
+#define STOP_ROUND_SPINS 1000000ul
+
+/* Park every other vCPU before the report is read: each is asked to stop
+ * (ENTRY_WORK_STOP: its run loop leaves at the next entry) and kicked out
+ * of the guest; it acknowledges in smp_park. A CPU that does not within
+ * the bound gets an INIT as a last resort (on SVM that resets it: an AP
+ * then sits in wait-for-SIPI, outside the guest), with a line saying so. */
+static void stop_others(struct vm *vm, const struct vcpu *self)
+{
+    unsigned i, round, left = 0;
+    unsigned long n;
+
+    for (i = 0; i < vm->ncpus; i++)
+        if (vm->vcpus[i] != self)
+            vcpu_entry_work_set(vm->vcpus[i], ENTRY_WORK_STOP);
+    for (round = 0; round < STOP_ROUNDS; round++) {
+        left = 0;
+        for (i = 0; i < vm->ncpus; i++)
+            if (vm->vcpus[i] != self && !quiet(vm->vcpus[i])) {
+                kick(vm, vm->vcpus[i]);
+                left++;
+            }
+        if (!left)
+            return;
+        for (n = 0; n < STOP_ROUND_SPINS; n++) {
+            for (i = 0; i < vm->ncpus && (vm->vcpus[i] == self || quiet(vm->vcpus[i])); i++)
+                ;
+            if (i == vm->ncpus)
+                return;
+            __asm__ volatile("pause" ::: "memory");
+        }
+    }
+    for (i = 0; i < vm->ncpus; i++) {
+        struct vcpu *t = vm->vcpus[i];
+        if (t == self || quiet(t))
+            continue;
+        klog("smp: vcpu %u (APIC ID %u) did not stop within %u kicks: %s; its counts below may still change",
+             t->index, t->id, STOP_ROUNDS,
+             vm->hw_wait_for_sipi ? "its INIT stays pending" : "sending it INIT (it leaves keel)");
+        if (!vm->hw_wait_for_sipi)
+            lapic_send_init(t->id);
+    }
+}
+
 bool smp_end_run(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -163,13 +251,22 @@ bool smp_end_run(struct vcpu *v)
      * stops every vCPU (and prints every report) from one CPU. */
     self = this_cpu()->vcpu;
     if (__atomic_exchange_n(&vm->stopping, 1, __ATOMIC_SEQ_CST)) {
+        /* stop_index is -1 until the first CPU has written it: never this
+         * CPU's index unless this CPU is that first one. */
         if (vm->stop_index != (int)self->index)
-            cpu_halt_forever();     /* another vCPU ends the run and reports */
+            smp_park(this_cpu()->vcpu);     /* another CPU ends the run and reports */
         return true;
     }
     vm->stop_index = (int)self->index;
-    lapic_init_others();
+    stop_others(vm, self);
     return true;
+}
+
+void smp_run_ended(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (vm && vm->ncpus > 1 && stopped_by_other(vm))
+        smp_park(v);
 }
 
 void smp_init_signal(struct vcpu *v)
@@ -177,8 +274,8 @@ void smp_init_signal(struct vcpu *v)
     struct vm *vm = v->vm;
     unsigned i;
 
-    if (vm->stopping)
-        cpu_halt_forever();         /* keel's own end-of-run INIT */
+    if (stopped_by_other(vm))
+        smp_park(v);                /* keel's end-of-run kick (VMX), or a guest INIT meanwhile */
     if (v->index == 0) {
         /* The guest's BSP has nobody to wait for: keel runs one guest once. */
         klog("guest INIT (CPU reset request) on vcpu 0 at RIP 0x%lx: keel runs one guest once; stopping",
@@ -192,6 +289,7 @@ void smp_init_signal(struct vcpu *v)
      * the vCPUs that may have it in their TLBs flush at their next entry. */
     if (vcpu_wait_for_sipi(v)) {
         v->init_seen = true;
+        v->hw_sipi_wait = true;     /* before the next entry: stop_others counts it quiet */
         return;
     }
     v->sipi = 0;
@@ -210,8 +308,11 @@ void smp_init_signal(struct vcpu *v)
 
 void smp_nmi_exit(struct vcpu *v)
 {
-    /* Keel's kick for a guest INIT (icr_keep_virtual); any other NMI is
-     * the guest's and the vendor reflects it at the next entry. */
+    /* Keel's kick: the end of the run (stop_others), or a guest INIT
+     * (icr_keep_virtual); any other NMI is the guest's and the vendor
+     * reflects it at the next entry. */
+    if (stopped_by_other(v->vm))
+        smp_park(v);
     if (v->init_pending) {
         v->init_pending = false;
         smp_init_signal(v);
@@ -232,6 +333,7 @@ void smp_sipi_signal(struct vcpu *v)
 {
     /* A STARTUP reached a vCPU in the hardware wait-for-SIPI state: the exit
      * qualification holds the vector (SDM 28.2.1). */
+    v->hw_sipi_wait = false;
     vcpu_sipi_reset(v, (uint8_t)v->exit.raw_info1);
     v->starts++;
     v->init_seen = false;
@@ -245,7 +347,7 @@ __attribute__((noreturn)) void smp_ap_loop(struct vcpu *v)
         while (!v->sipi && !vm->stopping)
             __asm__ volatile("pause" ::: "memory");
         if (vm->stopping)
-            cpu_halt_forever();
+            smp_park(v);
         vcpu_sipi_reset(v, (uint8_t)v->sipi);
         v->starts++;
         v->init_seen = false;

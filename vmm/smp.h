@@ -18,13 +18,18 @@ bool smp_lapic_access(struct vcpu *v, uint64_t gpa, bool write);
 bool smp_x2apic_icr_write(struct vcpu *v, uint64_t val);
 /* The guest physical page keel traps while a vCPU waits (0 if none). */
 uint64_t smp_lapic_trap_page(const struct vm *vm);
-/* The run ends on vCPU v: the first caller stops the other CPUs (INIT) and
- * reports; a later caller halts for good. True on the reporting vCPU. */
+/* The run ends on vCPU v: the first caller parks every other vCPU (stop
+ * request, kick, acknowledgement; INIT only for one that does not answer)
+ * and then reports; a later caller parks itself. True on the reporting CPU. */
 bool smp_end_run(struct vcpu *v);
+/* vCPU v left its run loop: if another CPU is ending the run (its stop
+ * request), park this CPU for good; else return. */
+void smp_run_ended(struct vcpu *v);
 /* An INIT reached vCPU v (INIT exit): an AP goes back to wait-for-SIPI;
  * the BSP ends the run. */
 void smp_init_signal(struct vcpu *v);
-/* An NMI exit (SVM with smp.apic-trap=always): a pending guest INIT. */
+/* An NMI exit (SVM, several vCPUs): keel's kick for the end of the run
+ * (park) or for a pending guest INIT; else the guest's own NMI. */
 void smp_nmi_exit(struct vcpu *v);
 /* Make vCPU t (running on another CPU) exit soon: an NMI its CPU absorbs
  * (struct percpu.kick_nmis), where an NMI makes the guest exit

@@ -25,13 +25,11 @@
 #include "lib/palloc.h"
 #include "lib/string.h"
 
-/* Storage for the one VM (keel has no heap); everything reaches it through
- * v->vm and the vCPU pointers, never by name. */
-static struct vm vm0;
-/* The boot CPU's vCPU (named vcpu0 for scripts/keel.gdb); the APs' vCPUs
- * are allocated in keel's region (per-CPU term of region_budget), so the
- * image does not grow by KEEL_MAX_CPUS of them. */
-static struct vcpu vcpu0;
+/* The one VM and every vCPU live in keel's region (vm_run, create_ap_vcpus;
+ * the per-CPU term of region_budget), not in the image; everything reaches
+ * them through v->vm and the vCPU pointers. The boot CPU's vCPU is also
+ * named here, for scripts/keel.gdb only. */
+static struct vcpu *vcpu0 __attribute__((used));
 
 /* The backend's share of keel's options, given to it once (the vendors
  * read no option themselves). */
@@ -93,25 +91,25 @@ static void build_layout(struct vm *vm, const struct boot_info *bi, const struct
     }
 }
 
-static void setup_msr_config(void)
+static void setup_msr_config(struct vm *vm)
 {
     char err[160];
     uint64_t v;
     if (!msr_filter_parse(opt_str(&keel_opts, "msr.filter"), opt_str(&keel_opts, "msr.filter.default"),
-                          &vm0.msr_cfg.filter, err, sizeof(err))) {
+                          &vm->msr_cfg.filter, err, sizeof(err))) {
         klog("warning: msr.filter ignored: %s", err);
-        msr_filter_parse("", "allow", &vm0.msr_cfg.filter, err, sizeof(err));
+        msr_filter_parse("", "allow", &vm->msr_cfg.filter, err, sizeof(err));
     }
-    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &vm0.msr_cfg.unknown))
-        vm0.msr_cfg.unknown = MSR_UNKNOWN_GP;
-    vm0.msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
-    vm0.msr_cfg.host_spec_ctrl = vm0.msr_cfg.host_has_spec_ctrl ? v : 0;
-    vm0.msr_cfg.host_spec_ctrl_supported = vm0.msr_cfg.host_has_spec_ctrl
-                                     ? msr_spec_ctrl_bits(vm0.policy.vendor, vm0.policy.host_feat) : 0;
-    vm0.msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
-    vm0.msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
-    vm0.msr_cfg.host_tsc_aux = vm0.msr_cfg.host_has_tsc_aux ? v : 0;
-    vm0.msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
+    if (!msr_unknown_parse(opt_str(&keel_opts, "msr.unknown"), &vm->msr_cfg.unknown))
+        vm->msr_cfg.unknown = MSR_UNKNOWN_GP;
+    vm->msr_cfg.host_has_spec_ctrl = rdmsr_safe(0x48, &v);
+    vm->msr_cfg.host_spec_ctrl = vm->msr_cfg.host_has_spec_ctrl ? v : 0;
+    vm->msr_cfg.host_spec_ctrl_supported = vm->msr_cfg.host_has_spec_ctrl
+                                     ? msr_spec_ctrl_bits(vm->policy.vendor, vm->policy.host_feat) : 0;
+    vm->msr_cfg.virt_mitigation = opt_flag(&keel_opts, "msr.virt-mitigation");
+    vm->msr_cfg.host_has_tsc_aux = rdmsr_safe(0xc0000103, &v);
+    vm->msr_cfg.host_tsc_aux = vm->msr_cfg.host_has_tsc_aux ? v : 0;
+    vm->msr_cfg.apic_base = rdmsr_safe(MSR_APIC_BASE, &v) ? v : 0xfee00900;
 }
 
 /* The only I/O keel traps: ports that end the run, so it can report. */
@@ -150,8 +148,8 @@ static void *region_alloc(size_t size, const char *what)
 static void vcpu_msr_setup(struct vcpu *v)
 {
     struct msr_vcpu_state *st = region_alloc(sizeof(*st), "a vCPU's MSR state");
-    msr_vcpu_init(v, st, &vm0.msr_cfg);     /* msr_cfg.cpu is NULL: st->own_cpu */
-    msr_cpu_cache_prime(v->msr->cpu, &vm0.msr_cfg);
+    msr_vcpu_init(v, st, &v->vm->msr_cfg);     /* msr_cfg.cpu is NULL: st->own_cpu */
+    msr_cpu_cache_prime(v->msr->cpu, &v->vm->msr_cfg);
 }
 
 /* The IOMMUs' registers are keel's: a guest access faults like an access
@@ -240,7 +238,7 @@ static void start_cpus(struct vm *vm, uint32_t bsp_id)
     uint64_t t0 = rdtsc();
 
     vm->ncpus = 1;
-    vcpu0.id = bsp_id;
+    vm->vcpus[0]->id = bsp_id;
     if (!vm->layout.rsdp_phys || !(table = acpi_find_table(vm->layout.rsdp_phys, "APIC", &len))) {
         klog("smp: no ACPI MADT: the guest gets the boot CPU only");
         return;
@@ -348,8 +346,8 @@ static void create_ap_vcpus(struct vm *vm)
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
-    struct vm *vm = &vm0;
-    struct vcpu *v = &vcpu0;
+    struct vm *vm = region_alloc(sizeof(*vm), "the VM");
+    struct vcpu *v = region_alloc(sizeof(*v), "the boot CPU's vCPU");
     uint64_t npt_root, top = 0x100000000ull, host_rsdp;
     unsigned i;
     int code;
@@ -376,27 +374,27 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     v->percpu = &percpu_boot;
     v->vm = vm;
     vm->vcpus[0] = v;
+    vcpu0 = v;
     vm->lapic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFFF000ull;
     host_rsdp = acpi_rsdp();
     iommu_probe(host_rsdp);
     build_layout(vm, bi, pl, host_rsdp);
     start_cpus(vm, percpu_boot.apic_id);
-    /* SVM intercepts NMIs where keel must reach running vCPUs: a guest INIT
-     * it delivers itself (smp.c icr_keep_virtual), a monitor change
-     * (smp_kick). VMX has the INIT exit and no NMI exiting. */
-    vm->nmi_exits = vm->ncpus > 1 && vm->apic_trap_always && !vm->hw_wait_for_sipi;
+    /* SVM intercepts NMIs whenever there are several vCPUs (svm.c: keel's
+     * kicks to running vCPUs); VMX has no NMI exiting (its kick is INIT). */
+    vm->nmi_exits = vm->ncpus > 1 && !vm->hw_wait_for_sipi;
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
         cpuid_snapshot_print(host_cpuid);
     if (opt_flag(&keel_opts, "profiles"))
         policy_print_profiles();
-    if (policy_init_pmu(&vm0.policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
+    if (policy_init_pmu(&vm->policy, host_cpuid, opt_str(&keel_opts, "profile"), opt_str(&keel_opts, "cpuid"), vm->ncpus,
                         strcmp(opt_str(&keel_opts, "pmu"), "passthrough") ? PMU_OFF : PMU_PASSTHROUGH))
         klog("warning: falling back to profile 'host' without overrides");
     if (opt_flag(&keel_opts, "cpuid.dump"))
-        policy_dump(&vm0.policy, host_cpuid);
-    v->policy = &vm0.policy;
+        policy_dump(&vm->policy, host_cpuid);
+    v->policy = &vm->policy;
     cpuid_fast_init(v);
 
     if (vm->layout.rsdp_phys && !acpi_pm1a_cnt_port(vm->layout.rsdp_phys, &vm->pm1a_cnt_port))
@@ -425,6 +423,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
         keel_fatal("out of memory in keel's region building nested page tables");
     hide_iommu_registers(vm);
     guest_acpi_map_bios_rsdp(&vm->npt);
+    guest_acpi_map_efi_config(&vm->npt, bi->efi_systab64 ? bi->efi_systab : 0, pl->region_base, pl->region_end);
     klog("nested paging: identity map of [0-%lx) minus keel's region%s, %u table pages", top,
          iommu_owned() ? " and the IOMMU registers" : "", vm->npt.pages);
     iommu_enable(top, pl->region_base, pl->region_end);
@@ -436,14 +435,18 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     if (!arch_vcpu_create(v, &entry, npt_root))
         keel_fatal("%s: could not create the vcpu", arch_name());
     trap_io_ports(v, true);
-    setup_msr_config();
+    setup_msr_config(vm);
     if (vm->ncpus > 1)
-        vm0.msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
+        vm->msr_cfg.x2apic_icr_write = smp_x2apic_icr_write;
     vcpu_msr_setup(v);
     if (opt_flag(&keel_opts, "msr.dump"))
         msr_dump(v);
     create_ap_vcpus(vm);
 
+    /* What the set-up took, against region_budget (boot/placement.c):
+     * from here on keel allocates only on demand (margin). */
+    klog("keel's region: %lu KiB in use after set-up, %lu KiB free", (palloc_total_bytes() - palloc_free_bytes()) >> 10,
+         palloc_free_bytes() >> 10);
     klog("entering the guest");
     /* last before the first entry: from here on keel's lines share the line */
     console_port_start(vm, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));

@@ -37,7 +37,7 @@ struct vm {
     bool hw_wait_for_sipi;          /* an INIT to a running vCPU exits into a hardware wait-for-SIPI (VMX) */
     /* An NMI to a CPU running the guest makes it exit (SVM's NMI intercept,
      * APM 15.13.2; VMX runs with NMI exiting off): keel can kick a vCPU
-     * (smp_kick). Set with several vCPUs and smp.apic-trap=always. */
+     * (smp_kick). Set with several vCPUs on SVM. */
     bool nmi_exits;
     int stop_index;                 /* the vCPU that ended the run */
     /* A page in keel's region that keel fills with a pattern and never uses:

@@ -1,9 +1,12 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "boot/layout.h"
 #include "lib/string.h"
 
-extern char keel_stack_bottom[], keel_stack_top[], keel_ist_bottom[], keel_ist_top[];
+/* boot/entry.asm: the boot CPU's first stacks, in boot-only low memory. */
+extern char boot_stack_bottom[], boot_stack_top[], boot_ist_bottom[], boot_ist_top[];
 extern const uint64_t isr_stub_table[32];
 
 /* The IDT is shared by every CPU; GDT and TSS are per CPU (struct percpu):
@@ -29,11 +32,26 @@ static void set_gate(int vec, uint64_t handler, uint8_t ist)
 void desc_init(void)
 {
     percpu_boot.self = &percpu_boot;
-    percpu_boot.stack_bottom = (uint64_t)keel_stack_bottom;
-    percpu_boot.stack_top = (uint64_t)keel_stack_top;
-    percpu_boot.ist_bottom = (uint64_t)keel_ist_bottom;
-    percpu_boot.ist_top = (uint64_t)keel_ist_top;
+    percpu_boot.stack_bottom = (uint64_t)boot_stack_bottom;
+    percpu_boot.stack_top = (uint64_t)boot_stack_top;
+    percpu_boot.ist_bottom = (uint64_t)boot_ist_bottom;
+    percpu_boot.ist_top = (uint64_t)boot_ist_top;
     desc_init_cpu(&percpu_boot);
+}
+
+bool desc_map_stacks(struct percpu *pc)
+{
+    uint64_t stack = paging_map_stack(KEEL_STACK_SIZE), ist = paging_map_stack(KEEL_IST_SIZE);
+    if (!stack || !ist)
+        return false;
+    pc->stack_bottom = stack;
+    pc->stack_top = stack + KEEL_STACK_SIZE;
+    pc->ist_bottom = ist;
+    pc->ist_top = ist + KEEL_IST_SIZE;
+    /* The CPU reads IST1 from the TSS at each delivery (SDM Vol 3 6.14.5),
+     * so a loaded TSS takes the new stack from the next NMI/#DF/#MC on. */
+    pc->tss.ist[IST_CRITICAL - 1] = pc->ist_top;
+    return true;
 }
 
 void desc_init_cpu(struct percpu *pc)

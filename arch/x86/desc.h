@@ -3,6 +3,7 @@
 #ifndef KEEL_ARCH_DESC_H
 #define KEEL_ARCH_DESC_H
 #include <stdint.h>
+#include <stdbool.h>
 
 #define KEEL_CS 0x08
 #define KEEL_DS 0x10
@@ -36,10 +37,16 @@ struct __attribute__((packed)) desc_ptr {
 };
 
 struct percpu;
-/* The boot CPU: its per-CPU block, GDT, TSS, the shared IDT, GS base. */
+/* The boot CPU: its per-CPU block, GDT, TSS, the shared IDT, GS base; it
+ * runs on its boot stacks (boot/entry.asm) until desc_map_stacks. */
 void desc_init(void);
 /* Any CPU: load pc's GDT and TSS, the shared IDT, and GS base = pc. */
 void desc_init_cpu(struct percpu *pc);
+/* Give pc a stack and an IST stack in keel's region, each with an unmapped
+ * guard page below it (paging_map_stack), and point its TSS's IST1 at the
+ * new one. Boot CPU only (it allocates), after paging_relocate. False when
+ * the region is exhausted. */
+bool desc_map_stacks(struct percpu *pc);
 /* This CPU's GDTR/IDTR/TR values, for the VMCS host-state area. */
 uint64_t desc_gdt_base(void);
 uint64_t desc_idt_base(void);

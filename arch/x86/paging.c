@@ -10,7 +10,6 @@
 
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];
-extern char keel_stack_guard[], keel_ist_guard[];
 
 /* Implemented in arch/x86/relocate.S: copy len bytes from src to the
  * physical destination (through the identity map), load cr3, return. */
@@ -100,8 +99,6 @@ void paging_relocate(uint64_t region_base, uint64_t identity_end)
     /* The image, 4 KiB pages with per-section rights. */
     for (va = (uint64_t)__image_start; va < (uint64_t)__image_end; va += PAGE_SIZE) {
         uint64_t pa = region_base + (va - (uint64_t)__image_start), flags;
-        if (va == (uint64_t)keel_stack_guard || va == (uint64_t)keel_ist_guard)
-            continue; /* guard pages stay unmapped */
         if (va >= (uint64_t)__text_start && va < (uint64_t)__text_end)
             flags = 0;                         /* RX */
         else if (va >= (uint64_t)__rodata_start && va < (uint64_t)__rodata_end)

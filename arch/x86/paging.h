@@ -15,8 +15,10 @@
 /* Build keel's final page tables in its region and move keel there:
  * - identity map of [0, identity_end) as data (RW, NX), 2 MiB pages;
  * - the image (same virtual addresses as linked) backed by region_base,
- *   text RX, rodata R, data/bss RW NX; stack guard pages unmapped.
- * Copies the image and switches CR3 in one step; returns on the new copy. */
+ *   text RX, rodata R, data/bss RW NX.
+ * Copies the image and switches CR3 in one step; returns on the new copy.
+ * The caller's stack is outside the image (the boot stacks, identity-mapped
+ * in both tables): keel's stacks are in its stack window (paging_map_stack). */
 void paging_relocate(uint64_t region_base, uint64_t identity_end);
 
 /* Physical address of a keel virtual address (image or identity). */

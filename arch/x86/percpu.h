@@ -24,6 +24,12 @@ struct percpu {
     /* NMIs that arrived while keel itself ran on this CPU: the guest's
      * (keel uses none); a backend reflects them at this CPU's next entry. */
     volatile unsigned nmis_pending;
+    /* A run loop that hears of such an NMI through its one per-entry test
+     * (VMX: the vCPU's entry_work byte) instead of a second test of
+     * nmis_pending: the NMI handler ORs nmi_work_bits into *nmi_work. NULL:
+     * the handler only counts (SVM tests nmis_pending itself). */
+    uint8_t *volatile nmi_work;
+    uint8_t nmi_work_bits;
     /* NMIs another CPU sent only to make this one's guest exit (vmm/smp.c
      * smp_kick): the NMI handler absorbs them instead of counting them
      * above, so the guest never sees them. */

@@ -22,10 +22,9 @@ void ap_main(struct percpu *pc);
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_TRIGGER_LEVEL (1u << 15)
 #define ICR_PENDING (1u << 12)
-#define ICR_ALL_BUT_SELF (3u << 18)
 
-static uint8_t tramp_saved[PAGE_SIZE];
 static uint64_t tramp_tables;
+static uint64_t tramp_saved;    /* a region page: what the trampoline page held */
 
 static bool x2apic_mode(void)
 {
@@ -80,9 +79,9 @@ void lapic_send_nmi(uint32_t apic_id)
     send_ipi(apic_id, ICR_NMI);
 }
 
-void lapic_init_others(void)
+void lapic_send_init(uint32_t apic_id)
 {
-    send_ipi(0, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL | ICR_ALL_BUT_SELF);
+    send_ipi(apic_id, ICR_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
 }
 
 bool smp_tramp_install(void)
@@ -98,7 +97,8 @@ bool smp_tramp_install(void)
         pml4 = palloc_page();
         pdpt = palloc_page();
         pd = palloc_page();
-        if (!pml4 || !pdpt || !pd) {
+        tramp_saved = palloc_page();
+        if (!pml4 || !pdpt || !pd || !tramp_saved) {
             klog("smp: out of memory for the AP trampoline page tables");
             return false;
         }
@@ -113,7 +113,7 @@ bool smp_tramp_install(void)
         ((uint64_t *)palloc_ptr(pml4))[511] = ((uint64_t *)palloc_ptr(paging_keel_cr3()))[511];
         tramp_tables = pml4;
     }
-    memcpy(tramp_saved, page, PAGE_SIZE);
+    memcpy(palloc_ptr(tramp_saved), page, PAGE_SIZE);
     memcpy(page, ap_tramp_start, len);
     return true;
 }
@@ -122,25 +122,22 @@ void smp_tramp_remove(void)
 {
     uint8_t *page = (uint8_t *)(uintptr_t)AP_TRAMP_BASE;
     __asm__("" : "+r"(page));
-    memcpy(page, tramp_saved, PAGE_SIZE);
+    memcpy(page, palloc_ptr(tramp_saved), PAGE_SIZE);
 }
 
 struct percpu *smp_percpu_alloc(unsigned index, uint32_t apic_id)
 {
     uint64_t pa = palloc_pages((sizeof(struct percpu) + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
-    uint64_t stack = paging_map_stack(KEEL_STACK_SIZE), ist = paging_map_stack(PAGE_SIZE * 2);
     struct percpu *pc;
-    if (!pa || !stack || !ist)
+    if (!pa)
         return 0;
     pc = palloc_ptr(pa);
     memset(pc, 0, sizeof(*pc));
     pc->self = pc;
     pc->index = index;
     pc->apic_id = apic_id;
-    pc->stack_bottom = stack;
-    pc->stack_top = stack + KEEL_STACK_SIZE;
-    pc->ist_bottom = ist;
-    pc->ist_top = ist + PAGE_SIZE * 2;
+    if (!desc_map_stacks(pc))
+        return 0;
     return pc;
 }
 

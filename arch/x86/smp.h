@@ -24,10 +24,11 @@ __attribute__((noreturn)) void cpu_park_forever(void);
 uint32_t lapic_id(void);
 /* NMI to one CPU (a kick: with the SVM NMI intercept it exits). */
 void lapic_send_nmi(uint32_t apic_id);
-/* INIT to every other CPU (the end of the run): in the guest it exits
- * (VMX always, SDM 25.2; SVM with the INIT intercept), in keel it is held
- * (VMX root operation; SVM with GIF = 0) until the CPU halts for good. */
-void lapic_init_others(void);
+/* INIT (level assert) to one CPU. VMX: in the guest it exits (SDM 25.2),
+ * in VMX root operation it is held (SDM 24.8). SVM: held only while GIF = 0
+ * (APM 15.17); with GIF = 1 the CPU resets (QEMU TCG resets it whatever GIF
+ * says), so on SVM it is only the end of the run's last resort. */
+void lapic_send_init(uint32_t apic_id);
 /* The physical local APIC's registers at this page (xAPIC MMIO), for the
  * guest accesses keel completes itself. */
 uint32_t lapic_read(uint32_t off);

@@ -15,13 +15,23 @@ void keel_fatal_report_once(void)
         fn();
 }
 
+/* Machine-wide, like the console: set once, by the CPU that ends the run. */
+static bool exit_status_said;
+
+void keel_exit_status(int code)
+{
+    if (__atomic_exchange_n(&exit_status_said, true, __ATOMIC_SEQ_CST))
+        return;
+    console_flush();
+    klog("exit status %d", code);
+    serial_drain();
+}
+
 void keel_exit(int code)
 {
     const char *s = "Shutdown";
     __asm__ volatile("cli");
-    console_flush();
-    klog("exit status %d", code);
-    serial_drain();
+    keel_exit_status(code);
     /* QEMU isa-debug-exit (iobase=0xf4): QEMU exits with (code << 1) | 1. */
     outl(0xf4, (uint32_t)code);
     /* Bochs: the bytes "Shutdown" on port 0x8900 end the simulation. */

@@ -6,7 +6,14 @@
 #define KEEL_EXIT_OK 0
 #define KEEL_EXIT_FATAL 125
 
-/* Print "keel: exit status N", drain serial, write N to the QEMU
+/* Print "keel: exit status N" (flushed and drained) unless it was printed
+ * already: it is keel's last line, said once. A stop that must announce it
+ * before handing the machine to the platform (an ACPI power-off, which
+ * may end the machine at once or not at all) calls this first; keel_exit
+ * after it then adds nothing. */
+void keel_exit_status(int code);
+
+/* keel_exit_status(code), write N to the QEMU
  * isa-debug-exit port 0xf4, write "Shutdown" to Bochs' port 0x8900, then
  * halt forever with interrupts off (real hardware). */
 __attribute__((noreturn)) void keel_exit(int code);

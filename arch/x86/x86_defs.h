@@ -249,4 +249,12 @@
 #define HWCR_MCSTATUSWREN       BIT64(18)
 #define HWCR_TSCFREQSEL         BIT64(24)
 
+/* ---- State after power-up, reset or INIT (SDM Vol. 3A 10.1.1 table 10-1,
+ * APM Vol. 2 14.1.3 table 14-1) -------------------------------------------- */
+#define X86_RESET_RFLAGS        0x2ull                  /* only the always-1 bit */
+#define X86_RESET_DR6           0xffff0ff0ull
+#define X86_RESET_DR7           0x400ull
+#define X86_RESET_PAT           0x0007040600070406ull   /* SDM 13.12.4: WB WT UC- UC, twice */
+#define X86_RESET_XCR0          XCR0_X87
+
 #endif

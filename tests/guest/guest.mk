@@ -11,12 +11,16 @@ GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffrees
                 -fno-pic -fno-pie -fno-stack-protector -fno-builtin -nostdlib -nostdinc \
                 -isystem $(shell $(GUEST_CC) -print-file-name=include) \
                 -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
-                -fno-asynchronous-unwind-tables -I$(GUEST_DIR)/lib -MMD -MP
+                -fno-asynchronous-unwind-tables -I$(GUEST_DIR)/lib -I. -MMD -MP
 GUEST_LDFLAGS := -m elf_i386 --no-warn-rwx-segments -nostdlib -z max-page-size=0x1000 -z noexecstack -T $(GUEST_DIR)/guest.ld
 
 GUEST_LIB_SRCS := $(GUEST_DIR)/lib/entry.S $(GUEST_DIR)/lib/start.c $(GUEST_DIR)/lib/print.c \
                   $(GUEST_DIR)/lib/cpu.c
 GUEST_LIB_OBJS := $(patsubst $(GUEST_DIR)/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
+# keel's own freestanding helpers, built 32-bit into the guest library
+# (lib/ does no hardware access and no 64-bit division: no libgcc here).
+GUEST_KEEL_SRCS := lib/string.c
+GUEST_LIB_OBJS  += $(GUEST_KEEL_SRCS:%=$(GUEST_OUT)/obj/keel/%.o)
 
 # Each kernel: its sources besides the library (lib/mb2.S: the Multiboot2 header).
 GUEST_MB2        := $(GUEST_DIR)/lib/mb2.S
@@ -30,6 +34,9 @@ GUEST_smp_SRCS   := $(GUEST_DIR)/smp.c $(GUEST_DIR)/smp_tramp.S
 GUEST_KERNELS    := suite suite-mb1 demo bench smp
 
 $(GUEST_OUT)/obj/%.c.o: $(GUEST_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+$(GUEST_OUT)/obj/keel/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 $(GUEST_OUT)/obj/%.S.o: $(GUEST_DIR)/%.S
@@ -49,4 +56,4 @@ $(foreach k,$(GUEST_KERNELS),$(eval $(call guest_kernel_rule,$(k))))
 .PHONY: guests
 guests: $(GUEST_KERNELS:%=$(GUEST_OUT)/%.elf)
 
--include $(wildcard $(GUEST_OUT)/obj/*.d $(GUEST_OUT)/obj/lib/*.d)
+-include $(wildcard $(GUEST_OUT)/obj/*.d $(GUEST_OUT)/obj/lib/*.d $(GUEST_OUT)/obj/keel/lib/*.d)

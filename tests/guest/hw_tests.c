@@ -110,6 +110,7 @@ void run_vminsn_ud(void)
 #define SPURIOUS_VEC 0xff
 
 static volatile uint32_t timer_ticks, isr_in_handler, isr_after_eoi;
+volatile uint32_t timer_eip;    /* the EIP the interrupt interrupted (written by the stub) */
 
 void x2apic_timer_c(void);
 void x2apic_timer_c(void)
@@ -129,6 +130,8 @@ __asm__(".text\n"
         ".globl x2apic_timer_stub\n"
         "x2apic_timer_stub:\n"
         "  pusha\n"
+        "  mov 32(%esp), %eax\n"       /* the interrupted EIP, above pusha's 8 registers */
+        "  mov %eax, timer_eip\n"
         "  cld\n"
         "  call x2apic_timer_c\n"
         "  popa\n"
@@ -140,6 +143,54 @@ __asm__(".text\n"
 static const char *vec_str(int vec)
 {
     return vec ? vector_name((uint32_t)vec) : "no fault";
+}
+
+/* STI's interrupt shadow covers one instruction (SDM 6.8.3): a timer
+ * interrupt already pending at "STI; CPUID" is taken right after the CPUID,
+ * which keel completes: keel must end the shadow with it (interruptibility
+ * state, SDM 25.4.2), or the interrupt would wait one instruction more. */
+static void x2apic_shadow(void)
+{
+    uint8_t m1 = inb(0x21), m2 = inb(0xa1);
+    uint64_t cur = 1;
+    uint32_t spins = 0, after_cpuid = 0, after_next = 0, a = 0, c = 0;
+    int vec;
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    idt_set_gate(TIMER_VEC, x2apic_timer_stub);
+    timer_ticks = 0;
+    timer_eip = 0;
+    vec = wrmsr_safe(X2_LVT_TIMER, TIMER_VEC);      /* one-shot, unmasked; IF is 0 */
+    if (!vec)
+        vec = wrmsr_safe(X2_TIMER_INIT, 2000);
+    /* Bounded by iterations: the count reaches 0 within a few thousand bus
+     * clocks, and the interrupt then waits in IRR for IF. */
+    while (!vec && cur && spins < 50000000u) {
+        rdmsr_safe(X2_TIMER_CUR, &cur);
+        spins++;
+    }
+    if (!vec && !cur)
+        __asm__ volatile("movl $1f, %0\n\t"
+                         "movl $2f, %1\n\t"
+                         "sti\n\t"
+                         "cpuid\n"
+                         "1: nop\n"
+                         "2: cli"
+                         : "=m"(after_cpuid), "=m"(after_next), "+a"(a), "+c"(c)
+                         :
+                         : "ebx", "edx", "memory");
+    wrmsr_safe(X2_LVT_TIMER, 0x10000 | TIMER_VEC);   /* masked */
+    idt_set_gate(TIMER_VEC, 0);
+    outb(0x21, m1);
+    outb(0xa1, m2);
+    if (vec || cur)
+        fail("x2apic-intr-shadow-cpuid", "timer: %s, current count %llu after %u reads", vec_str(vec),
+             (unsigned long long)cur, spins);
+    else
+        check(timer_ticks == 1 && timer_eip == after_cpuid, "x2apic-intr-shadow-cpuid",
+              "%u interrupt(s), taken at 0x%x (want 1, at 0x%x right after the CPUID; 0x%x = one "
+              "instruction late)",
+              timer_ticks, timer_eip, after_cpuid, after_next);
 }
 
 void run_x2apic(void)
@@ -244,6 +295,7 @@ void run_x2apic(void)
             check(!isr_after_eoi, "x2apic-eoi", "ISR bit for vector 0x%x still set after the EOI write",
                   TIMER_VEC);
     }
+    x2apic_shadow();
 }
 
 /* ---- PAE paging through an emulated CR0 write ------------------------------ */

@@ -5,7 +5,10 @@
  * from the MADT-listed memory; then IPIs between CPUs that cost no exit.
  * The APs never print (lines would interleave): they fill res[], the BSP
  * reports. Arguments: filter-msr=0xIDX (the case denies it with
- * msr.filter), touch-region (the last AP reads keel's region: status 125). */
+ * msr.filter), touch-region (the last AP reads keel's region: status 125),
+ * exit-from-ap (the BSP prints the summary, then spins in the guest while
+ * the last AP ends the run through port 0xf4: keel must stop every other
+ * CPU, the spinning BSP included, and print every vCPU's counts). */
 #include "guest.h"
 
 #define SMP_TRAMP 0x8000
@@ -15,6 +18,8 @@
 
 extern const char smp_tramp_start[], smp_tramp_end[];
 extern void ipi_stub(void);
+extern void nmi_stub(void);
+volatile uint32_t nmi_count;    /* smp_tramp.S nmi_stub */
 extern const uint32_t exc_stub_table[32];
 
 struct ap_res {
@@ -34,6 +39,7 @@ static unsigned ncpus;
 volatile uint32_t ap_stack_top;
 static volatile unsigned ap_current;
 static volatile uint32_t bsp_replies, ipi_done;
+static volatile uint32_t exit_request;      /* exit-from-ap: 1 + the code the last AP exits with */
 static uint32_t bsp_apic;
 static uint8_t ap_stacks[MAX_CPUS][8192] __attribute__((aligned(16)));
 static uint32_t filter_msr;
@@ -137,6 +143,15 @@ void ap_main(void)
         __asm__ volatile("hlt");
     r->exits_after = exits();
     r->state = 3;
+    if (i == ncpus - 1 && has_arg("exit-from-ap")) {
+        while (!exit_request)
+            __asm__ volatile("pause");
+        /* Give the BSP time to be in its spin (not needed for the outcome:
+         * keel stops it wherever it is). */
+        for (unsigned long w = 0; w < 2000000ul; w++)
+            __asm__ volatile("pause");
+        guest_exit(exit_request - 1);   /* keel ends the run from this AP */
+    }
     for (;;)
         __asm__ volatile("hlt");
 }
@@ -201,6 +216,20 @@ int guest_main(void)
         bsp_x2apic = true;
         check((rdmsr(0x802) & 0xff) == bsp_apic, "smp-x2apic-bsp", "x2APIC ID %u, xAPIC ID was %u",
               (unsigned)rdmsr(0x802), bsp_apic);
+        /* An NMI to itself through the ICR MSR: with several vCPUs keel
+         * carries out that WRMSR, so the NMI reaches keel's CPU outside the
+         * guest and keel must deliver it to the guest at the next entry. */
+        {
+            unsigned long w;
+            set_gate(2, (uint32_t)nmi_stub);
+            nmi_count = 0;
+            wrmsr(0x830, ((uint64_t)bsp_apic << 32) | 0x400);     /* delivery mode NMI, physical */
+            for (w = 0; w < 10000000ul && !nmi_count; w++)
+                __asm__ volatile("pause");
+            check(nmi_count == 1, "smp-x2apic-self-nmi", "%u NMI(s) after an NMI to itself through MSR 0x830 "
+                  "(want 1)", nmi_count);
+            set_gate(2, exc_stub_table[2]);
+        }
     }
     if (arg_value("expect-cpus")) {
         /* keel hid the CPUs it did not start: the MADT must not list them. */
@@ -327,6 +356,17 @@ int guest_main(void)
         check(res[1].state == 3 && res[1].sig_ok && res[1].apic_cpuid == apic_of[1], "smp-cpu1-offline-restart",
               "AP 1 after INIT and INIT-SIPI-SIPI again: state %u, signature %s, CPUID APIC ID %u", res[1].state,
               res[1].sig_ok ? "keel's" : "not keel's", res[1].apic_cpuid);
+    }
+    if (has_arg("exit-from-ap") && ncpus >= 2) {
+        /* The last AP ends the run; the BSP stays in the guest, spinning
+         * with interrupts off, so only keel's own kick can stop it. */
+        unsigned code = summary();
+        __asm__ volatile("cli");
+        ipi_done = 1;
+        exit_request = code + 1;
+        send_ipi(apic_of[ncpus - 1], 0x40);     /* wake it from HLT */
+        for (;;)
+            __asm__ volatile("pause");
     }
     return 0;
 }

@@ -359,8 +359,8 @@ static void t_selftest(void)
           (unsigned long long)q, rem);
 
     uint64_t v;
-    check(parse_u64("0x1A0", &v) && v == 0x1a0 && parse_u64("12345", &v) && v == 12345 &&
-              !parse_u64("0x", &v) && !parse_u64("12a", &v),
+    check(parse_u64_str("0x1A0", &v) && v == 0x1a0 && parse_u64_str("12345", &v) && v == 12345 &&
+              !parse_u64_str("0x", &v) && !parse_u64_str("12a", &v),
           "selftest-parse", "parse_u64 misbehaves");
 
     uint32_t before = guest_fault_count;
@@ -457,7 +457,7 @@ int guest_main(void)
     const char *deny = arg_value("msr-filter-deny");
     if (deny) {
         uint64_t idx;
-        if (parse_u64(deny, &idx))
+        if (parse_u64_str(deny, &idx))
             run_msr_filter_deny((uint32_t)idx);
         else
             fail("msr-filter-deny", "bad index \"%s\"", deny);

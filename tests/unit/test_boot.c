@@ -547,20 +547,22 @@ static void test_region_budget(void **state)
 {
     (void)state;
     struct region_budget b, b1, b8;
-    region_budget(&b, 250 << 10, 4, 0x140000000ull);
+    region_budget(&b, 250 << 10, 40 << 10, 4, 0x140000000ull);
     assert_int_equal(b.cpus, 4);
     assert_int_equal(b.per_cpu, 4 * KEEL_REGION_PER_CPU);
     assert_int_equal(b.margin, KEEL_REGION_MARGIN);
     assert_int_equal(b.npt_tables, (1 + 1 + 5 + 2) * 0x1000);   /* PML4, PDPT, 5 PDs, 2 edge PTs */
-    assert_true(b.total >= b.image + b.per_cpu + b.keel_tables + b.npt_tables + b.margin);
+    assert_int_equal(b.shared, 40 << 10);
+    assert_true(b.total >= b.image + b.shared + b.per_cpu + b.keel_tables + b.npt_tables + b.margin);
     assert_int_equal(b.total % 0x10000, 0);
     assert_true(b.total <= (4u << 20));
-    region_budget(&b1, 250 << 10, 1, 0x140000000ull);
-    region_budget(&b8, 250 << 10, 8, 0x140000000ull);
+    region_budget(&b1, 250 << 10, 40 << 10, 1, 0x140000000ull);
+    region_budget(&b8, 250 << 10, 40 << 10, 8, 0x140000000ull);
     assert_int_equal(b8.total - b1.total, 7 * KEEL_REGION_PER_CPU);
-    region_budget(&b1, 250 << 10, 0, 0x10000000);                /* 256 MiB: maps still cover 4 GiB */
+    region_budget(&b1, 250 << 10, 1, 0, 0x10000000);                /* 256 MiB: maps still cover 4 GiB */
     assert_int_equal(b1.cpus, 1);
     assert_int_equal(b1.npt_tables, (1 + 1 + 4 + 2) * 0x1000);
+    assert_int_equal(b1.shared, 0x1000);                           /* whole pages */
 }
 
 static void test_place_ignores_ram_above_4g(void **state)

@@ -72,6 +72,9 @@ static void test_parse_u64(void **state)
     assert_true(parse_u64("0x3F8", 5, &v) && v == 0x3f8);
     assert_true(parse_u64("18446744073709551615", 20, &v) && v == UINT64_MAX);
     assert_false(parse_u64("18446744073709551616", 20, &v));
+    assert_false(parse_u64("99999999999999999999", 20, &v));
+    assert_true(parse_u64("0xffffffffffffffff", 18, &v) && v == UINT64_MAX);
+    assert_false(parse_u64("0x10000000000000000", 19, &v));
     assert_false(parse_u64("0x", 2, &v));
     assert_false(parse_u64("", 0, &v));
     assert_false(parse_u64("12a", 3, &v));

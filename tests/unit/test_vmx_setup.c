@@ -181,25 +181,23 @@ static void test_dump_fields(void **state)
     assert_string_equal(vmx_field_condition(field(VMCS_GUEST_RIP)), "");
 }
 
-/* The assembled entry stub (vmx_entry.S) does no VMREAD/VMWRITE: HOST_RSP is
- * written once at vcpu_create, the exit lands on the per-vCPU frame. */
-extern const uint8_t vmx_run[], vmx_exit_point[], vmx_entry_end[];
+/* The assembled launch stub (vmx_entry.S) does no VMREAD/VMWRITE: HOST_RSP is
+ * written once at vcpu_create, the exit pushes the GPRs into the vCPU. */
+extern const uint8_t vmx_launch[], vmx_exit_point[], vmx_entry_end[];
 
 static void test_entry_stub_writes_nothing(void **state)
 {
-    const uint8_t *p = vmx_run;
-    long n = vmx_entry_end - vmx_run, vmlaunch = -1, vmresume = -1;
+    const uint8_t *p = vmx_launch;
+    long n = vmx_entry_end - vmx_launch, vmlaunch = -1;
     (void)state;
     assert_true(n > 0 && n < 1024);
-    assert_true(&vmx_exit_point[0] > &vmx_run[0] && &vmx_exit_point[0] < &vmx_entry_end[0]);
+    assert_true(&vmx_exit_point[0] > &vmx_launch[0] && &vmx_exit_point[0] < &vmx_entry_end[0]);
     for (long i = 0; i + 1 < n; i++) {
         assert_false(p[i] == 0x0f && (p[i + 1] == 0x79 || p[i + 1] == 0x78));   /* VMWRITE, VMREAD */
         if (i + 2 < n && p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == 0xc2)
             vmlaunch = i;
-        if (i + 2 < n && p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == 0xc3)
-            vmresume = i;
     }
-    assert_true(vmlaunch >= 0 && vmresume >= 0);    /* the scan did see the stub */
+    assert_true(vmlaunch >= 0);     /* the scan did see the stub */
 }
 
 int main(void)

@@ -127,6 +127,26 @@ static void set_data_and_system_segs(struct vmcb_save *g, uint16_t sel, uint16_t
     g->efer = EFER_SVME;
 }
 
+/* The registers both starts (boot entry, INIT-SIPI) set alike, as after
+ * INIT (APM 14.1.3 table 14-1): CR0, RIP and RSP as the caller chooses
+ * (RSP lives in the VMCB: svm_pass copies only RAX), CR2/CR3/CR4 zero, and
+ * XCR0 back to x87 only (it stays live in hardware, svm_set_state). */
+static void set_start_regs(struct vmcb_save *g, uint64_t cr0, uint64_t rip, uint64_t rsp)
+{
+    g->cr0 = cr0;
+    g->cr2 = 0;
+    g->cr3 = 0;
+    g->cr4 = 0;
+    g->dr7 = X86_RESET_DR7;
+    g->dr6 = X86_RESET_DR6;
+    g->rflags = X86_RESET_RFLAGS;
+    g->rip = rip;
+    g->rsp = rsp;
+    g->g_pat = X86_RESET_PAT;
+    if (read_cr4() & CR4_OSXSAVE)
+        xsetbv(0, X86_RESET_XCR0);
+}
+
 static void svm_io_intercept(struct vcpu *v, uint16_t port)
 {
     bitmap_set(svm(v)->iopm, port);
@@ -182,9 +202,11 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         c->intercept_misc1 = m1;
         c->intercept_misc2 = m2;
     }
-    /* smp.apic-trap=always: keel delivers a guest INIT to a running vCPU
-     * itself and needs that vCPU to exit: an NMI does it (APM 15.13.2). */
-    if (v->vm && v->vm->nmi_exits)
+    /* Several vCPUs: keel's kick to make a vCPU exit is an NMI (APM
+     * 15.13.2): the end of the run parks every other CPU (vmm/smp.c), and
+     * with smp.apic-trap=always keel delivers a guest INIT to a running
+     * vCPU itself. A guest's own NMI then exits too and is reflected. */
+    if (v->vm && v->vm->ncpus > 1)
         c->intercept_misc1 |= SVM_INTERCEPT1_NMI;
     c->iopm_base_pa = iopm;
     c->msrpm_base_pa = msrpm;
@@ -199,16 +221,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     /* Multiboot / Linux 32-bit entry state: flat protected mode, paging off. */
     set_seg(&g->cs, 0x10, 0xc9b, 0xffffffff, 0);
     set_data_and_system_segs(g, 0x18, 0xc93, 0xffffffff);
-    g->cr0 = CR0_PE | CR0_ET;
-    g->cr4 = 0;
-    g->cr3 = 0;
-    g->dr7 = 0x400;
-    g->dr6 = 0xffff0ff0;
-    g->rflags = 0x2;
-    g->rip = e->rip;
-    g->rsp = e->rsp;
+    set_start_regs(g, CR0_PE | CR0_ET, e->rip, e->rsp);
     g->rax = e->rax;
-    g->g_pat = 0x0007040600070406ull;   /* power-on PAT */
 
     /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 
@@ -222,9 +236,6 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
         klog("selftest: setting the guest's CR4.LA57, which a CPU without LA57 refuses");
         g->cr4 |= 1ull << 12;
     }
-    /* Start from the architectural XCR0 reset value (x87 only). */
-    if (read_cr4() & CR4_OSXSAVE)
-        xsetbv(0, 1);
     return true;
 }
 
@@ -451,42 +462,66 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
     s->vmcb->control.event_inj = svm_exception_event(vector, has_error, error, s->vmcb->save.cr0 & CR0_PE);
 }
 
+/* Guest state that is one 64-bit VMCB field (APM Vol 2 Appendix B, table
+ * B-2), read (VSF_GET) and written (VSF_SET) as it stands; the rest is
+ * computed in svm_get_state / svm_set_state. */
+#define VSF_GET 1u
+#define VSF_SET 2u
+#define VSF_RW (VSF_GET | VSF_SET)
+struct vs_field {
+    uint16_t off;       /* offset in struct vmcb */
+    uint8_t flags;
+};
+#define VS_AT(f, fl) { (uint16_t)offsetof(struct vmcb, f), (fl) }
+static const struct vs_field vs_fields[VS_COUNT] = {
+    [VS_RIP] = VS_AT(save.rip, VSF_RW),
+    [VS_RSP] = VS_AT(save.rsp, VSF_RW),
+    [VS_RFLAGS] = VS_AT(save.rflags, VSF_RW),
+    [VS_CR0] = VS_AT(save.cr0, VSF_RW),
+    [VS_CR2] = VS_AT(save.cr2, VSF_RW),
+    [VS_CR3] = VS_AT(save.cr3, VSF_RW),
+    [VS_CR4] = VS_AT(save.cr4, VSF_RW),
+    [VS_PAT] = VS_AT(save.g_pat, VSF_RW),
+    [VS_DEBUGCTL] = VS_AT(save.dbgctl, VSF_GET),   /* written only with LBR virtualization */
+    [VS_SYSENTER_CS] = VS_AT(save.sysenter_cs, VSF_RW),
+    [VS_SYSENTER_ESP] = VS_AT(save.sysenter_esp, VSF_RW),
+    [VS_SYSENTER_EIP] = VS_AT(save.sysenter_eip, VSF_RW),
+    [VS_STAR] = VS_AT(save.star, VSF_RW),
+    [VS_LSTAR] = VS_AT(save.lstar, VSF_RW),
+    [VS_CSTAR] = VS_AT(save.cstar, VSF_RW),
+    [VS_SFMASK] = VS_AT(save.sfmask, VSF_RW),
+    [VS_FS_BASE] = VS_AT(save.fs.base, VSF_RW),
+    [VS_GS_BASE] = VS_AT(save.gs.base, VSF_RW),
+    [VS_KERNEL_GS_BASE] = VS_AT(save.kernel_gs_base, VSF_RW),
+    [VS_TSC_OFFSET] = VS_AT(control.tsc_offset, VSF_RW),
+    /* CET state: read only, no SVM shadow-stack support in keel yet. */
+    [VS_S_CET] = VS_AT(save.s_cet, VSF_GET),
+    [VS_SSP] = VS_AT(save.ssp, VSF_GET),
+    [VS_INT_SSP_TAB] = VS_AT(save.isst_addr, VSF_GET),
+    [VS_DR6] = VS_AT(save.dr6, VSF_RW),
+    [VS_CS_BASE] = VS_AT(save.cs.base, VSF_GET),
+    [VS_DS_BASE] = VS_AT(save.ds.base, VSF_GET),
+    [VS_ES_BASE] = VS_AT(save.es.base, VSF_GET),
+    [VS_SS_BASE] = VS_AT(save.ss.base, VSF_GET),
+};
+
+static inline uint64_t *vs_slot(struct vmcb *vm, const struct vs_field *f)
+{
+    return (uint64_t *)((uint8_t *)vm + f->off);
+}
+
 static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
 {
     struct vmcb *vm = svm(v)->vmcb;
+    if ((unsigned)st >= VS_COUNT)
+        return 0;
+    if (vs_fields[st].flags & VSF_GET)
+        return *vs_slot(vm, &vs_fields[st]);
     switch (st) {
-    case VS_RIP: return vm->save.rip;
-    case VS_RSP: return vm->save.rsp;
-    case VS_RFLAGS: return vm->save.rflags;
-    case VS_CR0: return vm->save.cr0;
-    case VS_CR2: return vm->save.cr2;
-    case VS_CR3: return vm->save.cr3;
-    case VS_CR4: return vm->save.cr4;
     case VS_XCR0: return (read_cr4() & CR4_OSXSAVE) ? xgetbv(0) : 1;
     case VS_EFER: return vm->save.efer & ~EFER_SVME;   /* SVME is keel's, not the guest's */
-    case VS_PAT: return vm->save.g_pat;
-    case VS_DEBUGCTL: return vm->save.dbgctl;
-    case VS_SYSENTER_CS: return vm->save.sysenter_cs;
-    case VS_SYSENTER_ESP: return vm->save.sysenter_esp;
-    case VS_SYSENTER_EIP: return vm->save.sysenter_eip;
-    case VS_STAR: return vm->save.star;
-    case VS_LSTAR: return vm->save.lstar;
-    case VS_CSTAR: return vm->save.cstar;
-    case VS_SFMASK: return vm->save.sfmask;
-    case VS_FS_BASE: return vm->save.fs.base;
-    case VS_GS_BASE: return vm->save.gs.base;
-    case VS_KERNEL_GS_BASE: return vm->save.kernel_gs_base;
-    case VS_TSC_OFFSET: return vm->control.tsc_offset;
-    case VS_S_CET: return vm->save.s_cet;
-    case VS_SSP: return vm->save.ssp;
-    case VS_INT_SSP_TAB: return vm->save.isst_addr;
     case VS_CPL: return vm->save.cpl;
-    case VS_DR6: return vm->save.dr6;
     case VS_INTR_SHADOW: return vm->control.int_state & 1;     /* APM 15.21.5: one shadow bit */
-    case VS_CS_BASE: return vm->save.cs.base;
-    case VS_DS_BASE: return vm->save.ds.base;
-    case VS_ES_BASE: return vm->save.es.base;
-    case VS_SS_BASE: return vm->save.ss.base;
     /* VMCB attributes: descriptor bits 55:52 in attrib 11:8 (APM 15.5.1), L = 9, D/B = 10. */
     case VS_CS_FLAGS: return ((vm->save.cs.attrib >> 10) & 1 ? CS_FLAG_D : 0) |
                              ((vm->save.cs.attrib >> 9) & 1 ? CS_FLAG_L : 0);
@@ -497,40 +532,26 @@ static uint64_t svm_get_state(struct vcpu *v, enum vcpu_state st)
 static bool svm_set_state(struct vcpu *v, enum vcpu_state st, uint64_t val)
 {
     struct vmcb *vm = svm(v)->vmcb;
+    if ((unsigned)st >= VS_COUNT)
+        return false;
+    if (vs_fields[st].flags & VSF_SET) {
+        *vs_slot(vm, &vs_fields[st]) = val;
+        return true;
+    }
     switch (st) {
-    case VS_RIP: vm->save.rip = val; return true;
-    case VS_RSP: vm->save.rsp = val; return true;
-    case VS_RFLAGS: vm->save.rflags = val; return true;
-    case VS_CR0: vm->save.cr0 = val; return true;
-    case VS_CR2: vm->save.cr2 = val; return true;
-    case VS_CR3: vm->save.cr3 = val; return true;
-    case VS_CR4: vm->save.cr4 = val; return true;
     case VS_XCR0:
         if (!(read_cr4() & CR4_OSXSAVE))
             return false;
         xsetbv(0, val);         /* keel uses no XSAVE state: the guest's XCR0 stays live */
         return true;
     case VS_EFER: vm->save.efer = val | EFER_SVME; return true;
-    case VS_PAT: vm->save.g_pat = val; return true;
     case VS_DEBUGCTL:
         if (!has_lbrv)
             return false;       /* without LBR virtualization there is no guest copy */
         vm->save.dbgctl = val;
         return true;
-    case VS_SYSENTER_CS: vm->save.sysenter_cs = val; return true;
-    case VS_SYSENTER_ESP: vm->save.sysenter_esp = val; return true;
-    case VS_SYSENTER_EIP: vm->save.sysenter_eip = val; return true;
-    case VS_STAR: vm->save.star = val; return true;
-    case VS_LSTAR: vm->save.lstar = val; return true;
-    case VS_CSTAR: vm->save.cstar = val; return true;
-    case VS_SFMASK: vm->save.sfmask = val; return true;
-    case VS_FS_BASE: vm->save.fs.base = val; return true;
-    case VS_GS_BASE: vm->save.gs.base = val; return true;
-    case VS_KERNEL_GS_BASE: vm->save.kernel_gs_base = val; return true;
-    case VS_TSC_OFFSET: vm->control.tsc_offset = val; return true;
-    case VS_DR6: vm->save.dr6 = val; return true;
     case VS_INTR_SHADOW: vm->control.int_state = (vm->control.int_state & ~1ull) | (val ? 1 : 0); return true;
-    default: return false;      /* CET state: no SVM shadow-stack support in keel yet */
+    default: return false;      /* CET state, CPL, CS: not written through this hook */
     }
 }
 
@@ -545,16 +566,7 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
 
     set_seg(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12);
     set_data_and_system_segs(g, 0, 0x93, 0xffff);
-    g->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);     /* ET, NW, CD */
-    g->cr2 = 0;
-    g->cr3 = 0;
-    g->cr4 = 0;
-    g->dr7 = 0x400;
-    g->dr6 = 0xffff0ff0;
-    g->rflags = 0x2;
-    g->rip = 0;
-    g->g_pat = 0x0007040600070406ull;
-    g->rsp = 0;                         /* RSP lives in the VMCB (svm_pass copies only RAX) */
+    set_start_regs(g, CR0_ET | CR0_NW | CR0_CD, 0, 0);
     vm->control.event_inj = 0;
     svm(v)->pending_reinject = 0;
     /* Nothing to re-inject; TLB_CONTROL = 1 below survives to the first
@@ -565,8 +577,6 @@ static void svm_sipi_reset(struct vcpu *v, uint8_t vector)
     memset(&v->regs, 0, sizeof(v->regs));
     cpuid_count(1, 0, &r);
     v->regs.rdx = r.eax;
-    if (read_cr4() & CR4_OSXSAVE)
-        xsetbv(0, 1);
 }
 
 static void svm_msr_intercepts_changed(struct vcpu *v, const struct msr_intercepts *mi)

@@ -6,6 +6,7 @@
  * guest with every device and interrupt passed through: no external-
  * interrupt or NMI exiting, HLT runs in the guest. */
 #include "arch/x86/vmx/vmx_internal.h"
+#include "arch/x86/vmx/vmx_gprs.h"
 
 struct vmx_state vmx;
 #ifdef KEEL_VMINSN_COUNT
@@ -60,24 +61,31 @@ unsigned vmx_report_checks(const char *when)
 
 /* ---- enter and exit decode ----------------------------------------------------------- */
 
-static void vmfail(struct vcpu *v, int how, bool launched)
+/* VMLAUNCH/VMRESUME did not enter (SDM 31.2, 31.4): with a current VMCS
+ * it is VMfailValid and the VM-instruction error field says why; a VMREAD
+ * that fails too means VMfailInvalid (no current VMCS). */
+static __attribute__((noinline, cold)) void vmfail(struct vcpu *v, bool launched)
 {
     struct vm_exit *x = &v->exit;
+    uint64_t err;
     memset(x, 0, sizeof(*x));
     x->kind = EXIT_INVALID_STATE;
-    if (how == 1) {
+    if (!vmread_safe(VMCS_INSN_ERROR, &err)) {
         klog("vmx: %s failed: VMfailInvalid (no current VMCS)", launched ? "VMRESUME" : "VMLAUNCH");
         x->raw_code = VMX_RAW_VMFAIL;
-        return;
+    } else {
+        x->raw_code = VMX_RAW_VMFAIL | (uint32_t)err;
+        klog("vmx: %s failed: VM-instruction error %u (%s)", launched ? "VMRESUME" : "VMLAUNCH", (uint32_t)err,
+             vmx_insn_error_name((uint32_t)err));
     }
-    x->raw_code = VMX_RAW_VMFAIL | (uint32_t)vmread(VMCS_INSN_ERROR);
-    klog("vmx: %s failed: VM-instruction error %u (%s)", launched ? "VMRESUME" : "VMLAUNCH",
-         (uint32_t)x->raw_code, vmx_insn_error_name((uint32_t)x->raw_code));
+    trace_record(v, x->kind);
 }
 
 /* An NMI taken in VMX root mode was the guest's: inject it when the guest
  * is not blocking NMIs (no NMI, STI or MOV-SS blocking: SDM 26.3.1.5) and no
- * other event is pending; otherwise try again at the next entry. */
+ * other event is pending; otherwise try again at the next entry. The NMI
+ * handler sets ENTRY_WORK_VENDOR (percpu.nmi_work, set up by vmx_run_loop),
+ * so the loop's one entry_work test covers it. */
 static void reflect_nmi(void)
 {
     if (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
@@ -88,11 +96,21 @@ static void reflect_nmi(void)
     this_cpu()->nmis_pending--;
 }
 
+static __attribute__((noinline, cold)) void reflect_nmi_work(struct vcpu *v)
+{
+    /* Cleared first: an NMI from here on sets it again. */
+    vcpu_entry_work_clear(v, ENTRY_WORK_VENDOR);
+    if (this_cpu_nmis_pending() != 0)
+        reflect_nmi();
+    if (this_cpu_nmis_pending() != 0)       /* blocked now, or a second one: at the next entry */
+        vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
+}
+
 /* Every exit but the hot four: the whole record. */
-static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline)) void decode_slow(struct vcpu *v)
 {
     struct vm_exit *x = &v->exit;
-    uint32_t idt;
+    uint32_t idt, reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
     x->raw_code = reason;
     x->raw_info1 = vmread(VMCS_EXIT_QUALIFICATION);
@@ -139,33 +157,42 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, uint32_t reaso
 /* The hot exits (CPUID, RDMSR, WRMSR, VMCALL) decode to the kind: one
  * VMREAD; the completion reads the length. The IDT-vectoring field is not
  * read for them: an exit caused by executing an instruction does not
- * happen during event delivery, so it cannot be valid (SDM 27.2.4). A full
+ * happen during event delivery, so it cannot be valid (SDM 27.2.4). Their
+ * qualification is not read either: it is 0 for them (SDM 28.2.1). A full
  * exit reason equal to the basic one also means bit 31 (VM-entry failure)
- * is clear. */
-static inline __attribute__((always_inline)) void decode(struct vcpu *v)
+ * is clear, so the VMREAD needs no check: the field always exists. */
+_Static_assert(VMX_EXIT_WRMSR == VMX_EXIT_RDMSR + 1 && EXIT_MSR_WRITE == EXIT_MSR_READ + 1,
+               "RDMSR/WRMSR decode as one range");
+/* One hot exit: the kind, RIP (for the trace ring and for the completion,
+ * which adds the length to it), the ring entry, keel's MSRs back. Inlined
+ * once per kind so each writes its constants as immediates and goes on to
+ * the dispatch without a shared tail. */
+static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, enum exit_kind k, uint64_t detail)
 {
     struct vm_exit *x = &v->exit;
+    x->kind = k;
+    x->rip = vmread(VMCS_GUEST_RIP);
+    trace_hot(v, k, x->rip, 0, detail);
+    msr_after_exit(v);
+}
+
+static inline __attribute__((always_inline)) void decode(struct vcpu *v)
+{
     uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+    uint32_t msr = reason - VMX_EXIT_RDMSR;     /* 0 RDMSR, 1 WRMSR */
 
     /* Tested in the order of their budgets (README, Benchmarks). */
-    uint64_t detail = 0;
-
-    if (reason == VMX_EXIT_CPUID) {
-        x->kind = EXIT_CPUID;
+    if (__builtin_expect(reason == VMX_EXIT_CPUID, 1)) {
+        decode_hot(v, EXIT_CPUID, 0);
     } else if (reason == VMX_EXIT_VMCALL) {
-        x->kind = EXIT_HYPERCALL;
-    } else if (reason == VMX_EXIT_RDMSR || reason == VMX_EXIT_WRMSR) {
-        x->kind = reason == VMX_EXIT_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
-        detail = (uint32_t)v->regs.rcx;
+        decode_hot(v, EXIT_HYPERCALL, 0);
+    } else if (msr <= 1) {
+        decode_hot(v, (enum exit_kind)(EXIT_MSR_READ + msr), (uint32_t)v->regs.rcx);
     } else {
-        decode_slow(v, reason);
+        decode_slow(v);    /* reads the reason again: no copy kept on the hot path */
         trace_record(v, v->exit.kind);
-        return;
+        msr_after_exit(v);
     }
-    /* RIP: for the trace ring and for the completion, which adds the
-     * length to it. Their qualification is 0 (SDM 28.2.1). */
-    x->rip = vmread(VMCS_GUEST_RIP);
-    trace_hot(v, x->kind, x->rip, 0, detail);
 }
 
 /* vcpu_complete_insn, committed before the entry: RIP += the exit's
@@ -202,18 +229,24 @@ static __attribute__((noinline)) void flush_ept(struct vcpu *v)
         invept((vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? 1 : 2, vvcpu(v)->eptp);
 }
 
-/* One pass: complete, reflect NMIs, switch MSRs, world switch (a CALL from
- * inline asm naming every register but RSP as clobbered, so keel's
- * callee-saved registers are saved once per run), decode. The first pass
+/* One pass: complete, entry work (stop, EPT flush, MSRs, NMIs), world
+ * switch (inline asm naming every register but RSP and RBX as clobbered,
+ * so keel's callee-saved registers are saved once per run), decode. The first pass
  * of a run (first = true) is peeled off: it runs the pre-entry checks and
  * VMLAUNCH; every later pass is a VMRESUME (an entry that fails ends the
  * run, so there is no relaunch). NULL: a handler stopped the run. Built
- * twice, with and without the LMA
- * fix-up (fix_lma), so the common CPU pays no test for it. */
+ * twice, with and without the LMA fix-up (fix_lma), so the common CPU pays
+ * no test for it. */
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_entry.S: the vCPU is its regs");
+_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == VMX_R_RSP && __builtin_offsetof(struct guest_regs, rax) == VMX_R_RAX &&
+                   __builtin_offsetof(struct guest_regs, rbx) == VMX_R_RBX && __builtin_offsetof(struct guest_regs, rcx) == 16 &&
+                   __builtin_offsetof(struct guest_regs, rdi) == 40 && __builtin_offsetof(struct guest_regs, r8) == 56 &&
+                   __builtin_offsetof(struct guest_regs, r15) == 112,
+               "vmx_gprs.h: the offsets of struct guest_regs");
 static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *v, const bool first,
                                                                    const bool lma)
 {
-    int r;
+    bool exited;
 
     if (v->exit.advance) {
         v->exit.advance = false;
@@ -226,10 +259,9 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
             flush_ept(v);
         if (v->entry_work & ENTRY_WORK_MSR)
             msr_before_entry_slow(v);
+        if (v->entry_work & ENTRY_WORK_VENDOR)
+            reflect_nmi_work(v);
     }
-    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
-        reflect_nmi();
     if (first)
         /* Once, before the first VMLAUNCH: name what the CPU would reject. */
         vmx_report_checks("pre-entry");
@@ -237,41 +269,79 @@ static inline __attribute__((always_inline)) struct vcpu *vmx_pass(struct vcpu *
     vmi_attribute(first ? EXIT_NONE : v->exit.kind);
 #endif
     {
-        struct vmx_vcpu *vv = v->vendor;
-        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-        register uint64_t rsi __asm__("rsi") = !first;  /* VMLAUNCH once, then VMRESUME */
-        register uint64_t *rdx __asm__("rdx") = &vv->host_frame[HOST_FRAME_TOP];
-        register uint64_t rax __asm__("rax");
-        __asm__ volatile("call vmx_run"
-                         : "+D"(rdi), "+S"(rsi), "+d"(rdx), "=a"(rax)
-                         :
-                         : "rbx", "rcx", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory",
-                           "cc");
-        v = rdi;
-        r = (int)rax;
+        /* &v->regs in RBX, back in RBX after a VM exit; "above" (CF = ZF = 0): a
+         * VM exit, else VMfail (vmx_entry.S). The first entry calls
+         * vmx_launch; every later one is inlined here (no CALL/RET per
+         * exit) and lands on its own exit point, whose address is
+         * vmx_exit_resume_<lma> (one per loop copy: HOST_RIP, set by
+         * vmx_loop). */
+        register struct vcpu *rbx __asm__("rbx") = v;
+#define VMX_CLOBBERS \
+    "rax", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory"
+#define LOAD(r, o) "mov " #o "(%%rbx), %%" #r "\n\t"
+#define PUSH(r, o) "push %%" #r "\n\t"
+        if (first)
+            __asm__ volatile("call vmx_launch" : "+b"(rbx), "=@cca"(exited) : : VMX_CLOBBERS);
+        else
+            __asm__ volatile("mov %%rsp, %c[rsp](%%rbx)\n\t" VMX_GPRS_R15_TO_RCX(LOAD)
+                             "mov %c[rax](%%rbx), %%rax\n\t"
+                             "mov %c[rbx](%%rbx), %%rbx\n\t"
+                             "vmresume\n\t"
+                             "jmp 1f\n"                 /* VMfail: the flags say which */
+                             /* The landing point's address as data, so the
+                              * text symbol stays the loop's (backtraces). */
+                             ".pushsection .rodata\n\t.balign 8\n"
+                             "vmx_exit_resume_%c[lma]:\n\t.quad 2f\n\t.popsection\n"
+                             "2:\n\t" VMX_GPRS_R15_TO_RCX(PUSH)
+                             "push %%rbx\n\t"
+                             "push %%rax\n\t"
+                             "mov %%rsp, %%rbx\n\t"
+                             "mov %c[rsp](%%rbx), %%rsp\n"
+                             "1:"
+                             : "+b"(rbx), "=@cca"(exited)
+                             : [rsp] "i"(VMX_R_RSP), [rax] "i"(VMX_R_RAX), [rbx] "i"(VMX_R_RBX), [lma] "i"(lma)
+                             : VMX_CLOBBERS);
+#undef LOAD
+#undef PUSH
+#undef VMX_CLOBBERS
+        if (__builtin_expect(!exited, 0)) {
+            /* RBX is the guest's then: the vCPU pinned to this CPU. */
+            v = this_cpu()->vcpu;
+            vmfail(v, !first);
+            msr_after_exit(v);
+            return v;
+        }
+        v = rbx;
     }
-    if (__builtin_expect(r != 0, 0)) {
-        vmfail(v, r, !first);
-        trace_record(v, v->exit.kind);
-    } else {
-        decode(v);
-        if (lma)
-            fix_lma();
-    }
-    msr_after_exit(v);
+    decode(v);          /* and msr_after_exit, in each kind's copy */
+    if (lma)
+        fix_lma();
     return v;
 }
+
+/* The addresses of the inline VMRESUME's landing points, one per loop copy. */
+extern const uint64_t vmx_exit_resume_0, vmx_exit_resume_1;
 
 static inline __attribute__((always_inline)) void vmx_loop(struct vcpu *v, const bool lma)
 {
     vvcpu(v);           /* this vCPU's VMCS is current */
-    for (v = vmx_pass(v, true, lma); v; v = vmx_pass(v, false, lma))
+    /* The VMLAUNCH lands on vmx_exit_point, every VMRESUME on this copy's
+     * own point: two VMWRITEs per run, none per exit. */
+    vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_point);
+    v = vmx_pass(v, true, lma);
+    if (v)
+        vmwrite(VMCS_HOST_RIP, lma ? vmx_exit_resume_1 : vmx_exit_resume_0);
+    for (; v; v = vmx_pass(v, false, lma))
         vcpu_dispatch(v);
 }
 
-/* Built twice, with and without the EFER.LMA fix-up (VCPU_LOOP_ATTR, vmm/run.h). */
-static VCPU_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
-static VCPU_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
+/* Built twice, with and without the EFER.LMA fix-up. The attribute is
+ * VCPU_LOOP_ATTR's (vmm/run.h; a second optimize attribute would replace
+ * its own) plus no tail merging, so decode_hot's copies keep their
+ * immediates. */
+#define VMX_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer", "no-tree-tail-merge", "no-crossjumping")))
+static VMX_LOOP_ATTR void vmx_loop_plain(struct vcpu *v) { vmx_loop(v, false); }
+static VMX_LOOP_ATTR void vmx_loop_lma(struct vcpu *v) { vmx_loop(v, true); }
 
 static void vmx_run_loop(struct vcpu *v)
 {
@@ -286,10 +356,20 @@ static void vmx_run_loop(struct vcpu *v)
             keel_fatal("vmx: VMCLEAR of vcpu %u's VMCS failed", v->index);
     }
     vv->ran = true;
-    if (vmx.fix_lma)
-        vmx_loop_lma(v);
-    else
-        vmx_loop_plain(v);
+    /* NMIs that reach keel from now on mark the entry work; one that came
+     * before is marked here. */
+    {
+        struct percpu *pc = this_cpu();
+        pc->nmi_work_bits = ENTRY_WORK_VENDOR;
+        pc->nmi_work = &v->entry_work;
+        if (this_cpu_nmis_pending() != 0)
+            vcpu_entry_work_set(v, ENTRY_WORK_VENDOR);
+        if (vmx.fix_lma)
+            vmx_loop_lma(v);
+        else
+            vmx_loop_plain(v);
+        pc->nmi_work = NULL;
+    }
 }
 
 /* ---- dump_state ------------------------------------------------------------------------ */
@@ -362,6 +442,12 @@ static uint64_t visible_cr(uint64_t hw, uint64_t shadow, uint64_t mask)
     return (hw & ~mask) | (shadow & mask);
 }
 
+/* The guest CET fields (SDM 25.4.1), there with the load-CET controls. */
+static uint64_t cet_field(enum vcpu_state s)
+{
+    return s == VS_S_CET ? VMCS_GUEST_S_CET : s == VS_SSP ? VMCS_GUEST_SSP : VMCS_GUEST_INT_SSP_TAB;
+}
+
 static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
 {
     struct vmx_vcpu *vv = vvcpu(v);
@@ -390,9 +476,9 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_FS_BASE: return vmread(VMCS_GUEST_FS_BASE);
     case VS_GS_BASE: return vmread(VMCS_GUEST_GS_BASE);
     case VS_TSC_OFFSET: return (vmx.proc & PROC_USE_TSC_OFFSETTING) ? vmread(VMCS_TSC_OFFSET) : 0;
-    case VS_S_CET: return vmx.cet ? vmread(VMCS_GUEST_S_CET) : 0;
-    case VS_SSP: return vmx.cet ? vmread(VMCS_GUEST_SSP) : 0;
-    case VS_INT_SSP_TAB: return vmx.cet ? vmread(VMCS_GUEST_INT_SSP_TAB) : 0;
+    case VS_S_CET:
+    case VS_SSP:
+    case VS_INT_SSP_TAB: return vmx.cet ? vmread(cet_field(s)) : 0;
     case VS_CPL: return (vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
     case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
     case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
@@ -539,19 +625,11 @@ static bool vmx_set_state(struct vcpu *v, enum vcpu_state s, uint64_t val)
         vmwrite(VMCS_TSC_OFFSET, val);
         return true;
     case VS_S_CET:
-        if (!vmx.cet)
-            return false;
-        vmwrite(VMCS_GUEST_S_CET, val);
-        return true;
     case VS_SSP:
-        if (!vmx.cet)
-            return false;
-        vmwrite(VMCS_GUEST_SSP, val);
-        return true;
     case VS_INT_SSP_TAB:
-        if (!vmx.cet)
+        if (!vmx.cet)       /* no "load CET state" controls: the fields do not exist */
             return false;
-        vmwrite(VMCS_GUEST_INT_SSP_TAB, val);
+        vmwrite(cet_field(s), val);
         return true;
     case VS_DR6: write_dr6(val); return true;
     case VS_INTR_SHADOW: {

@@ -310,56 +310,83 @@ static void set_seg(unsigned sel_f, uint16_t sel, uint64_t base, uint32_t limit,
     vw(VMCS_GUEST_ES_BASE + 2 * i, base);
 }
 
-static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
+/* A start of the guest (the boot entry or INIT-SIPI): the segments and the
+ * registers the caller chooses; the rest as after INIT (SDM Vol. 3A table
+ * 10-1). */
+struct vmx_start {
+    struct vmx_seg cs, data, ldtr, tr;  /* data: ES, SS, DS, FS, GS alike */
+    uint32_t dt_limit;                  /* GDTR and IDTR, base 0 */
+    uint64_t cr0, cr4, rip, rsp;        /* CR0/CR4 as the guest reads them */
+};
+
+static void load_start(struct vmx_vcpu *vv, const struct vmx_start *st)
 {
-    struct vmx_vcpu *vv = v->vendor;
-    uint64_t cr0 = CR0_PE | CR0_ET | CR0_NE;
-    uint64_t cr4 = 0;
+    static const unsigned data_sel[] = {
+        VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL, VMCS_GUEST_DS_SEL, VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL,
+    };
+    unsigned i;
 
-    /* Multiboot / Linux 32-bit boot protocol: flat 4 GiB segments,
-     * protected mode, paging off (needs unrestricted guest). */
-    set_seg(VMCS_GUEST_ES_SEL, 0x10, 0, 0xffffffff, AR_DATA32);
-    set_seg(VMCS_GUEST_CS_SEL, 0x08, 0, 0xffffffff, AR_CODE32);
-    set_seg(VMCS_GUEST_SS_SEL, 0x10, 0, 0xffffffff, AR_DATA32);
-    set_seg(VMCS_GUEST_DS_SEL, 0x10, 0, 0xffffffff, AR_DATA32);
-    set_seg(VMCS_GUEST_FS_SEL, 0x10, 0, 0xffffffff, AR_DATA32);
-    set_seg(VMCS_GUEST_GS_SEL, 0x10, 0, 0xffffffff, AR_DATA32);
-    set_seg(VMCS_GUEST_LDTR_SEL, 0, 0, 0, AR_UNUSABLE);
-    set_seg(VMCS_GUEST_TR_SEL, 0, 0, 0x67, AR_TSS_BUSY);
+    set_seg(VMCS_GUEST_CS_SEL, st->cs.sel, st->cs.base, st->cs.limit, st->cs.ar);
+    for (i = 0; i < sizeof(data_sel) / sizeof(data_sel[0]); i++)
+        set_seg(data_sel[i], st->data.sel, st->data.base, st->data.limit, st->data.ar);
+    set_seg(VMCS_GUEST_LDTR_SEL, st->ldtr.sel, st->ldtr.base, st->ldtr.limit, st->ldtr.ar);
+    set_seg(VMCS_GUEST_TR_SEL, st->tr.sel, st->tr.base, st->tr.limit, st->tr.ar);
     vw(VMCS_GUEST_GDTR_BASE, 0);
-    vw(VMCS_GUEST_GDTR_LIMIT, 0);
+    vw(VMCS_GUEST_GDTR_LIMIT, st->dt_limit);
     vw(VMCS_GUEST_IDTR_BASE, 0);
-    vw(VMCS_GUEST_IDTR_LIMIT, 0);
+    vw(VMCS_GUEST_IDTR_LIMIT, st->dt_limit);
 
-    vw(VMCS_GUEST_CR0, (cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
-    vw(VMCS_CR0_SHADOW, cr0);
-    vw(VMCS_CR0_MASK, vmx.cr0_mask);
+    /* The CPU holds CR0/CR4 with the bits VMX fixes (SDM A.7, A.8; PE and
+     * PG stay the guest's under unrestricted guest, 26.3.1.1); the guest
+     * reads its own values through the shadows. */
+    vw(VMCS_GUEST_CR0, (st->cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
+    vw(VMCS_CR0_SHADOW, st->cr0);
     vw(VMCS_GUEST_CR3, 0);
-    vw(VMCS_GUEST_CR4, (cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
-    vw(VMCS_CR4_SHADOW, cr4);
-    vw(VMCS_CR4_MASK, vmx.cr4_mask);
-    vw(VMCS_GUEST_DR7, 0x400);
-    vw(VMCS_GUEST_RFLAGS, 0x2);
-    vw(VMCS_GUEST_RIP, e->rip);
-    vw(VMCS_GUEST_RSP, e->rsp);
-    vw(VMCS_GUEST_PENDING_DBG, 0);
+    vw(VMCS_GUEST_CR4, (st->cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
+    vw(VMCS_CR4_SHADOW, st->cr4);
+    vw(VMCS_GUEST_DR7, X86_RESET_DR7);
+    vw(VMCS_GUEST_RFLAGS, X86_RESET_RFLAGS);
+    vw(VMCS_GUEST_RIP, st->rip);
+    vw(VMCS_GUEST_RSP, st->rsp);        /* RSP lives in the VMCS (the loop copies no RSP) */
     vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vw(VMCS_GUEST_ACTIVITY, 0);
+    if (vmx.entry & ENTRY_LOAD_EFER)
+        vw(VMCS_GUEST_EFER, 0);
+    vv->xcr0 = X86_RESET_XCR0;
+}
+
+static void setup_guest_state(struct vcpu *v, const struct guest_entry *e)
+{
+    /* Multiboot / Linux 32-bit boot protocol: flat 4 GiB segments,
+     * protected mode, paging off (needs unrestricted guest). */
+    const struct vmx_start boot = {
+        .cs = { 0x08, 0xffffffff, AR_CODE32, 0 },
+        .data = { 0x10, 0xffffffff, AR_DATA32, 0 },
+        .ldtr = { 0, 0, AR_UNUSABLE, 0 },
+        .tr = { 0, 0x67, AR_TSS_BUSY, 0 },
+        .dt_limit = 0,
+        .cr0 = CR0_PE | CR0_ET | CR0_NE,
+        .cr4 = 0,
+        .rip = e->rip,
+        .rsp = e->rsp,
+    };
+
+    load_start(v->vendor, &boot);
+    vw(VMCS_CR0_MASK, vmx.cr0_mask);
+    vw(VMCS_CR4_MASK, vmx.cr4_mask);
+    vw(VMCS_GUEST_PENDING_DBG, 0);
     vw(VMCS_LINK_POINTER, ~0ull);
     vw(VMCS_GUEST_DEBUGCTL, 0);
     vw(VMCS_GUEST_SYSENTER_CS, 0);
     vw(VMCS_GUEST_SYSENTER_ESP, 0);
     vw(VMCS_GUEST_SYSENTER_EIP, 0);
-    if (vmx.entry & ENTRY_LOAD_EFER)
-        vw(VMCS_GUEST_EFER, 0);
     if (vmx.entry & ENTRY_LOAD_PAT)
-        vw(VMCS_GUEST_PAT, 0x0007040600070406ull);     /* power-on value (SDM 13.12.4) */
+        vw(VMCS_GUEST_PAT, X86_RESET_PAT);
     if (vmx.cet) {
         vw(VMCS_GUEST_S_CET, 0);
         vw(VMCS_GUEST_SSP, 0);
         vw(VMCS_GUEST_INT_SSP_TAB, 0);
     }
-    vv->xcr0 = 1;   /* x87, the reset value */
 
     /* The GPRs: vcpu_reset_regs (vmm/vcpu_reset.c), before this. */
 }
@@ -450,7 +477,8 @@ bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t n
         vw(VMCS_XSS_EXIT_BITMAP, 0);
 
     setup_host_state();
-    vw(VMCS_HOST_RSP, (uint64_t)&vv->host_frame[HOST_FRAME_TOP]);
+    /* The exit pushes the guest's GPRs into v->regs (vmx_entry.S). */
+    vw(VMCS_HOST_RSP, (uint64_t)&v->regs.rsp);
     setup_guest_state(v, entry);
 
     if (v->index == 0 && vmx_opts.selftest == VENDOR_SELFTEST_BAD_GUEST_STATE) {
@@ -495,38 +523,23 @@ bool vmx_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t n
 void vmx_sipi_reset(struct vcpu *v, uint8_t vector)
 {
     struct vmx_vcpu *vv = v->vendor;
-    uint64_t cr0 = CR0_ET | CR0_NE | (1ull << 29) | (1ull << 30);
+    const struct vmx_start sipi = {
+        .cs = { (uint16_t)(vector << 8), 0xffff, 0x9b, (uint64_t)vector << 12 },
+        .data = { 0, 0xffff, 0x93, 0 },
+        .ldtr = { 0, 0xffff, 0x82, 0 },
+        .tr = { 0, 0xffff, AR_TSS_BUSY, 0 },
+        .dt_limit = 0xffff,
+        .cr0 = CR0_ET | CR0_NE | CR0_NW | CR0_CD,
+        .cr4 = 0,
+        .rip = 0,
+        .rsp = 0,
+    };
     struct cpuid_regs r;
 
     load_vmcs(vv);
-    set_seg(VMCS_GUEST_CS_SEL, (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff, 0x9b);
-    set_seg(VMCS_GUEST_ES_SEL, 0, 0, 0xffff, 0x93);
-    set_seg(VMCS_GUEST_SS_SEL, 0, 0, 0xffff, 0x93);
-    set_seg(VMCS_GUEST_DS_SEL, 0, 0, 0xffff, 0x93);
-    set_seg(VMCS_GUEST_FS_SEL, 0, 0, 0xffff, 0x93);
-    set_seg(VMCS_GUEST_GS_SEL, 0, 0, 0xffff, 0x93);
-    set_seg(VMCS_GUEST_LDTR_SEL, 0, 0, 0xffff, 0x82);
-    set_seg(VMCS_GUEST_TR_SEL, 0, 0, 0xffff, AR_TSS_BUSY);
-    vw(VMCS_GUEST_GDTR_BASE, 0);
-    vw(VMCS_GUEST_GDTR_LIMIT, 0xffff);
-    vw(VMCS_GUEST_IDTR_BASE, 0);
-    vw(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-    vw(VMCS_GUEST_CR0, (cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
-    vw(VMCS_CR0_SHADOW, cr0);
-    vw(VMCS_GUEST_CR3, 0);
-    vw(VMCS_GUEST_CR4, vmx.cr4_fixed0 & vmx.cr4_fixed1);
-    vw(VMCS_CR4_SHADOW, 0);
-    vw(VMCS_GUEST_DR7, 0x400);
-    vw(VMCS_GUEST_RFLAGS, 0x2);
-    vw(VMCS_GUEST_RIP, 0);
-    vw(VMCS_GUEST_RSP, 0);              /* RSP lives in the VMCS (the loop copies no RSP) */
-    vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
-    vw(VMCS_GUEST_ACTIVITY, 0);
+    load_start(vv, &sipi);
     vw(VMCS_ENTRY_INTR_INFO, 0);
-    if (vmx.entry & ENTRY_LOAD_EFER)
-        vw(VMCS_GUEST_EFER, 0);
     vw(VMCS_ENTRY_CTLS, vmread(VMCS_ENTRY_CTLS) & ~(uint64_t)ENTRY_IA32E_MODE_GUEST);
-    vv->xcr0 = 1;
     memset(&v->regs, 0, sizeof(v->regs));
     cpuid_count(1, 0, &r);
     v->regs.rdx = r.eax;

@@ -26,7 +26,6 @@
 #include "vmm/vm.h"
 
 #define VPID_GUEST 1
-#define HOST_FRAME_TOP 62   /* [62] regs pointer, [63] caller's RSP; below: exit-stub stack */
 
 /* Guest segment access rights (SDM 24.4.1): accessed code/data, 4 KiB
  * granular, 32-bit; busy 32-bit TSS; unusable LDTR. */
@@ -45,11 +44,6 @@ struct vmx_vcpu {
     uint64_t eptp;
     uint64_t xcr0;              /* guest XCR0 (software copy; left loaded in hardware) */
     uint32_t proc2;
-    /* HOST_RSP points at host_frame[HOST_FRAME_TOP], written once at
-     * vcpu_create: vmx_run keeps the regs pointer and its caller's RSP there
-     * (vmx_entry.S), so no VMWRITE is needed per entry. The slots below the
-     * top are the stack the exit stub uses before it switches back. */
-    uint64_t host_frame[64];
     bool ran;                   /* vmx_run_loop ran it before (its VMCS was launched) */
 };
 
@@ -69,8 +63,9 @@ struct vmx_state {
 };
 extern struct vmx_state vmx;        /* vmx.c */
 
-/* vmx_entry.S: vmx_run is called from vmx_pass's inline asm only. */
-void vmx_run(void);
+/* vmx_entry.S: vmx_launch is called from vmx_pass's inline asm only; the
+ * VMLAUNCH lands on vmx_exit_point, HOST_RSP is &v->regs.rsp. */
+void vmx_launch(void);
 extern char vmx_exit_point[];
 
 /* ---- VMX instructions ------------------------------------------------------ */

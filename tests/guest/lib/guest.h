@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdarg.h>
+/* Shared with keel (the Makefile puts the repository root on the include
+ * path): the instruction accessors and the freestanding string helpers. */
+#include "arch/x86/cpu_insn.h"
+#include "lib/string.h"
 
 #define GP_VECTOR 13
 #define UD_VECTOR 6
@@ -59,34 +63,15 @@ int xgetbv_safe(uint32_t idx, uint64_t *val);
  * callee-saved registers are restored by the probe). */
 int insn_safe(void (*fn)(void));
 
-static inline uint64_t rdmsr(uint32_t idx)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(idx));
-    return ((uint64_t)hi << 32) | lo;
-}
-static inline void wrmsr(uint32_t idx, uint64_t v)
-{
-    __asm__ volatile("wrmsr" ::"c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 /* ---- CPU ---- */
+/* rdmsr, wrmsr, rdtsc, cpuid_count, in/out: keel's own accessors. */
 struct cpuid_r { uint32_t a, b, c, d; };
 static inline struct cpuid_r cpuid(uint32_t leaf, uint32_t sub)
 {
-    struct cpuid_r r;
-    __asm__ volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(sub));
-    return r;
+    struct cpuid_regs r;
+    cpuid_count(leaf, sub, &r);
+    return (struct cpuid_r){ r.eax, r.ebx, r.ecx, r.edx };
 }
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 enum guest_vendor { GV_OTHER, GV_INTEL, GV_AMD };
 extern enum guest_vendor guest_vendor;   /* from CPUID 0, set at start-up */
@@ -142,6 +127,8 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* check(): PASS or FAIL name with the detail; returns cond. */
 bool check(bool cond, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern unsigned n_passed, n_failed;
+/* Prints "SUMMARY: N passed, M failed"; returns the exit code finish() would use. */
+unsigned summary(void);
 /* Prints "SUMMARY: N passed, M failed" and exits 0 if none failed, else 1. */
 __attribute__((noreturn)) void finish(void);
 /* Waits for the UART to drain, writes code to port 0xf4, then "Shutdown" to 0x8900. */
@@ -172,18 +159,13 @@ bool has_arg(const char *word);
 const char *arg_value(const char *key);
 /* Parses decimal or 0x-hex; def if absent/malformed. */
 uint64_t arg_u64(const char *key, uint64_t def);
-bool parse_u64(const char *s, uint64_t *out);
+/* keel's parse_u64 (lib/string.h) on a NUL-terminated string; false on NULL. */
+bool parse_u64_str(const char *s, uint64_t *out);
 
 /* Every kernel defines this; the library calls it after start-up. */
 int guest_main(void);
 
-/* ---- small libc ---- */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
+/* ---- small libc: memset, memcpy, strlen, ... from keel's lib/string.c ---- */
 /* 64-by-32 unsigned division without libgcc. */
 uint64_t udiv64(uint64_t n, uint32_t d, uint32_t *rem);
 

@@ -132,42 +132,15 @@ const char *arg_value(const char *key)
     return NULL;
 }
 
-bool parse_u64(const char *s, uint64_t *out)
+bool parse_u64_str(const char *s, uint64_t *out)
 {
-    uint64_t v = 0;
-    if (!s || !*s)
-        return false;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        s += 2;
-        if (!*s)
-            return false;
-        for (; *s; s++) {
-            unsigned d;
-            if (*s >= '0' && *s <= '9')
-                d = *s - '0';
-            else if (*s >= 'a' && *s <= 'f')
-                d = *s - 'a' + 10;
-            else if (*s >= 'A' && *s <= 'F')
-                d = *s - 'A' + 10;
-            else
-                return false;
-            v = (v << 4) | d;
-        }
-    } else {
-        for (; *s; s++) {
-            if (*s < '0' || *s > '9')
-                return false;
-            v = (v << 3) + (v << 1) + (uint64_t)(*s - '0');
-        }
-    }
-    *out = v;
-    return true;
+    return s && parse_u64(s, strlen(s), out);
 }
 
 uint64_t arg_u64(const char *key, uint64_t def)
 {
     uint64_t v;
-    return parse_u64(arg_value(key), &v) ? v : def;
+    return parse_u64_str(arg_value(key), &v) ? v : def;
 }
 
 /* ---- reporting ---- */
@@ -228,10 +201,15 @@ void guest_exit(uint32_t code)
         __asm__ volatile("cli; hlt");
 }
 
-void finish(void)
+unsigned summary(void)
 {
     printf("SUMMARY: %u passed, %u failed\n", n_passed, n_failed);
-    guest_exit(n_failed ? 1 : 0);
+    return n_failed ? 1 : 0;
+}
+
+void finish(void)
+{
+    guest_exit(summary());
 }
 
 /* ---- vendor ---- */
