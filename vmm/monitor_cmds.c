@@ -55,6 +55,17 @@ static bool read64(const struct guest_layout *g, uint64_t gpa, uint64_t *out)
     return true;
 }
 
+/* A present 32-bit paging entry: table[idx] read through rd. */
+static bool entry32(bool (*rd)(const struct guest_layout *g, uint64_t gpa, uint64_t *out),
+                    const struct guest_layout *g, uint64_t table, uint64_t idx, uint32_t *e)
+{
+    uint64_t q;
+    if (!rd(g, table + idx * 4, &q))
+        return false;
+    *e = (uint32_t)q;
+    return *e & 1;
+}
+
 bool monitor_gva_to_gpa(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t gva,
                         bool (*rd)(const struct guest_layout *g, uint64_t gpa, uint64_t *out),
                         const struct guest_layout *g, uint64_t *gpa)
@@ -68,20 +79,13 @@ bool monitor_gva_to_gpa(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3,
     }
     if (!(cr4 & (1u << 5))) {               /* 32-bit paging (SDM 4.3) */
         uint32_t pde, pte;
-        uint64_t q;
-        if (!rd(g, (cr3 & 0xfffff000u) + ((gva >> 22) & 0x3ff) * 4, &q))
-            return false;
-        pde = (uint32_t)q;
-        if (!(pde & 1))
+        if (!entry32(rd, g, cr3 & 0xfffff000u, (gva >> 22) & 0x3ff, &pde))
             return false;
         if ((pde & 0x80) && (cr4 & (1u << 4))) {
             *gpa = (pde & 0xffc00000u) | (gva & 0x3fffff);
             return true;
         }
-        if (!rd(g, (pde & 0xfffff000u) + ((gva >> 12) & 0x3ff) * 4, &q))
-            return false;
-        pte = (uint32_t)q;
-        if (!(pte & 1))
+        if (!entry32(rd, g, pde & 0xfffff000u, (gva >> 12) & 0x3ff, &pte))
             return false;
         *gpa = (pte & 0xfffff000u) | (gva & 0xfff);
         return true;
