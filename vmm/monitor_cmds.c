@@ -232,7 +232,7 @@ static bool policy_change(struct monitor *m, struct vcpu *cur, const struct cmd 
 {
     unsigned i;
     unsigned long waited = 0;
-    uint64_t remote = 0, kicked = 0;        /* bit i: vcpu i changed from here, kicked */
+    uint64_t remote = 0, kicked = 0, initkicked = 0;   /* bit i: vcpu i changed from here, kicked */
     for (i = s->first; i <= s->last; i++)
         if (!msr_policy_taken(m->vcpus[i])) {
             mon_bad(c, "vcpu %u has not taken the previous change yet (no exit since): nothing changed", i);
@@ -257,13 +257,21 @@ static bool policy_change(struct monitor *m, struct vcpu *cur, const struct cmd 
             host_pause(256);
             waited += 256;
             /* A kick that landed in keel between the target's entry_work
-             * test and its entry was absorbed without an exit: kick again. */
-            if ((kicked >> i & 1) && !(waited % POLICY_REKICK_PAUSES))
-                smp_kick(m->vcpus[i]);
+             * test and its entry was absorbed without an exit: kick again.
+             * Without a cheap kick (VMX), once: an INIT, if it still has not
+             * exited by itself. */
+            if ((remote >> i & 1) && !(waited % POLICY_REKICK_PAUSES)) {
+                if (kicked >> i & 1)
+                    smp_kick(m->vcpus[i]);
+                else if (!(initkicked >> i & 1) && smp_kick_init(m->vcpus[i]))
+                    initkicked |= 1ull << i;
+            }
         }
         if (msr_policy_taken(m->vcpus[i]) && (remote >> i & 1))
             klog("%s: vcpu %u took the change at its next exit (%s)", c->name, i,
-                 (kicked >> i & 1) ? "made to exit with an NMI" : "it exited by itself");
+                 (kicked >> i & 1)       ? "made to exit with an NMI"
+                 : (initkicked >> i & 1) ? "made to exit with an INIT"
+                                         : "it exited by itself");
         else if (!msr_policy_taken(m->vcpus[i]))
             klog("%s: vcpu %u has not exited since: it takes the change before it next enters the guest (the "
                  "exit that brings it to keel is still handled under the old policy)", c->name, i);

@@ -73,6 +73,8 @@ static unsigned kicks;
 static bool remote_exits;
 bool smp_kick(struct vcpu *t);
 bool smp_kick(struct vcpu *t) { (void)t; kicks++; return true; }
+bool smp_kick_init(struct vcpu *t);
+bool smp_kick_init(struct vcpu *t) { (void)t; return false; }
 void host_pause(unsigned long n);
 void host_pause(unsigned long n)
 {
