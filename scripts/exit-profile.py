@@ -56,29 +56,31 @@ for a in uniq:
         i += 2
     i += 2      # the sentinel's "?? / ??:0"
 
-STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "completion", "MSR switch", "trace ring",
-         "dispatch + stats", "handler"]
+STEPS = ["world switch", "GPR save/restore", "entry/exit glue", "decode", "length (no NRIPS)", "completion",
+         "MSR switch", "trace ring", "dispatch + stats", "handler"]
 def step(pc):
     f, m = inner[pc], mnem.get(pc, "?")
     if m in ("vmrun", "vmload", "vmsave", "clgi", "stgi", "vmlaunch", "vmresume"):
         return "world switch"
     if sym(pc) in ("svm_world_switch", "svm_vmrun", "vmx_world_switch", "vmx_run", "vmx_exit_point"):
         return "GPR save/restore"
-    if f in ("decode", "decode_slow"):
+    if f in ("decode", "decode_slow", "decode_hot"):
         return "decode"
-    if f in ("complete", "complete_insn", "vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches",
-             "guest_read_linear", "guest_linear_to_phys", "guest_phys_ptr", "vcpu_single_step_trap",
-             "insn_cache_hit", "memcpy", "memcmp", "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+    if f in ("vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches", "guest_read_linear",
+             "guest_linear_to_phys", "guest_phys_ptr", "insn_cache_hit", "cached_len", "memcpy", "memcmp",
+             "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+        return "length (no NRIPS)"
+    if f in ("complete", "complete_insn", "vcpu_single_step_trap"):
         return "completion"
     if f in ("msr_before_entry", "msr_after_exit"):
         return "MSR switch"
-    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "vcpu_console_tick"):
+    if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "console_poll"):
         return "dispatch + stats"
     if f in ("trace_record", "trace_hot", "trace_next"):
         return "trace ring"
     if False:
         return "dispatch + stats"
-    if f in ("svm_pass", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
+    if f in ("svm_pass", "svm_pass_work", "world_switch", "svm_loop", "svm_loop_nrips", "svm_loop_lengths", "svm_run", "vmx_pass",
              "vmx_run_loop", "svm"):
         return "entry/exit glue"
     return "handler"

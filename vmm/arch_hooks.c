@@ -21,7 +21,10 @@ bool arch_cpu_init(void) { return vendor->cpu_init(&vendor_opts); }
 const struct npt_format *arch_npt_format(void) { return vendor->npt; }
 bool arch_vcpu_create(struct vcpu *v, const struct guest_entry *entry, uint64_t npt_root)
 {
+    unsigned i;
     vcpu_reset_regs(v, entry);      /* vmm/ sets the GPRs, the vendor the rest */
+    for (i = 0; i < INSN_CACHE_KINDS; i++)
+        v->insn_cache[i].la = INSN_CACHE_EMPTY;
     return vendor->vcpu_create(v, entry, npt_root);
 }
 void arch_run(struct vcpu *v) { vendor->run(v); }

@@ -106,8 +106,7 @@ void console_settle(struct console *c);
 
 /* ---- keel's instance (vmm/console_port.c) ---------------------------------- */
 
-/* TSC value at which the run loop calls console_poll (~0: never). */
-extern uint64_t console_poll_deadline;
+/* A sampled exit found the line's poll due (struct console_port.poll_deadline). */
 void console_poll(struct vcpu *v, uint64_t tsc);
 
 #endif

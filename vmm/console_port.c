@@ -25,11 +25,6 @@
  * keel takes anyway (docs/console.md). */
 #define POLL_TICKS (1ull << 22)
 
-/* The run loop's one compare per exit (vmm/run.h), so a global: the next
- * poll of the one UART keel prints to, ~0 while no console is shared. Kept
- * out of struct vm so the exit path reads it without a v->vm load first. */
-uint64_t console_poll_deadline = ~0ull;
-
 static void hw_out(uint8_t c)
 {
     serial_out(UART_THR, c);
@@ -111,6 +106,7 @@ void console_port_start(struct vm *vm, const struct cpuid_snapshot *host, bool m
 {
     struct console_port *cp = &vm->console;
     unsigned i;
+    cp->poll_deadline = ~0ull;
     cp->base = serial_port();
     console_init(&cp->line, &uart_hw, monitor);
     cp->mon = (struct monitor){ vm->vcpus, vm->ncpus, &vm->layout, host, &cp->line, cp->base, serial_baud(),
@@ -140,7 +136,7 @@ void console_port_start(struct vm *vm, const struct cpuid_snapshot *host, bool m
         console_add_sink(debugcon_write);
     /* From here on sink() finds the port through this CPU's vCPU. */
     __atomic_store_n(&cp->active, true, __ATOMIC_RELEASE);
-    console_poll_deadline = rdtsc() + POLL_TICKS;
+    cp->poll_deadline = rdtsc() + POLL_TICKS;
 }
 
 static bool line_try_lock(struct console_port *cp)
@@ -157,7 +153,7 @@ static void line_unlock(struct console_port *cp)
 void console_poll(struct vcpu *v, uint64_t tsc)
 {
     struct console_port *cp = &v->vm->console;
-    console_poll_deadline = tsc + POLL_TICKS;
+    cp->poll_deadline = tsc + POLL_TICKS;
     if (!cp->active)
         return;
     /* One CPU at a time: the line, its input queue and the monitor are one

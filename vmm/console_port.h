@@ -23,6 +23,9 @@ struct console_port {
     uint16_t base;                  /* the UART's first port */
     uint8_t guest_lcr, guest_ier;   /* what the guest last wrote (IER: with DLAB clear) */
     bool watching;                  /* RBR/THR and LSR exit right now */
+    /* TSC value at which a sampled exit (vmm/run.c) polls the line; ~0
+     * while it is not shared. Any CPU moves it on. */
+    uint64_t poll_deadline;
     /* A CPU is in the line's input side or the monitor (console_poll,
      * console_port_io). Never waited for: a poll that finds it taken is
      * skipped; a guest access is not completed, so the guest executes it

@@ -59,7 +59,7 @@ void cpuid_fast_init(struct vcpu *v)
  * the rest take policy_cpuid_lookup + cpuid_apply_dyn. */
 void handle_cpuid(struct vcpu *v)
 {
-    uint32_t leaf = (uint32_t)v->regs.rax;
+    uint32_t leaf = gpr_low32(&v->regs.rax);
     const struct cpuid_regs *r;
 
     if (leaf < 0x20)

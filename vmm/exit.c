@@ -11,7 +11,7 @@
 #include "lib/log.h"
 
 const char *const exit_kind_names[EXIT_KIND_COUNT] = {
-#define X(k, s) [k] = s,
+#define X(k, s, h) [k] = s,
     EXIT_KINDS(X)
 #undef X
 };
@@ -116,27 +116,8 @@ static void handle_invalid_state(struct vcpu *v)
 }
 
 const exit_handler_fn exit_handlers[EXIT_KIND_COUNT] = {
-    [EXIT_NONE] = handle_unhandled,
-    [EXIT_CPUID] = handle_cpuid,
-    [EXIT_MSR_READ] = handle_rdmsr,
-    [EXIT_MSR_WRITE] = handle_wrmsr,
-    [EXIT_IO] = handle_io,
-    [EXIT_HLT] = handle_unhandled,          /* HLT is not intercepted */
-    [EXIT_NPF] = handle_npf,
-    [EXIT_NPT_MISCONFIG] = handle_unhandled,
-    [EXIT_XSETBV] = handle_xsetbv,
-    [EXIT_INVD] = handle_invd,
-    [EXIT_WBINVD] = handle_wbinvd,
-    [EXIT_SHUTDOWN] = handle_shutdown,
-    [EXIT_HYPERCALL] = handle_hypercall,
-    [EXIT_EXCEPTION] = handle_unhandled,    /* no exception is intercepted */
-    [EXIT_INIT] = smp_init_signal,
-    [EXIT_SIPI] = smp_sipi_signal,
-    [EXIT_INVALID_STATE] = handle_invalid_state,
-    [EXIT_VMINSN] = handle_vminsn,
-    [EXIT_CR_ACCESS] = handle_cr_access,
-    [EXIT_RDTSCP] = handle_rdtscp,
-    [EXIT_NMI] = smp_nmi_exit,
-    [EXIT_OTHER] = handle_unhandled,
+#define X(k, s, h) [k] = h,
+    EXIT_KINDS(X)
+#undef X
 };
 _Static_assert(sizeof(exit_handlers) / sizeof(exit_handlers[0]) == EXIT_KIND_COUNT, "one handler per exit kind");

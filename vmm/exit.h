@@ -5,32 +5,35 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define EXIT_KINDS(X)                                                             \
-    X(EXIT_NONE, "none")                                                          \
-    X(EXIT_CPUID, "cpuid")                                                        \
-    X(EXIT_MSR_READ, "rdmsr")                                                     \
-    X(EXIT_MSR_WRITE, "wrmsr")                                                    \
-    X(EXIT_IO, "io")                                                              \
-    X(EXIT_HLT, "hlt")                                                            \
-    X(EXIT_NPF, "npf")              /* NPF (SVM) / EPT violation (VMX) */         \
-    X(EXIT_NPT_MISCONFIG, "ept-misconfig")                                        \
-    X(EXIT_XSETBV, "xsetbv")                                                      \
-    X(EXIT_INVD, "invd")                                                          \
-    X(EXIT_WBINVD, "wbinvd")                                                      \
-    X(EXIT_SHUTDOWN, "shutdown")    /* SVM shutdown / VMX triple fault */         \
-    X(EXIT_HYPERCALL, "hypercall")  /* VMMCALL / VMCALL */                        \
-    X(EXIT_EXCEPTION, "exception")                                                \
-    X(EXIT_INIT, "init")                                                          \
-    X(EXIT_SIPI, "sipi")                                                          \
-    X(EXIT_INVALID_STATE, "invalid-state")                                        \
-    X(EXIT_VMINSN, "vm-insn")       /* VMRUN/VMLOAD/.., VMX instructions */       \
-    X(EXIT_CR_ACCESS, "cr-access")                                                \
-    X(EXIT_RDTSCP, "rdtscp")                                                      \
-    X(EXIT_NMI, "nmi")              /* SVM NMI intercept (several vCPUs: keel's kick) */ \
-    X(EXIT_OTHER, "other")
+/* Each exit kind: its name and the vmm/ handler exit_handlers[] runs for
+ * it (vmm/exit.c, where the handlers are in scope); what keel does not
+ * handle goes to handle_unhandled. */
+#define EXIT_KINDS(X)                                                                   \
+    X(EXIT_NONE, "none", handle_unhandled)                                              \
+    X(EXIT_CPUID, "cpuid", handle_cpuid)                                                \
+    X(EXIT_MSR_READ, "rdmsr", handle_rdmsr)                                             \
+    X(EXIT_MSR_WRITE, "wrmsr", handle_wrmsr)                                            \
+    X(EXIT_IO, "io", handle_io)                                                         \
+    X(EXIT_HLT, "hlt", handle_unhandled) /* HLT is not intercepted */                   \
+    X(EXIT_NPF, "npf", handle_npf) /* NPF (SVM) / EPT violation (VMX) */                \
+    X(EXIT_NPT_MISCONFIG, "ept-misconfig", handle_unhandled)                            \
+    X(EXIT_XSETBV, "xsetbv", handle_xsetbv)                                             \
+    X(EXIT_INVD, "invd", handle_invd)                                                   \
+    X(EXIT_WBINVD, "wbinvd", handle_wbinvd)                                             \
+    X(EXIT_SHUTDOWN, "shutdown", handle_shutdown) /* SVM shutdown / VMX triple fault */ \
+    X(EXIT_HYPERCALL, "hypercall", handle_hypercall) /* VMMCALL / VMCALL */             \
+    X(EXIT_EXCEPTION, "exception", handle_unhandled) /* no exception is intercepted */  \
+    X(EXIT_INIT, "init", smp_init_signal)                                               \
+    X(EXIT_SIPI, "sipi", smp_sipi_signal)                                               \
+    X(EXIT_INVALID_STATE, "invalid-state", handle_invalid_state)                        \
+    X(EXIT_VMINSN, "vm-insn", handle_vminsn) /* VMRUN/VMLOAD/.., VMX instructions */    \
+    X(EXIT_CR_ACCESS, "cr-access", handle_cr_access)                                    \
+    X(EXIT_RDTSCP, "rdtscp", handle_rdtscp)                                             \
+    X(EXIT_NMI, "nmi", smp_nmi_exit) /* SVM NMI intercept (smp.apic-trap=always) */     \
+    X(EXIT_OTHER, "other", handle_unhandled)
 
 enum exit_kind {
-#define X(k, s) k,
+#define X(k, s, h) k,
     EXIT_KINDS(X)
 #undef X
     EXIT_KIND_COUNT

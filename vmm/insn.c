@@ -42,13 +42,15 @@ static bool op_matches(enum exit_kind k, enum insn_op op)
 /* No length from the hardware (SVM without NRIPS): read the instruction
  * at CS:RIP through the guest's own page tables and decode it. Only the
  * CPUs without NRIPS come here, and a failure ends the run.
- * With paging off, linear = physical, so the last decoded instruction is
- * remembered (v->insn_cache) and reused while the same bytes are at the
- * same address; with paging on every exit walks the tables again, since
- * keel cannot see the guest change them. */
+ * With paging off, linear = physical, so the instruction of a hot exit
+ * kind is remembered (v->insn_cache, checked by the vendor's decode) and
+ * reused while the same bytes are at the same address; with paging on
+ * every exit walks the tables again, since keel cannot see the guest
+ * change them. */
 bool vcpu_insn_len(struct vcpu *v)
 {
-    struct insn_cache *c = &v->insn_cache;
+    int slot = insn_cache_slot(v->exit.kind);
+    struct insn_cache *c = slot >= 0 ? &v->insn_cache[slot] : NULL;
     struct guest_paging pg = { vcpu_get_state(v, VS_CR0), 0, 0, 0 };
     uint64_t rip = vcpu_get_state(v, VS_RIP), la;
     uint8_t bytes[INSN_MAX_LEN];
@@ -65,12 +67,8 @@ bool vcpu_insn_len(struct vcpu *v)
     }
     /* 64-bit mode: CS base is 0 (SDM 3.4.4); else linear = CS.base + EIP, 32 bits. */
     la = mode64 ? rip : (uint32_t)(vcpu_get_state(v, VS_CS_BASE) + (uint32_t)rip);
-    /* Guest RAM stays guest RAM: the pointer checked when cached still holds. */
-    if (!(pg.cr0 & (1ull << 31)) && c->len && c->kind == v->exit.kind && c->la == la &&
-        !memcmp(c->ptr, c->bytes, c->len)) {
-        v->exit.insn_len = c->len;
+    if (!(pg.cr0 & (1ull << 31)) && c && c->ptr && (v->exit.insn_len = insn_cache_hit(c, la)))
         return true;
-    }
     n = guest_read_linear(&v->vm->layout, &pg, la, bytes, INSN_MAX_LEN);
     st = insn_decode(bytes, n, mode64, &in);
     if (st == INSN_OK && !op_matches(v->exit.kind, in.op))
@@ -82,20 +80,16 @@ bool vcpu_insn_len(struct vcpu *v)
         vcpu_stop(v, KEEL_EXIT_FATAL);
         return false;
     }
-    c->len = 0;
-    c->wide_kind = EXIT_NONE;
-    if (!(pg.cr0 & (1ull << 31)) && (c->ptr = guest_phys_ptr(&v->vm->layout, la, in.len))) {
-        memcpy(c->bytes, bytes, in.len);
-        c->la = la;
-        c->kind = (uint8_t)v->exit.kind;
-        c->len = in.len;
-        /* The vendor's hot-path check compares one word: only where all 8
-         * bytes are guest RAM (never past it into MMIO or keel's region). */
-        if (in.len <= 8 && guest_phys_ptr(&v->vm->layout, la, 8) == c->ptr) {
-            c->mask = in.len == 8 ? ~0ull : (1ull << (8 * in.len)) - 1;
-            memcpy(&c->word, c->ptr, 8);
-            c->word &= c->mask;
-            c->wide_kind = (uint8_t)v->exit.kind;
+    /* Cached only where the check's one word is all guest RAM (never past
+     * it into MMIO or keel's region) and holds the whole instruction. */
+    if (c && !(pg.cr0 & (1ull << 31)) && in.len <= 8) {
+        const uint8_t *p = guest_phys_ptr(&v->vm->layout, la, 8);
+        c->la = INSN_CACHE_EMPTY;
+        if (p) {
+            c->ptr = p;
+            memcpy(&c->word, p, 8);
+            c->len = in.len;
+            c->la = la;
         }
     }
     v->exit.insn_len = in.len;

@@ -26,6 +26,7 @@
 static struct boot_info boot_info_early __attribute__((section(".bss.boot")));
 static struct boot_info *boot_info;     /* the region copy, for keel_run */
 static struct placement placement;
+static uint64_t boot_low_end;           /* end of keel as loaded: [KEEL_LOAD_PHYS, here) */
 
 static const void *identity_reader(uint64_t addr, size_t len)
 {
@@ -160,6 +161,11 @@ __attribute__((noreturn)) void run_on_stack(uint64_t stack_top, void (*fn)(void)
  * page below it): the boot stacks' low memory is the guest's from here. */
 __attribute__((noreturn)) static void keel_run(void)
 {
+    /* Nothing runs from the load range any more (the AP trampoline is in
+     * the image, the stacks and the boot information were moved): clear
+     * it so the guest, whose RAM it becomes, finds no copy of keel's image,
+     * boot stacks or parsed boot information there. Identity-mapped RW. */
+    memset((void *)(uintptr_t)KEEL_LOAD_PHYS, 0, boot_low_end - KEEL_LOAD_PHYS);
     report_region();
 
     if (!strcmp(opt_str(&keel_opts, "selftest"), "fault"))
@@ -216,7 +222,8 @@ void keel_main(uint32_t magic, uint64_t info_phys)
                   madt_cpus_to_start(bi), identity_end);
     region_size = budget.total + KEEL_GUEST_ACPI_SIZE;
     /* Busy while booting: the boot-only memory and the image above it, as loaded. */
-    err = place_keel(bi, region_size, KEEL_LOAD_PHYS, keel_image_phys() + keel_image_size(), &placement);
+    boot_low_end = keel_image_phys() + keel_image_size();
+    err = place_keel(bi, region_size, KEEL_LOAD_PHYS, boot_low_end, &placement);
     if (err)
         keel_fatal("%s", err);
     /* The guest's ACPI copy sits right above keel's region, so it is

@@ -366,34 +366,65 @@ static __attribute__((noinline)) void rdmsr_other(struct vcpu *v, const struct m
     rdmsr_complete(v, val);
 }
 
-void handle_rdmsr(struct vcpu *v)
+/* A row that is not a slot row, or no fast row at all. */
+static __attribute__((noinline)) void rdmsr_not_slot(struct vcpu *v, uint32_t index, size_t id1)
 {
     struct msr_vcpu_state *s = v->msr;
-    uint32_t index = (uint32_t)v->regs.rcx;    /* RDMSR: ECX (SDM Vol. 2) */
-    size_t id1 = row_id1_direct(index);
-    const struct msr_desc *d = row_desc1(id1);
-    if (__builtin_expect(!(s->row_fast[id1] & MSR_RF_FAST_R), 0)) {
+    if (!(s->row_fast[id1] & MSR_RF_FAST_R)) {
         rdmsr_other(v, NULL, index);
         return;
     }
     s->reads[id1 - 1]++;
-    if (__builtin_expect(d->read != msr_rd_slot, 0)) {
-        rdmsr_other(v, d, index);
-        return;
-    }
-    rdmsr_complete(v, s->val[d->slot + (index - d->first)]);
+    rdmsr_other(v, row_desc1(id1), index);
 }
 
-/* No frame pointer: the one call here is the row's handler, and a
- * backtrace through it stops at the exception's RIP line instead. */
-__attribute__((optimize("omit-frame-pointer"))) void handle_wrmsr(struct vcpu *v)
+void handle_rdmsr(struct vcpu *v)
 {
-    uint64_t val = ((v->regs.rdx & 0xffffffffull) << 32) | (v->regs.rax & 0xffffffffull);
-    if (__builtin_expect(write_fast(v, (uint32_t)v->regs.rcx, val) != MSR_OK, 0)) {
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t index = gpr_low32(&v->regs.rcx);      /* RDMSR: ECX (SDM Vol. 2) */
+    size_t id1 = row_id1_direct(index);
+    /* The commonest case, a slot row: its value without the row. */
+    if (__builtin_expect(!(s->row_fast[id1] & MSR_RFAST_SLOT_R), 0)) {
+        rdmsr_not_slot(v, index, id1);
+        return;
+    }
+    s->reads[id1 - 1]++;
+    rdmsr_complete(v, s->val[s->hot[id1].slot_base + index]);
+}
+
+/* Every WRMSR but a slot row's: out of line, so handle_wrmsr's hot path
+ * needs no stack frame. */
+static __attribute__((noinline)) void wrmsr_other(struct vcpu *v, uint32_t index, uint64_t val)
+{
+    if (write_fast(v, index, val) != MSR_OK) {
         vcpu_inject_gp(v);
         return;
     }
     vcpu_complete_insn(v);
+}
+
+/* The commonest case inline: a slot row whose checks are row data
+ * (msr_wr_slot), the checks and the store without the row. */
+void handle_wrmsr(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t index = gpr_low32(&v->regs.rcx);
+    uint64_t val = ((uint64_t)gpr_low32(&v->regs.rdx) << 32) | gpr_low32(&v->regs.rax);
+    size_t id1 = row_id1_direct(index);
+    if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_W, 1)) {
+        const struct msr_hot_row *h = &s->hot[id1];
+        uint64_t *p = &s->val[h->slot_base + index];
+        s->writes[id1 - 1]++;
+        /* msr_slot_write_ok as two tests of row data (struct msr_hot_row). */
+        if (__builtin_expect(((val ^ *p) & h->fixed) || ((h->bad_types >> (val & 7)) & 1), 0)) {
+            vcpu_inject_gp(v);
+            return;
+        }
+        *p = val;
+        vcpu_complete_insn(v);
+        return;
+    }
+    wrmsr_other(v, index, val);
 }
 
 enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -490,6 +521,12 @@ void msr_policy_changed(struct vcpu *v)
             f |= MSR_RF_FAST_W;
         s->row_flags[i] = f;
         s->row_fast[i + 1] = f & (MSR_RF_FAST_R | MSR_RF_FAST_W);
+        if ((f & MSR_RF_FAST_R) && d->read == msr_rd_slot)
+            s->row_fast[i + 1] |= MSR_RFAST_SLOT_R;
+        if ((f & MSR_RF_FAST_W) && d->write == msr_wr_slot)
+            s->row_fast[i + 1] |= MSR_RFAST_SLOT_W;
+        s->hot[i + 1] = (struct msr_hot_row){ (int64_t)d->slot - (int64_t)d->first, d->rsvd | d->ro,
+                                              d->types ? (uint8_t)~d->types : 0, 0 };
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);
@@ -579,6 +616,7 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
         build_row_of();
     memset(s, 0, sizeof(*s));
     v->msr = s;
+    s->fast_base = msr_fast_passes(v);      /* exits counted before: none of them was fast */
     s->cfg = cfg;
     s->filter = cfg->filter;
     if (s->filter.count > MSR_FILTER_MAX)
@@ -657,11 +695,18 @@ static void slow_before_entry(struct vcpu *v)
     }
     /* Nothing to switch from now on while the guest runs with keel's
      * SPEC_CTRL and its TSC_AUX is already live. The fast passes so far
-     * skipped the old skip_entry/skip_exit each: fold them in first. */
-    s->restores_skipped = msr_restores_skipped(s);
-    s->fast_exits = 0;
-    s->skip_entry = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux);
-    s->skip_exit = (uint8_t)c->host_has_spec_ctrl;
+     * skipped the old skip_entry/skip_exit each: fold them in first, when
+     * those change (the first time: they follow the config only). */
+    {
+        uint8_t se = (uint8_t)(c->host_has_spec_ctrl + c->host_has_tsc_aux), sx = (uint8_t)c->host_has_spec_ctrl;
+        if (se != s->skip_entry || sx != s->skip_exit) {
+            uint64_t fast = msr_fast_passes(v);
+            s->restores_skipped += fast * (uint64_t)(s->skip_entry + s->skip_exit);
+            s->fast_base += fast;
+            s->skip_entry = se;
+            s->skip_exit = sx;
+        }
+    }
     msr_fast_set(v, (!c->host_has_spec_ctrl || (spec == c->host_spec_ctrl && cached(s, MSR_KEEL_SPEC_CTRL, spec))) &&
                         (!c->host_has_tsc_aux || cached(s, MSR_KEEL_TSC_AUX, aux)));
 }
@@ -783,5 +828,5 @@ void msr_print_stats(struct vcpu *v)
          (unsigned long long)s->unknown_writes, unknown_str(s->unknown));
     klog("msr:   filter denials %llu", (unsigned long long)s->filter_denials);
     klog("msr:   host-state restores performed %llu skipped %llu", (unsigned long long)s->restores_performed,
-         (unsigned long long)msr_restores_skipped(s));
+         (unsigned long long)msr_restores_skipped(v));
 }

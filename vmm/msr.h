@@ -122,14 +122,30 @@ struct msr_live_policy {
     uint32_t watch_first, watch_last;
     bool watch_restart;     /* a watch command: its rate limit starts again */
 };
+/* What handle_rdmsr/handle_wrmsr need of a row whose value is a slot
+ * (msr_rd_slot / msr_wr_slot), without the row itself: filled with
+ * row_fast by msr_policy_changed, indexed by row id + 1. */
+struct msr_hot_row {
+    int64_t slot_base;                  /* slot - first: val[slot_base + index] */
+    /* rsvd | ro: the bits a write must leave as they are. A slot row's
+     * value never has a reserved bit (its reset value has none and every
+     * write is checked), so "no reserved bit set" is "reserved bits as
+     * they are": msr_wr_slot's first two checks as one. */
+    uint64_t fixed;
+    uint64_t bad_types;                 /* ~types & 0xff (types 0: none bad) */
+    uint64_t pad;
+};
+_Static_assert(sizeof(struct msr_hot_row) == 32, "indexed with one shift");
 
 struct msr_vcpu_state {
     const struct msr_config *cfg;       /* policy (copied filter below) */
     struct msr_filter filter;
     enum msr_unknown_policy unknown;
     uint8_t row_flags[MSR_MAX_ROWS];    /* MSR_RF_*: exists, filter verdicts */
-    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, [0] = 0
-                                         * ("not in the table" fails the same one test) */
+    uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, and
+                                         * MSR_RFAST_SLOT_*; [0] = 0 ("not in the table"
+                                         * fails the same one test) */
+    struct msr_hot_row hot[MSR_MAX_ROWS + 1];   /* by row id + 1 */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
     uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for
@@ -144,7 +160,11 @@ struct msr_vcpu_state {
      * how many restores each fast entry/exit skips, for the statistics. */
     bool fast;
     uint8_t skip_entry, skip_exit;
-    uint64_t fast_exits;                /* fast passes since skip_* were last set */
+    /* The fast passes are not counted on the exit path: they are the
+     * exits (v->stats) minus the slow ones, less fast_base, the same
+     * difference when skip_* were last set (msr_fast_passes). */
+    uint64_t slow_exits;                /* msr_after_exit_slow from the exit path */
+    uint64_t fast_base;
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
     struct msr_cpu_cache *cpu;          /* cfg->cpu, or own_cpu */
@@ -175,6 +195,10 @@ struct msr_vcpu_state {
  * denies or splits it, no watch. */
 #define MSR_RF_FAST_R 0x40
 #define MSR_RF_FAST_W 0x80
+/* row_fast only: FAST_R / FAST_W and the row's value is a slot read by
+ * msr_rd_slot / written by msr_wr_slot (the exit handlers' inline case). */
+#define MSR_RFAST_SLOT_R 0x01
+#define MSR_RFAST_SLOT_W 0x02
 
 /* Bind s to v (v->msr = s), reset the virtual values and counters, copy the
  * policy from cfg (cfg must outlive v) and generate the bitmaps
@@ -231,10 +255,11 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * MSR when nothing changed. */
 void msr_before_entry_slow(struct vcpu *v);      /* also takes a posted policy change */
 void msr_after_exit_slow(struct vcpu *v);
-/* Hot path: a flag test while nothing needs switching (see `fast`), and
- * one count per exit: what the fast passes skipped is worked out when it is
- * read (fast exits x the entry and exit skips; exact to within the pass in
- * progress when fast is turned on or off). */
+/* Hot path: one test of the entry_work bit that mirrors !fast
+ * (msr_fast_set), nothing counted; what the fast passes skipped is worked
+ * out when it is read (msr_restores_skipped: fast passes x the entry and
+ * exit skips; exact to within the pass in progress when fast is turned on
+ * or off). */
 static inline void msr_before_entry(struct vcpu *v)
 {
     if (__builtin_expect(!v->msr->fast, 0))
@@ -242,11 +267,10 @@ static inline void msr_before_entry(struct vcpu *v)
 }
 static inline void msr_after_exit(struct vcpu *v)
 {
-    struct msr_vcpu_state *s = v->msr;
-    if (__builtin_expect(s->fast, 1))
-        s->fast_exits++;
-    else
+    if (__builtin_expect(v->entry_work & ENTRY_WORK_MSR, 0)) {
+        v->msr->slow_exits++;
         msr_after_exit_slow(v);
+    }
 }
 /* Set the MSR engine's `fast` and mirror it in v->entry_work. */
 static inline void msr_fast_set(struct vcpu *v, bool fast)
@@ -261,10 +285,21 @@ static inline void msr_fast_set(struct vcpu *v, bool fast)
     else
         vcpu_entry_work_set(v, ENTRY_WORK_MSR);
 }
-/* Restores skipped so far (the statistic): counted ones plus fast passes. */
-static inline uint64_t msr_restores_skipped(const struct msr_vcpu_state *s)
+/* Fast passes since skip_* were last set: every exit counted in v->stats
+ * passed msr_after_exit once. */
+static inline uint64_t msr_fast_passes(const struct vcpu *v)
 {
-    return s->restores_skipped + s->fast_exits * (uint64_t)(s->skip_entry + s->skip_exit);
+    uint64_t exits = 0;
+    unsigned k;
+    for (k = 0; k < EXIT_KIND_COUNT; k++)
+        exits += v->stats.count[k];
+    return exits - v->msr->slow_exits - v->msr->fast_base;
+}
+/* Restores skipped so far (the statistic): counted ones plus fast passes. */
+static inline uint64_t msr_restores_skipped(const struct vcpu *v)
+{
+    const struct msr_vcpu_state *s = v->msr;
+    return s->restores_skipped + msr_fast_passes(v) * (uint64_t)(s->skip_entry + s->skip_exit);
 }
 void msr_host_restore(struct vcpu *v);
 /* Optional: record the live values of the class-(c) MSRs on this CPU (else

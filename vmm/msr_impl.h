@@ -53,17 +53,30 @@ struct msr_desc {
                                  * vendor has no place for it (vcpu_set_state() false)
                                  * it is kept in val[MSLOT_VS + state] */
     uint8_t flags;              /* MSR_F_* */
+    /* msr_wr_slot rows: the values bits 2:0 may take, one bit each (0: any;
+     * MTRR types: 0, 1, 4, 5, 6, SDM 12.11.2, with bits 7:3 in rsvd). */
+    uint8_t types;
     bool (*exists_fn)(const struct cpu_policy *p);  /* optional, ANDed */
     msr_read_fn read;
     msr_write_fn write;
     uint64_t rsvd;              /* statically reserved bits (#GP if set); handlers add
                                  * the caps-dependent ones */
+    uint64_t ro;                /* msr_wr_slot rows: bits a write must leave as they are */
     const char *name;
     const char *rd_name, *wr_name;
 };
 
 /* The read handler for a value kept in val[slot + index - first]. */
 enum msr_verdict msr_rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t *val);
+/* The write handler for such a value whose checks are all row data: #GP
+ * for a reserved bit (rsvd), a change of a read-only bit (ro) or a value
+ * of bits 2:0 that types does not list; handle_wrmsr does the same checks
+ * inline (struct msr_hot_row). */
+enum msr_verdict msr_wr_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val);
+static inline bool msr_slot_write_ok(uint64_t rsvd, uint64_t ro, uint64_t types, uint64_t old, uint64_t val)
+{
+    return !((val & rsvd) | ((val ^ old) & ro) | (~types >> (val & 7) & 1));
+}
 
 /* Virtual-value slots in struct msr_vcpu_state.val[]. Slot 0 is unused. */
 enum msr_slot {

@@ -44,6 +44,15 @@ enum msr_verdict msr_rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t 
     return MSR_OK;
 }
 
+enum msr_verdict msr_wr_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
+{
+    uint64_t *p = &S(v)->val[d->slot + (i - d->first)];
+    if (!msr_slot_write_ok(d->rsvd, d->ro, d->types ? d->types : 0xff, *p, val))
+        return MSR_GP;
+    *p = val;
+    return MSR_OK;
+}
+
 /* State the vendor holds (VMCB save area / VMCS guest fields). When
  * vcpu_set_state() says the vendor has no place for it (vmm/arch_hooks.h),
  * the value is kept virtual in val[MSLOT_VS + state] and the row's bit in
@@ -321,18 +330,6 @@ static enum msr_verdict wr_miti_ctrl(struct vcpu *v, const struct msr_desc *d, u
 #define MISC_ENABLE_RO (MISC_ENABLE_PERF_AVAIL | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | \
                         MISC_ENABLE_EIST | MISC_ENABLE_MWAIT | MISC_ENABLE_LIMIT_CPUID |           \
                         MISC_ENABLE_XTPR_DISABLE | MISC_ENABLE_XD_DISABLE)
-static enum msr_verdict wr_misc_enable(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
-{
-    uint64_t old = S(v)->val[MSLOT_MISC_ENABLE];
-    (void)i;
-    if (val & d->rsvd)
-        return MSR_GP;
-    if ((val ^ old) & MISC_ENABLE_RO)
-        return MSR_GP;
-    S(v)->val[MSLOT_MISC_ENABLE] = val;
-    return MSR_OK;
-}
-
 /* ---- memory types: PAT and MTRRs ------------------------------------------------------
  * SDM Vol. 3A 12.12.2 (PAT): each of the 8 entries is UC(0) WC(1) WT(4) WP(5)
  * WB(6) UC-(7); 2, 3 and 8..255 are #GP. 12.11.2 (MTRRs): types as PAT
@@ -391,14 +388,9 @@ static enum msr_verdict wr_mtrr_fixed(struct vcpu *v, const struct msr_desc *d, 
     return MSR_OK;
 }
 
-static enum msr_verdict wr_mtrr_def(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val)
-{
-    (void)i;
-    if ((val & d->rsvd) || !mem_type_ok((uint8_t)val, false))
-        return MSR_GP;
-    S(v)->val[MSLOT_MTRR_DEF_TYPE] = val;
-    return MSR_OK;
-}
+/* IA32_MTRR_DEF_TYPE is an msr_wr_slot row: its type (bits 7:0) as MTRR_TYPES
+ * over bits 2:0 with bits 7:3 reserved. */
+#define MTRR_TYPES (BIT64(0) | BIT64(1) | BIT64(4) | BIT64(5) | BIT64(6))   /* UC WC WT WP WB */
 
 /* ---- IA32_DEBUGCTL --------------------------------------------------------------------
  * SDM Vol. 3B 18.4.1. keel's profiles offer no PMU, LBR virtualization or
@@ -675,6 +667,7 @@ static enum msr_verdict wr_hwcr(struct vcpu *v, const struct msr_desc *d, uint32
 /* ---- THE table ------------------------------------------------------------------------------------ */
 
 #define rd_slot msr_rd_slot   /* msr.c inlines it; msr.dump keeps the short name */
+#define wr_slot msr_wr_slot
 #define RD(f) .read = f, .rd_name = #f
 #define WR(f) .write = f, .wr_name = #f
 #define F1(a) .feat = { FEAT_##a }
@@ -713,7 +706,7 @@ const struct msr_desc msr_table[] = {
       .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     { M(MSR_MISC_ENABLE, 1, "IA32_MISC_ENABLE"), .vendor = MSR_V_INTEL, .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MISC_ENABLE, .rsvd = ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_RO),
-      RD(rd_slot), WR(wr_misc_enable) },
+      .ro = MISC_ENABLE_RO, RD(rd_slot), WR(wr_slot) },
     { M(MSR_DEBUGCTL, 1, "IA32_DEBUGCTL"), .icpt = MSR_ICPT_RW, .host = MSR_HOST_HW, VS(VS_DEBUGCTL),
       .rsvd = ~DEBUGCTL_BTF, RD(rd_vs), WR(wr_debugctl) },
     { M(MSR_MTRR_PHYSBASE0, 2 * MTRRCAP_VCNT, "IA32_MTRR_PHYS{BASE,MASK}0-7"), F1(MTRR),
@@ -728,7 +721,7 @@ const struct msr_desc msr_table[] = {
       RD(rd_vs), WR(wr_pat) },
     { M(MSR_MTRR_DEF_TYPE, 1, "IA32_MTRR_DEF_TYPE"), F1(MTRR), .icpt = MSR_ICPT_RW,
       .host = MSR_HOST_NONE, .slot = MSLOT_MTRR_DEF_TYPE,
-      .rsvd = ~(0xffull | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E), RD(rd_slot), WR(wr_mtrr_def) },
+      .rsvd = ~(0x7ull | MTRR_DEF_TYPE_FE | MTRR_DEF_TYPE_E), .types = MTRR_TYPES, RD(rd_slot), WR(wr_slot) },
     { M(MSR_IA32_FIXED_CTR0, 4, "IA32_FIXED_CTR0-3"), .vendor = MSR_V_INTEL, .exists_fn = intel_pmu_v2,
       .icpt = MSR_ICPT_NONE, .host = MSR_HOST_GUEST, .flags = MSR_F_PMU, RD(rd_pmu), WR(wr_pmu) },
     /* Read-only (SDM Vol. 4): reads pass through, writes #GP. */

@@ -1,5 +1,6 @@
 #ifndef KEEL_VMM_RUN_H
 #define KEEL_VMM_RUN_H
+#include <stddef.h>
 #include "vmm/vcpu.h"
 #include "vmm/exit_handlers.h"
 #include "vmm/trace.h"
@@ -8,41 +9,39 @@
 int vcpu_run(struct vcpu *v);
 
 void vcpu_dispatch_sampled(struct vcpu *v);
-void vcpu_console_tick(struct vcpu *v);
-extern uint64_t console_poll_deadline;     /* vmm/console.h: ~0 while the monitor is off */
 
 /* One exit, vendor-neutral (the vendor's run loop calls this after its
- * decode, which has recorded the exit in the trace ring): count it, run exit_handlers[kind],
- * poll the console when its monitor is on; the sampled exits go through
- * vcpu_dispatch_sampled to be timed (vmm/vcpu.h). A handler that stops the
- * vCPU sets ENTRY_WORK_STOP, which the loop sees before the next entry. */
-static inline void vcpu_dispatch(struct vcpu *v)
+ * decode, which has recorded the exit in the trace ring): count it, run
+ * exit_handlers[kind]; every STATS_SAMPLE-th exit goes through
+ * vcpu_dispatch_sampled instead, which times the handler and, with the
+ * TSC it read for that, polls the console when its monitor is on and the
+ * poll is due (docs/console.md). A handler that stops the vCPU sets
+ * ENTRY_WORK_STOP, which the loop sees before the next entry. */
+static inline void vcpu_dispatch_kind(struct vcpu *v, size_t k)     /* an enum exit_kind; size_t: an index as is */
 {
-    enum exit_kind k = v->exit.kind;
     v->stats.count[k]++;
     /* --sample_in == 0 as one DEC + JZ (GCC otherwise loads, subtracts and
      * stores separately). */
     __asm__ goto("decl %0\n\tjz %l[sample]" : "+m"(v->stats.sample_in) : : "cc" : sample);
     exit_handlers[k](v);
-    goto console;
+    return;
 sample:
     vcpu_dispatch_sampled(v);
-console:
-    /* The shared serial line (docs/console.md): one compare while the
-     * monitor is off, a TSC read against its deadline while it is on. */
-    if (__builtin_expect(console_poll_deadline != ~0ull, 0)) {
-        uint64_t t;
-        __asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(t) : : "rdx");
-        if (__builtin_expect(t >= console_poll_deadline, 0))
-            vcpu_console_tick(v);
-    }
+}
+
+/* The same, for a kind only v->exit.kind knows. A vendor's decode that
+ * knows the kind where it decoded it calls vcpu_dispatch_kind there: no
+ * reload of the kind, and a constant index. */
+static inline void vcpu_dispatch(struct vcpu *v)
+{
+    vcpu_dispatch_kind(v, v->exit.kind);
 }
 
 /* The attribute of a vendor's specialised run loop (svm.c, vmx.c: one per
  * CPU feature the loop would otherwise test per exit): out of line, and no
  * frame pointer, so the exception dump's backtrace, which follows frames on
  * keel's stacks only, stops cleanly there. */
-#define VCPU_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer")))
+#define VCPU_LOOP_ATTR __attribute__((noinline, optimize("omit-frame-pointer", "no-crossjumping")))
 
 /* Exits so far, all kinds. */
 uint64_t exit_stats_total(const struct vcpu *v);

@@ -43,7 +43,7 @@ static void result_str(uint8_t r, char *buf, size_t len)
 
 void trace_print(const struct vcpu *v, unsigned n)
 {
-    uint64_t total = v->trace.n, i;
+    uint64_t total = trace_count(v), i;
     if (n > EXIT_TRACE_LEN)
         n = EXIT_TRACE_LEN;
     if (n > total)
@@ -53,10 +53,14 @@ void trace_print(const struct vcpu *v, unsigned n)
          "result");
     for (i = total - n; i < total; i++) {
         const struct exit_trace_entry *t = &v->trace.e[i & (EXIT_TRACE_LEN - 1)];
-        char d[32], r[24];
+        char d[32], r[24], q[24];
         detail_str(t, d, sizeof(d));
         result_str(t->result, r, sizeof(r));
-        klog("trace: %8lu %-14s 0x%016lx 0x%016lx %-16s %s", i + 1,
-             t->kind < EXIT_KIND_COUNT ? exit_kind_names[t->kind] : "?", t->rip, t->qual, d, r);
+        if (trace_entry_has_qual(t))
+            ksnprintf(q, sizeof(q), "0x%016lx", t->qual);
+        else
+            ksnprintf(q, sizeof(q), "-");
+        klog("trace: %8lu %-14s 0x%016lx %-18s %-16s %s", i + 1,
+             t->kind < EXIT_KIND_COUNT ? exit_kind_names[t->kind] : "?", t->rip, q, d, r);
     }
 }

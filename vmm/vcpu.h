@@ -63,43 +63,62 @@ struct exit_stats {
 #define EXIT_TRACE_LEN 64
 _Static_assert((EXIT_TRACE_LEN & (EXIT_TRACE_LEN - 1)) == 0, "the ring index is masked");
 enum trace_result { TRACE_RESUMED = 0, TRACE_STOPPED = 0xff };   /* else 0x80 | vector injected */
+/* The hot exits (trace_hot: CPUID, RDMSR/WRMSR, VMMCALL/VMCALL) write
+ * rip, detail's low half (the MSR index, else 0), kind and result: their
+ * qualification says nothing the kind does not (SDM 28.2.1: none; APM
+ * 15.11: EXITINFO1 is the read/write bit), so qual is left as it was and
+ * never printed for them (trace_entry_has_qual). */
 struct exit_trace_entry {
     uint64_t rip;       /* guest RIP at the exit */
-    uint64_t qual;      /* EXITINFO1 / exit qualification */
+    uint64_t qual;      /* EXITINFO1 / exit qualification (not for the hot kinds) */
     uint64_t detail;    /* MSR index, port, GPA: the first word of vm_exit.u */
     uint8_t kind;       /* enum exit_kind */
     uint8_t result;     /* enum trace_result */
 };
 _Static_assert(sizeof(struct exit_trace_entry) == 32, "two entries per cache line");
+#define EXIT_TRACE_BYTES (EXIT_TRACE_LEN * sizeof(struct exit_trace_entry))
 struct exit_trace {
     struct exit_trace_entry e[EXIT_TRACE_LEN];
-    uint64_t n;         /* exits recorded; entry n - 1 is the newest */
+    /* sizeof(entry) x exits recorded: masked, the byte offset of the next
+     * entry, so the exit path scales nothing (vmm/trace.h). */
+    uint64_t pos;
 };
 
-/* The last instruction vmm/insn.c decoded with paging off (SVM without
- * NRIPS): reused while the same bytes are at the same address. */
+/* The instruction lengths vmm/insn.c decoded with paging off (SVM without
+ * NRIPS, APM 15.7.1: the hardware gives none), one entry per hot exit
+ * kind, so the vendor's decode checks its kind's entry at a fixed place:
+ * the same linear address and the same 8 bytes there (the instruction and
+ * what follows it, compared as one word: a change after the instruction
+ * is a needless miss, never a wrong hit; the entry exists only where all
+ * 8 bytes are guest RAM, and guest RAM stays guest RAM, so ptr stays
+ * valid). Paging on is never cached: keel cannot see the guest change its
+ * page tables. */
+enum { INSN_CACHE_CPUID, INSN_CACHE_RDMSR, INSN_CACHE_WRMSR, INSN_CACHE_HYPERCALL, INSN_CACHE_KINDS };
+#define INSN_CACHE_EMPTY (~0ull)   /* la of an empty entry: no 32-bit linear address */
 struct insn_cache {
-    uint64_t la;
-    const uint8_t *ptr;          /* keel's pointer to the bytes (guest RAM) */
-    uint8_t len, kind;           /* len 0: empty */
-    uint8_t bytes[15];
-    /* The exit path's check (insn_cache_hit): when the 8 bytes at ptr are
-     * all guest RAM, the instruction's bytes as one masked word; wide_kind
-     * is the exit kind then, else EXIT_NONE (never a hit). */
-    uint8_t wide_kind;
-    uint64_t word, mask;
+    uint64_t la;                /* linear address (paging off: CS.base + EIP, 32 bits) */
+    const uint8_t *ptr;         /* keel's pointer to the 8 bytes (guest RAM) */
+    uint64_t word;              /* the 8 bytes when decoded */
+    uint64_t len;               /* the instruction's length (1-8) */
 };
 
-/* Hot path, SVM without NRIPS: the cached length if the instruction at
- * linear address la (paging off) is still the one decoded for this kind,
- * else 0 (vcpu_insn_len decodes). A few loads and compares. */
-static inline uint8_t insn_cache_hit(const struct insn_cache *c, unsigned kind, uint64_t la)
+/* The entry for an exit kind, or -1: not a hot kind. */
+static inline int insn_cache_slot(enum exit_kind k)
+{
+    return k == EXIT_CPUID ? INSN_CACHE_CPUID : k == EXIT_MSR_READ ? INSN_CACHE_RDMSR
+         : k == EXIT_MSR_WRITE ? INSN_CACHE_WRMSR : k == EXIT_HYPERCALL ? INSN_CACHE_HYPERCALL : -1;
+}
+
+/* Hot path: the cached length if the instruction at linear address la
+ * (paging off) is still the one decoded, else 0 (vcpu_insn_len decodes).
+ * Two compares and a load. */
+static inline uint8_t insn_cache_hit(const struct insn_cache *c, uint64_t la)
 {
     uint64_t w;
-    if (c->la != la || c->wide_kind != kind)
+    if (c->la != la)
         return 0;
     __builtin_memcpy(&w, c->ptr, 8);
-    return ((w ^ c->word) & c->mask) ? 0 : c->len;
+    return w != c->word ? 0 : (uint8_t)c->len;
 }
 
 struct cpu_policy;
@@ -116,8 +135,10 @@ struct vm;
 
 #define ENTRY_WORK_STOP 0x01    /* vcpu_stop: leave the run loop */
 #define ENTRY_WORK_MSR 0x02     /* class-(c) MSRs to switch (the MSR engine's `fast` is false) */
-#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject) */
+#define ENTRY_WORK_VENDOR 0x04  /* the vendor's own (SVM: an event to re-inject; VMX: an NMI to reflect) */
 #define ENTRY_WORK_TLB 0x08     /* flush guest translations: another vCPU changed the shared NPT/EPT */
+#define ENTRY_WORK_NMI 0x10     /* an NMI taken in keel is to be reflected (set by the NMI handler
+                                 * where the vendor asks for it: percpu.nmi_work) */
 
 /* entry_work is written by other CPUs too (ENTRY_WORK_TLB from smp.c, a
  * monitor poweroff's ENTRY_WORK_STOP): every change is an atomic OR / AND
@@ -133,6 +154,11 @@ struct vcpu {
     const struct cpu_policy *policy;    /* guest capabilities (vmm/cpuid*) */
     struct msr_vcpu_state *msr;         /* virtual MSR values, filter, bitmaps (vmm/msr*) */
     void *vendor;                       /* struct svm_vcpu / struct vmx_vcpu */
+    /* The vendor's per-vCPU hardware structure (SVM: the VMCB) and its
+     * physical address, where its run loop wants them in one load each
+     * rather than two through vendor; NULL / 0 where unused (VMX). */
+    void *hw;
+    uint64_t hw_pa;
     void *percpu;                       /* struct percpu of the CPU it is pinned to */
     uint32_t id;                        /* the physical CPU's initial APIC ID (CPUID answers it) */
     uint32_t index;                     /* 0 = the guest's boot CPU, then MADT order */
@@ -154,9 +180,18 @@ struct vcpu {
     uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */
     struct exit_trace trace;
-    struct insn_cache insn_cache;       /* vmm/insn.c */
+    struct insn_cache insn_cache[INSN_CACHE_KINDS];   /* vmm/insn.c; emptied by arch_vcpu_create */
     const struct cpuid_regs *cpuid_fast[CPUID_FAST_SLOTS];   /* vmm/cpuid_exit.c */
 };
+
+/* A GPR's low 32 bits as one 32-bit load (zero-extended by the CPU: no
+ * extra move, unlike (uint32_t) of the 64-bit load); x86 is little-endian. */
+static inline uint32_t gpr_low32(const uint64_t *r)
+{
+    uint32_t x;
+    __builtin_memcpy(&x, r, sizeof(x));
+    return x;
+}
 
 static inline void vcpu_entry_work_set(struct vcpu *v, uint8_t bits)
 {

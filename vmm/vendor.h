@@ -2,8 +2,10 @@
  * each provide one `struct vendor_ops`. The vendor owns the run loop (so
  * the world switch saves keel's callee-saved registers once per run, not
  * once per exit):
- *     do { msr_before_entry; complete (RIP advance); world switch; decode;
- *          msr_after_exit; vcpu_dispatch(v); } until ENTRY_WORK_STOP   (vmm/run.h)
+ *     do { complete (RIP advance); entry work (msr_before_entry_slow, ...);
+ *          world switch; decode; msr_after_exit; vcpu_dispatch(v); }
+ *     until ENTRY_WORK_STOP   (vmm/run.h; SVM: the MSR switch only in passes
+ *     with entry work, the hot kinds through vcpu_dispatch_kind).
  * vmm/ reaches these only through vmm/arch_hooks.h (implemented in
  * vmm/arch_hooks.c, the one file that holds the backend in use). */
 #ifndef KEEL_VMM_VENDOR_H
@@ -68,6 +70,18 @@ struct vendor_ops {
     /* Undo io_intercept: the port is passed through again. */
     void (*io_passthrough)(struct vcpu *v, uint16_t port);
 };
+
+/* A backend's ops: every hook but three is PREFIX_hook (svm_cpu_init,
+ * vmx_get_state, ...), so the list is written once, here. */
+#define VENDOR_OPS(p, npt_, run_, wait_for_sipi_)                                                        \
+    {                                                                                                    \
+        .name = #p, .cpu_init = p##_cpu_init, .npt = (npt_), .vcpu_create = p##_vcpu_create,             \
+        .run = run_, .dump_state = p##_dump_state, .explain_entry_failure = p##_explain_entry_failure,   \
+        .inject_exception = p##_inject_exception, .get_state = p##_get_state,                            \
+        .set_state = p##_set_state, .msr_intercepts_changed = p##_msr_intercepts_changed,                \
+        .io_intercept = p##_io_intercept, .sipi_reset = p##_sipi_reset, .wait_for_sipi = wait_for_sipi_, \
+        .io_passthrough = p##_io_passthrough,                                                            \
+    }
 
 extern const struct vendor_ops svm_ops;
 extern const struct vendor_ops vmx_ops;

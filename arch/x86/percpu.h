@@ -25,9 +25,9 @@ struct percpu {
      * (keel uses none); a backend reflects them at this CPU's next entry. */
     volatile unsigned nmis_pending;
     /* A run loop that hears of such an NMI through its one per-entry test
-     * (VMX: the vCPU's entry_work byte) instead of a second test of
-     * nmis_pending: the NMI handler ORs nmi_work_bits into *nmi_work. NULL:
-     * the handler only counts (SVM tests nmis_pending itself). */
+     * (the vCPU's entry_work byte, both vendors) instead of a second test
+     * of nmis_pending: the NMI handler ORs nmi_work_bits into *nmi_work.
+     * NULL (no run loop on this CPU): the handler only counts. */
     uint8_t *volatile nmi_work;
     uint8_t nmi_work_bits;
     /* NMIs another CPU sent only to make this one's guest exit (vmm/smp.c

@@ -23,7 +23,7 @@ printf "KEEL-GDB at keel's C entry, pc 0x%lx\n", \$pc
 continue
 printf "KEEL-GDB stopped in the exit dispatcher, vmm/run.h:$line\n"
 printf "KEEL-GDB exit kind: %s\n", exit_kind_names[k]
-print k
+print (enum exit_kind)k
 keel-exit
 eval "monitor gva2gpa 0x%lx", \$pc
 delete

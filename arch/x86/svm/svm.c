@@ -185,6 +185,8 @@ static bool svm_vcpu_create(struct vcpu *v, const struct guest_entry *e, uint64_
     memset(palloc_ptr(s->host_vmcb_pa), 0, PAGE_SIZE);
     __asm__ volatile("vmsave %0" ::"a"(s->host_vmcb_pa) : "memory");
     s->vmcb = vm = palloc_ptr(s->vmcb_pa);
+    v->hw = vm;                         /* for the run loop (svm_pass) */
+    v->hw_pa = s->vmcb_pa;
     s->msrpm = palloc_ptr(msrpm);
     s->iopm = palloc_ptr(iopm);
     v->vendor = s;
@@ -272,40 +274,70 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     x->insn_len = has_nrips ? (uint8_t)(c->next_rip - s->vmcb->save.rip) : 0;
 }
 
-/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
- * length, and write their trace-ring entry (RIP, EXITINFO1, the MSR index)
- * directly; nothing else of the VMCB is read. EXITINTINFO is not read for
- * them: an instruction intercept is taken while the instruction executes,
- * never while an event is being delivered, so it cannot be valid then (APM
- * Vol 2 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no
- * length is needed; without it the length is 0, "unknown": the completion
- * looks it up or reads the instruction (vcpu_insn_len). */
-static inline __attribute__((always_inline)) void decode(struct vcpu *v, struct svm_vcpu *s,
-                                                        const struct vmcb *vm, const bool nrips)
+/* Without NRIPS, a hot exit's length: its kind's entry of the decoded-
+ * length cache when paging is off and the same bytes are at the same
+ * linear address (CS.base + EIP, 32 bits: no long mode without paging),
+ * else 0 and the completion decodes (vcpu_insn_len). */
+static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmcb *vm, uint64_t rip,
+                                                                 const struct insn_cache *c)
 {
-    struct vm_exit *x = &v->exit;
+    if (vm->save.cr0 & CR0_PG)
+        return 0;
+    return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)rip));
+}
+
+/* One hot exit of kind k: the kind, its ring entry (detail: the MSR
+ * index, else 0), without NRIPS its length from its cache entry c, and
+ * with dispatch its handler. Inlined with constants (the MSR kind is
+ * EXIT_MSR_READ + EXITINFO1's write bit). */
+static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, const struct vmcb *vm, const bool nrips,
+                                                            const bool dispatch, size_t k,
+                                                            const struct insn_cache *c, uint32_t detail)
+{
+    uint64_t rip = vm->save.rip;        /* loaded once for the ring and the length */
+    v->exit.kind = (enum exit_kind)k;
+    trace_hot(v, (enum exit_kind)k, rip, detail);
+    if (!nrips)
+        v->exit.insn_len = cached_len(vm, rip, c);
+    if (dispatch)
+        vcpu_dispatch_kind(v, k);
+}
+
+/* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
+ * length, and write their trace-ring entry (RIP, the MSR index) directly;
+ * nothing else of the VMCB is read. EXITINTINFO is not read for them: an
+ * instruction intercept is taken while the instruction executes, never
+ * while an event is being delivered, so it cannot be valid then (APM Vol 2
+ * 15.7.2). With NRIPS the completion takes nRIP (APM 15.7.1) and no length
+ * is needed; without it the length comes from the decoded-length cache,
+ * checked here where the kind is known (cached_len), or, 0, "unknown",
+ * from the completion's decode (vcpu_insn_len). dispatch: run the handler
+ * from the kind's branch (vcpu_dispatch_kind). */
+static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips,
+                                                        const bool dispatch)
+{
     uint64_t code = vm->control.exitcode;
 
     /* Tested in the order of their budgets (README, Benchmarks): CPUID,
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
     if (code == SVM_EXIT_CPUID) {
-        x->kind = EXIT_CPUID;
-        trace_hot(v, EXIT_CPUID, vm->save.rip, 0, 0);
+        decode_hot(v, vm, nrips, dispatch, EXIT_CPUID, &v->insn_cache[INSN_CACHE_CPUID], 0);
     } else if (code == SVM_EXIT_VMMCALL) {
-        x->kind = EXIT_HYPERCALL;
-        trace_hot(v, EXIT_HYPERCALL, vm->save.rip, 0, 0);
+        decode_hot(v, vm, nrips, dispatch, EXIT_HYPERCALL, &v->insn_cache[INSN_CACHE_HYPERCALL], 0);
     } else if (code == SVM_EXIT_MSR) {
-        uint64_t info1 = vm->control.exitinfo1;
-        x->kind = (enum exit_kind)(EXIT_MSR_READ + (info1 & 1));   /* EXITINFO1: 1 = WRMSR */
-        trace_hot(v, x->kind, vm->save.rip, info1, (uint32_t)v->regs.rcx);
+        uint64_t w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR (64-bit: an index as is) */
+        decode_hot(v, vm, nrips, dispatch, EXIT_MSR_READ + w,
+                   (const struct insn_cache *)((const char *)&v->insn_cache[INSN_CACHE_RDMSR] +
+                                               w * sizeof(struct insn_cache)),
+                   (uint32_t)v->regs.rcx);
     } else {
-        decode_slow(v, s);
+        decode_slow(v, svm(v));
         trace_record(v, v->exit.kind);
-        return;
+        if (dispatch)
+            vcpu_dispatch(v);
     }
-    if (!nrips)
-        x->insn_len = 0;
 }
+_Static_assert(INSN_CACHE_WRMSR == INSN_CACHE_RDMSR + 1, "decode computes the MSR kind's cache entry");
 _Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
 /* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
@@ -320,6 +352,20 @@ static __attribute__((noinline)) void reinject(struct svm_vcpu *s, struct vmcb *
     if (p.set_next_rip)
         vm->control.next_rip = p.next_rip;
     s->pending_reinject = 0;
+}
+
+/* An NMI keel took after its STGI (svm_entry.S) was the guest's: inject
+ * it when the guest can take one now, else try again at the next entry. */
+static void reflect_nmi(struct vcpu *v, struct vmcb *vm)
+{
+    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state)) {
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
+        return;
+    }
+    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
+    /* Atomic: the NMI handler counts on this CPU in between. */
+    if (__atomic_sub_fetch(&this_cpu()->nmis_pending, 1, __ATOMIC_SEQ_CST) != 0)
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
 }
 
 /* v->entry_work: stop, flush guest translations, re-inject a cut-short
@@ -345,21 +391,18 @@ static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu
     }
     if (v->entry_work & ENTRY_WORK_MSR)
         msr_before_entry_slow(v);
+    /* Last, after a re-injection above has claimed EVENTINJ. The bit is
+     * cleared before the count is read: an NMI in between sets it again. */
+    if (v->entry_work & ENTRY_WORK_NMI) {
+        vcpu_entry_work_clear(v, ENTRY_WORK_NMI);
+        if (this_cpu_nmis_pending() != 0)
+            reflect_nmi(v, vm);
+    }
     return true;
 }
 
-static __attribute__((noinline)) void reflect_nmi(struct vmcb *vm)
-{
-    if (!svm_nmi_injectable(vm->control.event_inj, vm->control.int_state))
-        return;
-    /* An NMI keel took after its STGI (svm_entry.S) was the guest's. */
-    vm->control.event_inj = SVM_EVT_VALID | ((uint64_t)SVM_EVT_TYPE_NMI << 8) | 2;
-    this_cpu()->nmis_pending--;
-}
-
 /* vcpu_complete_insn, committed before the entry: RIP past the instruction
- * (its length from the decode or, without NRIPS, from the decoded-length
- * cache or vcpu_insn_len), the
+ * (nRIP, or without NRIPS the length from the decode or vcpu_insn_len), the
  * interrupt shadow (INTERRUPT_SHADOW, bit 0 of the VMCB interrupt state,
  * APM 15.21.5) ended, and the single-step trap if RFLAGS.TF is set. False:
  * no length, the run was stopped. */
@@ -367,14 +410,8 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
 {
     if (v->exit.advance) {
         v->exit.advance = false;
-        if (!nrips && !v->exit.insn_len) {
-            /* Paging off: linear = CS.base + EIP, 32 bits (no long mode). */
-            if (!(vm->save.cr0 & CR0_PG))
-                v->exit.insn_len = insn_cache_hit(&v->insn_cache, v->exit.kind,
-                                                  (uint32_t)(vm->save.cs.base + (uint32_t)vm->save.rip));
-            if (__builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
-                return false;
-        }
+        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
+            return false;
         if (nrips)
             vm->save.rip = vm->control.next_rip;
         else
@@ -386,8 +423,49 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
     return true;
 }
 
-/* One pass: complete, re-inject / reflect, switch MSRs, world switch,
- * decode. The world switch is a CALL from inline asm that names every
+/* The world switch (svm_entry.S) and RAX, which lives in the VMCB. */
+static inline __attribute__((always_inline)) struct vcpu *world_switch(struct vcpu *v, struct vmcb *vm)
+{
+    vm->save.rax = v->regs.rax;
+    {
+        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        register uint64_t rax __asm__("rax") = v->hw_pa;
+        __asm__ volatile("call svm_vmrun"
+                         : "+D"(rdi), "+a"(rax)
+                         :
+                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                           "r15", "memory", "cc");
+        v = rdi;
+    }
+    vm = v->hw;                         /* svm(v)->vmcb, one load */
+    v->regs.rax = vm->save.rax;
+    return v;
+}
+
+/* A pass with entry work (v->entry_work != 0): out of line. Only such a
+ * pass can have loaded guest class-(c) MSR values (entry_work ->
+ * msr_before_entry_slow), so only it restores keel's after the exit
+ * (msr_after_exit): the passes without entry work test nothing for it.
+ * A bit set remotely while the guest runs (a policy change) asks for the
+ * next entry; this exit ran with keel's values. */
+static VCPU_LOOP_ATTR struct vcpu *svm_pass_work(struct vcpu *v, bool nrips, bool first)
+{
+    struct vmcb *vm = v->hw;
+    if (!entry_work(v, svm(v), vm))
+        return NULL;
+    v = world_switch(v, vm);
+    vm = v->hw;
+    if (first)
+        vm->control.tlb_control = 0;    /* the first VMRUN flushed */
+    decode(v, vm, nrips, false);
+    msr_after_exit(v);
+    vcpu_dispatch(v);
+    return v;
+}
+
+/* One pass: complete, entry work (re-inject / reflect, switch MSRs: out
+ * of line, svm_pass_work), world switch, decode and dispatch (in the
+ * decode's branch of each hot kind, with the kind a constant). The world switch is a CALL from inline asm that names every
  * register but RSP as clobbered (svm_entry.S): keel's callee-saved
  * registers are saved once per run, not once per exit. The first pass of a
  * run (first = true) is peeled off: only it has the VMCB's TLB_CONTROL to
@@ -406,43 +484,33 @@ static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struc
 static inline __attribute__((always_inline)) struct vcpu *svm_pass(struct vcpu *v, const bool nrips,
                                                                    const bool first)
 {
-    struct svm_vcpu *s = svm(v);
-    struct vmcb *vm = s->vmcb;
+    struct vmcb *vm = v->hw;            /* svm(v)->vmcb, one load */
 
     if (!complete(v, vm, nrips))
         return NULL;
-    if (__builtin_expect(v->entry_work != 0, 0) && !entry_work(v, s, vm))
-        return NULL;
-    /* A plain read (one compare): the asm's memory clobber re-reads it every pass. */
-    if (__builtin_expect(this_cpu_nmis_pending() != 0, 0))
-        reflect_nmi(vm);
-    vm->save.rax = v->regs.rax;
-    {
-        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
-        register uint64_t rax __asm__("rax") = s->vmcb_pa;
-        __asm__ volatile("call svm_vmrun"
-                         : "+D"(rdi), "+a"(rax)
-                         :
-                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
-                           "r15", "memory", "cc");
-        v = rdi;
-    }
-    s = svm(v);
-    vm = s->vmcb;
-    v->regs.rax = vm->save.rax;
-    decode(v, s, vm, nrips);
+    /* NMIs to reflect are entry work too (ENTRY_WORK_NMI, set by keel's
+     * NMI handler: svm_run's percpu.nmi_work). */
+    /* One compare with memory: as a plain C test GCC keeps the byte it
+     * loaded (known 0) as a constant for later, spilled across the world
+     * switch. */
+    __asm__ goto("cmpb $0, %0\n\tjne %l[work]" : : "m"(v->entry_work) : "cc" : work);
+    v = world_switch(v, vm);
+    vm = v->hw;
     if (first)
         vm->control.tlb_control = 0;    /* the first VMRUN flushed */
-    msr_after_exit(v);
+    decode(v, vm, nrips, true);
     return v;
+work:
+    return svm_pass_work(v, nrips, first);
 }
 
 /* The run loop, built twice, for CPUs with NRIPS and without, so neither
- * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h). */
+ * pays a test for the other (VCPU_LOOP_ATTR, vmm/run.h); each pass
+ * dispatches its exit. */
 static inline __attribute__((always_inline)) void svm_loop(struct vcpu *v, const bool nrips)
 {
     for (v = svm_pass(v, nrips, true); v; v = svm_pass(v, nrips, false))
-        vcpu_dispatch(v);
+        ;
 }
 
 static VCPU_LOOP_ATTR void svm_loop_nrips(struct vcpu *v) { svm_loop(v, true); }
@@ -450,10 +518,17 @@ static VCPU_LOOP_ATTR void svm_loop_lengths(struct vcpu *v) { svm_loop(v, false)
 
 static void svm_run(struct vcpu *v)
 {
+    struct percpu *p = this_cpu();
+    /* NMIs taken in keel become ENTRY_WORK_NMI while this loop runs. */
+    p->nmi_work_bits = ENTRY_WORK_NMI;
+    p->nmi_work = &v->entry_work;
+    if (p->nmis_pending)
+        vcpu_entry_work_set(v, ENTRY_WORK_NMI);
     if (has_nrips)
         svm_loop_nrips(v);
     else
         svm_loop_lengths(v);
+    p->nmi_work = NULL;
 }
 
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -594,19 +669,4 @@ static unsigned svm_explain_entry_failure(struct vcpu *v)
     return svm_explain_vmcb(svm(v)->vmcb, &host_caps);
 }
 
-const struct vendor_ops svm_ops = {
-    .name = "svm",
-    .cpu_init = svm_cpu_init,
-    .npt = &svm_npt,
-    .vcpu_create = svm_vcpu_create,
-    .run = svm_run,
-    .dump_state = svm_dump_state,
-    .explain_entry_failure = svm_explain_entry_failure,
-    .inject_exception = svm_inject_exception,
-    .get_state = svm_get_state,
-    .set_state = svm_set_state,
-    .msr_intercepts_changed = svm_msr_intercepts_changed,
-    .io_intercept = svm_io_intercept,
-    .sipi_reset = svm_sipi_reset,
-    .io_passthrough = svm_io_passthrough,
-};
+const struct vendor_ops svm_ops = VENDOR_OPS(svm, &svm_npt, svm_run, NULL);

@@ -17,6 +17,31 @@
  * Guest RAX is in the VMCB (svm.c copies it); RSP stays there.
  * Offsets into struct guest_regs (vmm/vcpu.h): rax 0, rbx 8, rcx 16, rdx 24,
  * rsi 32, rdi 40, rbp 48, r8 56 ... r15 112. */
+/* The guest GPRs the world switch moves (all but RAX and RSP, in the VMCB,
+ * and RDI, which holds the struct guest_regs pointer): `op REG, OFFSET`
+ * for each, so the list is written once. */
+.macro guest_gprs op:req
+    \op rbx, 8
+    \op rcx, 16
+    \op rdx, 24
+    \op rsi, 32
+    \op rbp, 48
+    \op r8, 56
+    \op r9, 64
+    \op r10, 72
+    \op r11, 80
+    \op r12, 88
+    \op r13, 96
+    \op r14, 104
+    \op r15, 112
+.endm
+.macro gpr_load reg:req, off:req
+    movq \off(%rdi), %\reg
+.endm
+.macro gpr_store reg:req, off:req
+    movq %\reg, \off(%rdi)
+.endm
+
 .text
 .globl svm_vmrun
 svm_vmrun:
@@ -28,40 +53,15 @@ svm_vmrun:
      * guest, #VMEXIT clears it; anything that arrives meanwhile is held
      * pending until the STGI below. */
     clgi
-    movq 8(%rdi), %rbx
-    movq 16(%rdi), %rcx
-    movq 24(%rdi), %rdx
-    movq 32(%rdi), %rsi
-    movq 48(%rdi), %rbp
-    movq 56(%rdi), %r8
-    movq 64(%rdi), %r9
-    movq 72(%rdi), %r10
-    movq 80(%rdi), %r11
-    movq 88(%rdi), %r12
-    movq 96(%rdi), %r13
-    movq 104(%rdi), %r14
-    movq 112(%rdi), %r15
+    guest_gprs gpr_load
     movq 40(%rdi), %rdi
     vmload %rax
     vmrun %rax
     vmsave %rax
     /* Guest GPRs are live; host RSP/RAX are back (RAX = guest VMCB pa). */
     xchgq %rdi, (%rsp)          /* RDI = regs, guest RDI on the stack */
-    movq %rbx, 8(%rdi)
-    movq %rcx, 16(%rdi)
-    movq %rdx, 24(%rdi)
-    movq %rsi, 32(%rdi)
-    movq %rbp, 48(%rdi)
-    movq %r8, 56(%rdi)
-    movq %r9, 64(%rdi)
-    movq %r10, 72(%rdi)
-    movq %r11, 80(%rdi)
-    movq %r12, 88(%rdi)
-    movq %r13, 96(%rdi)
-    movq %r14, 104(%rdi)
-    movq %r15, 112(%rdi)
-    popq %rbx
-    movq %rbx, 40(%rdi)
+    guest_gprs gpr_store
+    popq 40(%rdi)               /* guest RDI, straight into regs */
     addq $4096, %rax            /* keel's state for this CPU: the page after the guest VMCB (svm.c) */
     vmload %rax
     stgi                        /* keel's TR is back: NMIs may be taken (counted as the guest's) */

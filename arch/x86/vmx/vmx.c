@@ -172,7 +172,7 @@ static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, enu
     struct vm_exit *x = &v->exit;
     x->kind = k;
     x->rip = vmread(VMCS_GUEST_RIP);
-    trace_hot(v, k, x->rip, 0, detail);
+    trace_hot(v, k, x->rip, (uint32_t)detail);
     msr_after_exit(v);
 }
 
@@ -667,20 +667,4 @@ static bool vmx_wait_for_sipi(struct vcpu *v)
     return true;
 }
 
-const struct vendor_ops vmx_ops = {
-    .name = "vmx",
-    .cpu_init = vmx_cpu_init,
-    .npt = &vmx_npt_format,
-    .vcpu_create = vmx_vcpu_create,
-    .run = vmx_run_loop,
-    .dump_state = vmx_dump_state,
-    .explain_entry_failure = vmx_explain_entry_failure,
-    .inject_exception = vmx_inject_exception,
-    .get_state = vmx_get_state,
-    .set_state = vmx_set_state,
-    .msr_intercepts_changed = vmx_msr_intercepts_changed,
-    .io_intercept = vmx_io_intercept,
-    .sipi_reset = vmx_sipi_reset,
-    .wait_for_sipi = vmx_wait_for_sipi,
-    .io_passthrough = vmx_io_passthrough,
-};
+const struct vendor_ops vmx_ops = VENDOR_OPS(vmx, &vmx_npt_format, vmx_run_loop, vmx_wait_for_sipi);
