@@ -271,17 +271,30 @@ void console_rx(struct console *c, struct vcpu *v, uint8_t b)
         queue_for_guest(c, b);
 }
 
-void console_pull(struct console *c, struct vcpu *v)
+static void pull(struct console *c, struct vcpu *v, bool stop_at_leave)
 {
     unsigned n;
     /* Bounded by a FIFO's worth per call; bytes stay in the chip while
      * the guest's queue is full. */
     for (n = 0; n < 16 && c->rx_count + 3 <= CONSOLE_RXQ; n++) {
+        bool was = c->in_monitor;
         int b = c->hw->get();
         if (b < 0)
             break;
         console_rx(c, v, (uint8_t)b);
+        if (stop_at_leave && was && !c->in_monitor)
+            break;
     }
+}
+
+void console_pull(struct console *c, struct vcpu *v)
+{
+    pull(c, v, false);
+}
+
+void console_poll_rx(struct console *c, struct vcpu *v)
+{
+    pull(c, v, true);
 }
 
 #define LSR_DR 0x01

@@ -76,6 +76,12 @@ void console_guest_write(struct console *c, uint8_t b);
 void console_rx(struct console *c, struct vcpu *v, uint8_t b);
 /* Pull what the UART has received through console_rx (bounded). */
 void console_pull(struct console *c, struct vcpu *v);
+/* The same from keel's poll (the guest is not reading): it stops at the
+ * byte that gives input back to the guest, so what follows stays in the
+ * chip and raises the chip's interrupt for a listening guest. Pulled into
+ * keel's queue instead, it would wait there for a guest that found no
+ * interrupt pending (IIR is not intercepted) and so never reads LSR. */
+void console_poll_rx(struct console *c, struct vcpu *v);
 
 /* The guest's view of the receive side. */
 uint8_t console_guest_lsr(struct console *c, struct vcpu *v, uint8_t real_lsr);
@@ -100,8 +106,7 @@ void console_settle(struct console *c);
 
 /* ---- keel's instance (vmm/console_port.c) ---------------------------------- */
 
-/* TSC value at which the run loop calls console_poll (~0: never). */
-extern uint64_t console_poll_deadline;
+/* A sampled exit found the line's poll due (struct console_port.poll_deadline). */
 void console_poll(struct vcpu *v, uint64_t tsc);
 
 #endif

@@ -8,26 +8,42 @@
 #include "vmm/msr.h"
 #include "vmm/stats.h"
 #include "vmm/run.h"
+#include "vmm/smp.h"
+#include "vmm/smp_limits.h"
 #include "vmm/trace.h"
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
-void cmd_stats(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
+/* Run one() on each vCPU that argv[1] selects (all if absent); returns
+ * how many, 0 after a one-line error. */
+static unsigned each_selected(struct monitor *m, const struct cmd *c, int argc, char **argv,
+                              void (*one)(struct monitor *m, struct vcpu *v, void *arg), void *arg)
 {
     struct sel s;
-    uint64_t total = 0;
     unsigned i;
-    (void)cur;
     if (!mon_sel_arg(m, c, argc, argv, 1, &s))
-        return;
-    for (i = s.first; i <= s.last; i++) {
-        klog("stats: vcpu %u", i);
-        stats_print_counts(m->vcpus[i]);
-        total += exit_stats_total(m->vcpus[i]);
-    }
-    if (s.first != s.last)
-        klog("stats: %lu exits on %u vcpus", total, s.last - s.first + 1);
+        return 0;
+    for (i = s.first; i <= s.last; i++)
+        one(m, m->vcpus[i], arg);
+    return s.last - s.first + 1;
+}
+
+static void stats_one(struct monitor *m, struct vcpu *v, void *total)
+{
+    (void)m;
+    klog("stats: vcpu %u", v->id);
+    stats_print_counts(v);
+    *(uint64_t *)total += exit_stats_total(v);
+}
+
+void cmd_stats(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
+{
+    uint64_t total = 0;
+    unsigned n = each_selected(m, c, argc, argv, stats_one, &total);
+    (void)cur;
+    if (n > 1)
+        klog("stats: %lu exits on %u vcpus", total, n);
 }
 
 static bool read64(const struct guest_layout *g, uint64_t gpa, uint64_t *out)
@@ -37,6 +53,17 @@ static bool read64(const struct guest_layout *g, uint64_t gpa, uint64_t *out)
         return false;
     *out = *p;
     return true;
+}
+
+/* A present 32-bit paging entry: table[idx] read through rd. */
+static bool entry32(bool (*rd)(const struct guest_layout *g, uint64_t gpa, uint64_t *out),
+                    const struct guest_layout *g, uint64_t table, uint64_t idx, uint32_t *e)
+{
+    uint64_t q;
+    if (!rd(g, table + idx * 4, &q))
+        return false;
+    *e = (uint32_t)q;
+    return *e & 1;
 }
 
 bool monitor_gva_to_gpa(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3, uint64_t gva,
@@ -52,20 +79,13 @@ bool monitor_gva_to_gpa(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3,
     }
     if (!(cr4 & (1u << 5))) {               /* 32-bit paging (SDM 4.3) */
         uint32_t pde, pte;
-        uint64_t q;
-        if (!rd(g, (cr3 & 0xfffff000u) + ((gva >> 22) & 0x3ff) * 4, &q))
-            return false;
-        pde = (uint32_t)q;
-        if (!(pde & 1))
+        if (!entry32(rd, g, cr3 & 0xfffff000u, (gva >> 22) & 0x3ff, &pde))
             return false;
         if ((pde & 0x80) && (cr4 & (1u << 4))) {
             *gpa = (pde & 0xffc00000u) | (gva & 0x3fffff);
             return true;
         }
-        if (!rd(g, (pde & 0xfffff000u) + ((gva >> 12) & 0x3ff) * 4, &q))
-            return false;
-        pte = (uint32_t)q;
-        if (!(pte & 1))
+        if (!entry32(rd, g, pde & 0xfffff000u, (gva >> 12) & 0x3ff, &pte))
             return false;
         *gpa = (pte & 0xfffff000u) | (gva & 0xfff);
         return true;
@@ -93,13 +113,14 @@ bool monitor_gva_to_gpa(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t cr3,
     return false;
 }
 
-static void regs_one(struct monitor *m, struct vcpu *v)
+static void regs_one(struct monitor *m, struct vcpu *v, void *arg)
 {
     const struct guest_regs *r = &v->regs;
     uint64_t rip = vcpu_get_state(v, VS_RIP), gpa;
     uint64_t cr0 = vcpu_get_state(v, VS_CR0), cr3 = vcpu_get_state(v, VS_CR3), cr4 = vcpu_get_state(v, VS_CR4);
     uint64_t efer = vcpu_get_state(v, VS_EFER);
     char bytes[64];
+    (void)arg;
     /* RSP lives in the VMCB/VMCS, not in v->regs (vmm/vcpu.h). */
     klog("regs: vcpu %u rip %016lx rsp %016lx rflags %016lx cpl %lu", v->id, rip, vcpu_get_state(v, VS_RSP),
          vcpu_get_state(v, VS_RFLAGS), vcpu_get_state(v, VS_CPL));
@@ -131,36 +152,137 @@ static void regs_one(struct monitor *m, struct vcpu *v)
 
 void cmd_regs(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
-    struct sel s;
-    unsigned i;
     (void)cur;
-    if (!mon_sel_arg(m, c, argc, argv, 1, &s))
-        return;
-    for (i = s.first; i <= s.last; i++)
-        regs_one(m, m->vcpus[i]);
+    each_selected(m, c, argc, argv, regs_one, NULL);
+}
+
+static void trace_one(struct monitor *m, struct vcpu *v, void *n)
+{
+    (void)m;
+    trace_print(v, (unsigned)*(uint64_t *)n);
 }
 
 void cmd_trace(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
-    struct sel s;
     uint64_t n = 16;
-    unsigned i;
     (void)cur;
-    if (!mon_sel_arg(m, c, argc, argv, 1, &s))
-        return;
     if (argc > 2 && (!mon_num(argv[2], &n) || n == 0 || n > EXIT_TRACE_LEN)) {
         mon_bad(c, "n must be 1..%u, not '%s'", EXIT_TRACE_LEN, argv[2]);
         return;
     }
-    for (i = s.first; i <= s.last; i++)
-        trace_print(m->vcpus[i], (unsigned)n);
+    each_selected(m, c, argc, argv, trace_one, &n);
+}
+
+/* ---- live MSR policy: filter and watch on running vCPUs ------------------ */
+
+/* Pauses the monitor waits, at most, for the vCPUs it changed to take the
+ * change (a bound so a vCPU that never exits cannot hang the monitor). */
+#define POLICY_WAIT_PAUSES (1ul << 26)
+#define POLICY_REKICK_PAUSES (1ul << 18)
+_Static_assert(KEEL_MAX_CPUS <= 64, "policy_change keeps a bit per vCPU in a uint64_t");
+
+/* What a policy command does to one vCPU's filter and watch. */
+struct policy_edit {
+    enum { EDIT_ADD, EDIT_DEL, EDIT_DEFAULT, EDIT_WATCH } op;
+    struct msr_filter add;          /* EDIT_ADD: ranges; EDIT_DEFAULT: default_allow */
+    uint64_t del;                   /* EDIT_DEL: range number */
+    bool watch_on;
+    uint32_t watch_first, watch_last;
+};
+
+static void policy_edit(struct msr_live_policy *p, const struct policy_edit *e)
+{
+    struct msr_filter *f = &p->filter;
+    switch (e->op) {
+    case EDIT_ADD:
+        /* New ranges go first: the first match wins, so what was just
+         * added takes effect over what was there. */
+        memmove(&f->r[e->add.count], &f->r[0], f->count * sizeof(f->r[0]));
+        memcpy(&f->r[0], &e->add.r[0], e->add.count * sizeof(f->r[0]));
+        f->count += e->add.count;
+        break;
+    case EDIT_DEL:
+        memmove(&f->r[e->del], &f->r[e->del + 1], (f->count - e->del - 1) * sizeof(f->r[0]));
+        f->count--;
+        break;
+    case EDIT_DEFAULT:
+        f->default_allow = e->add.default_allow;
+        break;
+    case EDIT_WATCH:
+        p->watch_on = e->watch_on;
+        p->watch_first = e->watch_first;
+        p->watch_last = e->watch_last;
+        p->watch_restart = true;
+        break;
+    }
+}
+
+/* Change the filter/watch of vCPUs [s->first, s->last] while they run.
+ * The vCPU in whose exit the monitor runs (cur) is not running: it is
+ * changed at once. Every other one may be in the guest on its own CPU,
+ * where its MSR bitmap is read by the CPU during guest execution (SDM Vol.
+ * 3C 25.6.9, APM Vol. 2 15.11) and its filter by its exit path: the new
+ * policy is posted to it and it regenerates its bitmaps itself at its next
+ * entry (msr_post_policy); an NMI makes it exit where keel can send one
+ * (smp_kick). The monitor waits, bounded, until each has taken it, so the
+ * lines printed after this are the policy in force. False (one error line,
+ * nothing changed) if a vCPU still has an earlier change to take. */
+static bool policy_change(struct monitor *m, struct vcpu *cur, const struct cmd *c, const struct sel *s,
+                          const struct policy_edit *e)
+{
+    unsigned i;
+    unsigned long waited = 0;
+    uint64_t remote = 0, kicked = 0, initkicked = 0;   /* bit i: vcpu i changed from here, kicked */
+    for (i = s->first; i <= s->last; i++)
+        if (!msr_policy_taken(m->vcpus[i])) {
+            mon_bad(c, "vcpu %u has not taken the previous change yet (no exit since): nothing changed", i);
+            return false;
+        }
+    for (i = s->first; i <= s->last; i++) {
+        struct vcpu *v = m->vcpus[i];
+        struct msr_live_policy p;
+        msr_live_policy_get(v, &p);
+        policy_edit(&p, e);
+        if (v == cur) {
+            msr_apply_policy(v, &p);
+        } else {
+            msr_post_policy(v, &p);
+            remote |= 1ull << i;
+            if (smp_kick(v))
+                kicked |= 1ull << i;
+        }
+    }
+    for (i = s->first; i <= s->last; i++) {
+        while (!msr_policy_taken(m->vcpus[i]) && waited < POLICY_WAIT_PAUSES) {
+            host_pause(256);
+            waited += 256;
+            /* A kick that landed in keel between the target's entry_work
+             * test and its entry was absorbed without an exit: kick again.
+             * Without a cheap kick (VMX), once: an INIT, if it still has not
+             * exited by itself. */
+            if ((remote >> i & 1) && !(waited % POLICY_REKICK_PAUSES)) {
+                if (kicked >> i & 1)
+                    smp_kick(m->vcpus[i]);
+                else if (!(initkicked >> i & 1) && smp_kick_init(m->vcpus[i]))
+                    initkicked |= 1ull << i;
+            }
+        }
+        if (msr_policy_taken(m->vcpus[i]) && (remote >> i & 1))
+            klog("%s: vcpu %u took the change at its next exit (%s)", c->name, i,
+                 (kicked >> i & 1)       ? "made to exit with an NMI"
+                 : (initkicked >> i & 1) ? "made to exit with an INIT"
+                                         : "it exited by itself");
+        else if (!msr_policy_taken(m->vcpus[i]))
+            klog("%s: vcpu %u has not exited since: it takes the change before it next enters the guest (the "
+                 "exit that brings it to keel is still handled under the old policy)", c->name, i);
+    }
+    return true;
 }
 
 void cmd_msr(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
     struct sel s;
     unsigned i;
-    (void)cur;
     if (argc == 1) {
         msr_dump(m->vcpus[0]);
         return;
@@ -188,8 +310,13 @@ void cmd_msr(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc,
             mon_bad(c, on ? "bad MSR range '%s'" : "off takes no range ('%s')", argv[3]);
             return;
         }
-        for (i = 0; i < m->nvcpus; i++)
-            msr_watch(m->vcpus[i], on, first, last);
+        {
+            struct sel all = { 0, m->nvcpus - 1 };
+            struct policy_edit e = { .op = EDIT_WATCH, .watch_on = on, .watch_first = on ? first : 0,
+                                     .watch_last = on ? last : 0 };
+            if (!policy_change(m, cur, c, &all, &e))
+                return;
+        }
         if (on)
             klog("msr watch: on for 0x%x-0x%x on %u vcpu(s): passed-through MSRs there are intercepted while "
                  "watched", first, last, m->nvcpus);
@@ -224,8 +351,9 @@ static void filter_list(struct vcpu *v)
 void cmd_filter(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)
 {
     struct sel s;
+    struct policy_edit e;
+    char err[120];
     unsigned i;
-    (void)cur;
     if (!mon_sel_kw(m, c, &argc, argv, &s))
         return;
     if (!strcmp(argv[1], "list") && argc == 2) {
@@ -234,65 +362,41 @@ void cmd_filter(struct monitor *m, struct vcpu *cur, const struct cmd *c, int ar
         return;
     }
     if (!strcmp(argv[1], "add") && argc == 3) {
-        struct msr_filter add;
-        char err[120];
-        if (!msr_filter_parse(argv[2], NULL, &add, err, sizeof(err))) {
+        e.op = EDIT_ADD;
+        if (!msr_filter_parse(argv[2], NULL, &e.add, err, sizeof(err))) {
             mon_bad(c, "%s", err);
             return;
         }
         for (i = s.first; i <= s.last; i++)
-            if (m->vcpus[i]->msr->filter.count + add.count > MSR_FILTER_MAX) {
+            if (m->vcpus[i]->msr->filter.count + e.add.count > MSR_FILTER_MAX) {
                 mon_bad(c, "vcpu %u would have more than %u ranges", i, MSR_FILTER_MAX);
                 return;
             }
-        for (i = s.first; i <= s.last; i++) {
-            /* New ranges go first: the first match wins, so what was just
-             * added takes effect over what was there. */
-            struct msr_filter f = m->vcpus[i]->msr->filter;
-            memmove(&f.r[add.count], &f.r[0], f.count * sizeof(f.r[0]));
-            memcpy(&f.r[0], &add.r[0], add.count * sizeof(f.r[0]));
-            f.count += add.count;
-            msr_set_filter(m->vcpus[i], &f);
-            filter_list(m->vcpus[i]);
-        }
-        return;
-    }
-    if (!strcmp(argv[1], "del") && argc == 3) {
-        uint64_t n;
-        if (!mon_num(argv[2], &n)) {
+    } else if (!strcmp(argv[1], "del") && argc == 3) {
+        e.op = EDIT_DEL;
+        if (!mon_num(argv[2], &e.del)) {
             mon_bad(c, "'%s' is not a range number (see filter list)", argv[2]);
             return;
         }
         for (i = s.first; i <= s.last; i++)
-            if (n >= m->vcpus[i]->msr->filter.count) {
+            if (e.del >= m->vcpus[i]->msr->filter.count) {
                 mon_bad(c, "vcpu %u has no range %s (it has %u)", i, argv[2], m->vcpus[i]->msr->filter.count);
                 return;
             }
-        for (i = s.first; i <= s.last; i++) {
-            struct msr_filter f = m->vcpus[i]->msr->filter;
-            memmove(&f.r[n], &f.r[n + 1], (f.count - n - 1) * sizeof(f.r[0]));
-            f.count--;
-            msr_set_filter(m->vcpus[i], &f);
-            filter_list(m->vcpus[i]);
-        }
-        return;
-    }
-    if (!strcmp(argv[1], "default") && argc == 3) {
-        struct msr_filter tmp;
-        char err[120];
-        if (!msr_filter_parse("", argv[2], &tmp, err, sizeof(err))) {
+    } else if (!strcmp(argv[1], "default") && argc == 3) {
+        e.op = EDIT_DEFAULT;
+        if (!msr_filter_parse("", argv[2], &e.add, err, sizeof(err))) {
             mon_bad(c, "%s", err);
             return;
         }
-        for (i = s.first; i <= s.last; i++) {
-            struct msr_filter f = m->vcpus[i]->msr->filter;
-            f.default_allow = tmp.default_allow;
-            msr_set_filter(m->vcpus[i], &f);
-            filter_list(m->vcpus[i]);
-        }
+    } else {
+        mon_bad(c, "unknown form '%s'", argv[1]);
         return;
     }
-    mon_bad(c, "unknown form '%s'", argv[1]);
+    if (!policy_change(m, cur, c, &s, &e))
+        return;
+    for (i = s.first; i <= s.last; i++)
+        filter_list(m->vcpus[i]);
 }
 
 void cmd_cpuid(struct monitor *m, struct vcpu *cur, const struct cmd *c, int argc, char **argv)

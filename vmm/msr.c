@@ -10,8 +10,6 @@
 #include "lib/string.h"
 #include "lib/format.h"
 
-static struct msr_cpu_cache boot_cpu_cache;
-
 /* Direct index for the start of the three bitmap ranges: row id + 1 (0 =
  * not in the table). Derived from the const table only (never from
  * policy), built by the first msr_vcpu_init(); identical for every vCPU.
@@ -542,20 +540,75 @@ void msr_policy_changed(struct vcpu *v)
 
 void msr_set_filter(struct vcpu *v, const struct msr_filter *f)
 {
-    v->msr->filter = *f;
-    if (v->msr->filter.count > MSR_FILTER_MAX)
-        v->msr->filter.count = MSR_FILTER_MAX;
-    msr_policy_changed(v);
+    struct msr_live_policy p;
+    msr_live_policy_get(v, &p);
+    p.filter = *f;
+    msr_apply_policy(v, &p);
 }
 
 void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last)
 {
+    struct msr_live_policy p;
+    msr_live_policy_get(v, &p);
+    p.watch_on = on;
+    p.watch_first = first;
+    p.watch_last = last;
+    p.watch_restart = true;
+    msr_apply_policy(v, &p);
+}
+
+void msr_live_policy_get(const struct vcpu *v, struct msr_live_policy *out)
+{
+    const struct msr_vcpu_state *s = v->msr;
+    out->filter = s->filter;
+    out->watch_on = s->watch_on;
+    out->watch_first = s->watch_first;
+    out->watch_last = s->watch_last;
+    out->watch_restart = false;
+}
+
+void msr_apply_policy(struct vcpu *v, const struct msr_live_policy *p)
+{
     struct msr_vcpu_state *s = v->msr;
-    s->watch_on = on;
-    s->watch_first = on ? first : 0;
-    s->watch_last = on ? last : 0;
-    s->watch_seen = s->watch_shown_at = 0;
+    s->filter = p->filter;
+    if (s->filter.count > MSR_FILTER_MAX)
+        s->filter.count = MSR_FILTER_MAX;
+    s->watch_on = p->watch_on;
+    s->watch_first = p->watch_on ? p->watch_first : 0;
+    s->watch_last = p->watch_on ? p->watch_last : 0;
+    if (p->watch_restart)
+        s->watch_seen = s->watch_shown_at = 0;
     msr_policy_changed(v);
+}
+
+bool msr_post_policy(struct vcpu *v, const struct msr_live_policy *p)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t n = s->req_posted;
+    if (__atomic_load_n(&s->req_taken, __ATOMIC_ACQUIRE) != n)
+        return false;
+    s->req = *p;
+    __atomic_store_n(&s->req_posted, n + 1, __ATOMIC_RELEASE);
+    /* After the post (a LOCKed OR orders it): the vCPU that finds the bit
+     * finds the request. */
+    vcpu_entry_work_set(v, ENTRY_WORK_MSR);
+    return true;
+}
+
+bool msr_policy_taken(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->msr->req_taken, __ATOMIC_ACQUIRE) == v->msr->req_posted;
+}
+
+/* On v's own CPU, before an entry: take a posted change. */
+static void take_posted(struct vcpu *v)
+{
+    struct msr_vcpu_state *s = v->msr;
+    uint32_t n = __atomic_load_n(&s->req_posted, __ATOMIC_ACQUIRE);
+    if (n == s->req_taken)
+        return;
+    msr_apply_policy(v, &s->req);
+    __atomic_store_n(&s->req_taken, n, __ATOMIC_RELEASE);
 }
 
 void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p)
@@ -575,7 +628,7 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
     if (s->filter.count > MSR_FILTER_MAX)
         s->filter.count = MSR_FILTER_MAX;
     s->unknown = cfg->unknown;
-    s->cpu = cfg->cpu ? cfg->cpu : &boot_cpu_cache;
+    s->cpu = cfg->cpu ? cfg->cpu : &s->own_cpu;
     s->keel_row[MSR_KEEL_SPEC_CTRL] = (uint8_t)msr_row_id(msr_lookup(MSR_SPEC_CTRL));
     s->keel_row[MSR_KEEL_TSC_AUX] = (uint8_t)msr_row_id(msr_lookup(MSR_TSC_AUX));
     msr_table_reset(v);
@@ -666,7 +719,13 @@ static void slow_before_entry(struct vcpu *v)
 
 void msr_before_entry_slow(struct vcpu *v)
 {
+    take_posted(v);
     slow_before_entry(v);
+    /* slow_before_entry may have cleared ENTRY_WORK_MSR (msr_fast_set)
+     * after a post that came in since take_posted: keep the bit for it.
+     * The clear is a LOCKed AND, so this load sees any post before it. */
+    if (__atomic_load_n(&v->msr->req_posted, __ATOMIC_ACQUIRE) != v->msr->req_taken)
+        vcpu_entry_work_set(v, ENTRY_WORK_MSR);
 }
 
 /* keel handles exits with its own speculation controls; TSC_AUX is not used

@@ -106,7 +106,7 @@ struct msr_config {
     bool host_has_tsc_aux;
     uint64_t host_tsc_aux;              /* keel's own IA32_TSC_AUX */
     uint64_t apic_base;                 /* initial IA32_APIC_BASE (host value) */
-    struct msr_cpu_cache *cpu;          /* NULL: the boot CPU's cache */
+    struct msr_cpu_cache *cpu;          /* NULL: each vCPU's own (msr_vcpu_state.own_cpu) */
 };
 
 /* Table rows: fixed at build time (checked in msr_table.c). */
@@ -114,6 +114,14 @@ struct msr_config {
 #define MSR_MAX_SLOTS 96
 #define MSR_UNKNOWN_LOG_MAX 32
 
+/* The part of a vCPU's MSR policy the monitor changes at run time: its
+ * filter and its live watch (vmm/monitor_cmds.c). */
+struct msr_live_policy {
+    struct msr_filter filter;
+    bool watch_on;
+    uint32_t watch_first, watch_last;
+    bool watch_restart;     /* a watch command: its rate limit starts again */
+};
 /* What handle_rdmsr/handle_wrmsr need of a row whose value is a slot
  * (msr_rd_slot / msr_wr_slot), without the row itself: filled with
  * row_fast by msr_policy_changed, indexed by row id + 1. One array per
@@ -161,7 +169,9 @@ struct msr_vcpu_state {
     uint64_t fast_base;
     uint32_t unknown_logged[MSR_UNKNOWN_LOG_MAX];
     uint32_t unknown_logged_count;
-    struct msr_cpu_cache *cpu;
+    struct msr_cpu_cache *cpu;          /* cfg->cpu, or own_cpu */
+    /* The cache of the CPU this vCPU is pinned to (vCPUs never move). */
+    struct msr_cpu_cache own_cpu;
     uint8_t keel_row[MSR_KEEL_COUNT];   /* table row of each class-(c) MSR */
     struct msr_intercepts intercepts;   /* generated from the table */
     /* Live watch (monitor `msr watch`): accesses to [watch_first,
@@ -169,6 +179,11 @@ struct msr_vcpu_state {
     bool watch_on;
     uint32_t watch_first, watch_last;
     uint64_t watch_seen, watch_shown_at;
+    /* A change posted by another CPU (msr_post_policy), taken by this vCPU
+     * before its next entry: `req` is written only while posted == taken,
+     * read only by this vCPU while they differ. */
+    struct msr_live_policy req;
+    volatile uint32_t req_posted, req_taken;
 };
 
 /* row_flags bits */
@@ -195,12 +210,30 @@ int msr_vcpu_init(struct vcpu *v, struct msr_vcpu_state *s, const struct msr_con
  * recompute existence and filter verdicts, regenerate the bitmaps and call
  * vcpu_msr_intercepts_changed(). Per vCPU, no global state. */
 void msr_policy_changed(struct vcpu *v);
+/* These three change v at once: only on v's own CPU, or while v does not
+ * run (from another CPU: msr_post_policy below). */
 void msr_set_filter(struct vcpu *v, const struct msr_filter *f);
 void msr_set_unknown_policy(struct vcpu *v, enum msr_unknown_policy p);
 /* Watch [first, last] (on) or stop watching (off): every guest access in
  * the range is intercepted, even where the table passes it through, and
  * logged with its outcome; off restores the table's intercepts. */
 void msr_watch(struct vcpu *v, bool on, uint32_t first, uint32_t last);
+
+/* The filter and watch now in force on v. */
+void msr_live_policy_get(const struct vcpu *v, struct msr_live_policy *out);
+/* Change v's filter and watch from another CPU, while v may be running the
+ * guest (the monitor). The MSR bitmap is read by the CPU while the guest
+ * runs (SDM Vol. 3C 25.6.9, APM Vol. 2 15.11), and the exit path reads the
+ * filter and row flags: neither may change under a running vCPU. So the
+ * change is posted, and v takes it at its next entry (ENTRY_WORK_MSR, set
+ * here: msr_before_entry_slow applies it and regenerates v's bitmaps on
+ * v's own CPU). False: v has not taken the previous change yet (nothing
+ * posted). */
+bool msr_post_policy(struct vcpu *v, const struct msr_live_policy *p);
+/* v has taken everything posted to it. */
+bool msr_policy_taken(const struct vcpu *v);
+/* Apply p on v now (v is the vCPU in whose exit the caller runs). */
+void msr_apply_policy(struct vcpu *v, const struct msr_live_policy *p);
 
 /* ---- exit path ------------------------------------------------------------- */
 
@@ -222,7 +255,7 @@ enum msr_verdict msr_peek(struct vcpu *v, uint32_t index, uint64_t *value);
  * keel needs while it handles the exit). msr_host_restore() puts every
  * class-(c) MSR back to keel's value (guest stopped). Each is a compare per
  * MSR when nothing changed. */
-void msr_before_entry_slow(struct vcpu *v);
+void msr_before_entry_slow(struct vcpu *v);      /* also takes a posted policy change */
 void msr_after_exit_slow(struct vcpu *v);
 /* Hot path: one test of the entry_work bit that mirrors !fast
  * (msr_fast_set), nothing counted; what the fast passes skipped is worked

@@ -9,6 +9,7 @@
 #include "vmm/msr.h"
 #include "vmm/trace.h"
 #include "vmm/console.h"
+#include "vmm/vm.h"
 #include "vmm/smp.h"
 #include "arch/x86/cpu.h"
 
@@ -25,7 +26,7 @@ void vcpu_dispatch_sampled(struct vcpu *v)
     t1 = rdtsc();
     v->stats.cycles[k] += t1 - t0;
     v->stats.sampled[k]++;
-    if (__builtin_expect(t1 >= console_poll_deadline, 0))
+    if (__builtin_expect(t1 >= v->vm->console.poll_deadline, 0))
         console_poll(v, t1);
 }
 

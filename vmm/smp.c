@@ -276,6 +276,8 @@ void smp_init_signal(struct vcpu *v)
 
     if (stopped_by_other(vm))
         smp_park(v);                /* keel's end-of-run kick (VMX), or a guest INIT meanwhile */
+    if (__atomic_exchange_n(&v->kick_init, false, __ATOMIC_SEQ_CST))
+        return;                     /* keel's kick (smp_kick_init): only the exit was wanted */
     if (v->index == 0) {
         /* The guest's BSP has nobody to wait for: keel runs one guest once. */
         klog("guest INIT (CPU reset request) on vcpu 0 at RIP 0x%lx: keel runs one guest once; stopping",
@@ -317,6 +319,27 @@ void smp_nmi_exit(struct vcpu *v)
         v->init_pending = false;
         smp_init_signal(v);
     }
+}
+
+bool smp_kick(struct vcpu *t)
+{
+    struct percpu *pc = t->percpu;
+    if (!t->vm->nmi_exits || !pc || pc == this_cpu())
+        return false;
+    __atomic_fetch_add(&pc->kick_nmis, 1, __ATOMIC_SEQ_CST);
+    lapic_send_nmi(t->id);
+    return true;
+}
+
+bool smp_kick_init(struct vcpu *t)
+{
+    struct percpu *pc = t->percpu;
+    if (!t->vm->hw_wait_for_sipi || t->vm->ncpus < 2 || !pc || pc == this_cpu() || t->waiting ||
+        t->hw_sipi_wait || t->parked || t->vm->stopping)
+        return false;
+    __atomic_store_n(&t->kick_init, true, __ATOMIC_SEQ_CST);
+    lapic_send_init(t->id);
+    return true;
 }
 
 void smp_sipi_signal(struct vcpu *v)

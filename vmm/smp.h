@@ -31,6 +31,19 @@ void smp_init_signal(struct vcpu *v);
 /* An NMI exit (SVM, several vCPUs): keel's kick for the end of the run
  * (park) or for a pending guest INIT; else the guest's own NMI. */
 void smp_nmi_exit(struct vcpu *v);
+/* Make vCPU t (running on another CPU) exit soon: an NMI its CPU absorbs
+ * (struct percpu.kick_nmis), where an NMI makes the guest exit
+ * (vm->nmi_exits). False if keel has no such kick here: t then acts at its
+ * next exit, whenever the guest takes one. */
+bool smp_kick(struct vcpu *t);
+/* VMX, for a vCPU that has not exited after smp_kick found nothing cheap:
+ * an INIT, which exits from VMX non-root operation (SDM 25.2) and is held
+ * while the CPU is in keel (SDM 24.8); its INIT exit is consumed as keel's
+ * (t->kick_init), not taken as the guest's. A guest INIT that arrives at
+ * the same moment merges with it and is lost, so this is the fallback, not
+ * the first try. False where it does not apply (SVM, a vCPU not in the
+ * guest). */
+bool smp_kick_init(struct vcpu *t);
 /* A STARTUP exit (VMX wait-for-SIPI): start the vCPU at its vector. */
 void smp_sipi_signal(struct vcpu *v);
 /* An AP's life after its vCPU is created: wait for SIPI, run, repeat. */

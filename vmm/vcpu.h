@@ -35,6 +35,7 @@ enum vcpu_state {
     VS_INTR_SHADOW,    /* STI / MOV SS interrupt shadow: bit 0 STI, bit 1 MOV SS */
     VS_CS_BASE,        /* CS segment base */
     VS_CS_FLAGS,       /* CS_FLAG_*: code-segment size bits */
+    VS_DS_BASE, VS_ES_BASE, VS_SS_BASE,   /* data segment bases (string I/O outside 64-bit mode) */
     VS_COUNT
 };
 
@@ -199,6 +200,7 @@ struct vcpu {
     volatile bool init_pending;         /* a guest INIT keel delivers at this vCPU's next (NMI) exit */
     volatile bool hw_sipi_wait;         /* in the hardware wait-for-SIPI state (VMX): INIT and NMI do not reach it */
     volatile bool parked;               /* stopped for good at the end of the run (vmm/smp.c): counters final */
+    volatile bool kick_init;            /* keel's INIT kick is on its way (smp_kick_init): its exit is no guest INIT */
     volatile uint32_t sipi;             /* 0x100 | vector: a STARTUP is pending */
     uint32_t starts;                    /* times the guest started this vCPU */
     int stop_code;                      /* exit status reported to the runner */

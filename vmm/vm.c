@@ -142,16 +142,14 @@ static void *region_alloc(size_t size, const char *what)
     return p;
 }
 
-/* A vCPU's MSR state and its CPU's lazy host-MSR cache, in keel's region
+/* A vCPU's MSR state with its CPU's lazy host-MSR cache, in keel's region
  * (per-CPU term of region_budget). Run on that vCPU's CPU, one CPU at a
  * time (create_ap_vcpus): keel's allocator is not shared. */
 static void vcpu_msr_setup(struct vcpu *v)
 {
     struct msr_vcpu_state *st = region_alloc(sizeof(*st), "a vCPU's MSR state");
-    struct msr_cpu_cache *cache = region_alloc(sizeof(*cache), "a CPU's host-MSR cache");
-    msr_vcpu_init(v, st, &v->vm->msr_cfg);
-    msr_cpu_cache_prime(cache, &v->vm->msr_cfg);
-    v->msr->cpu = cache;
+    msr_vcpu_init(v, st, &v->vm->msr_cfg);     /* msr_cfg.cpu is NULL: st->own_cpu */
+    msr_cpu_cache_prime(v->msr->cpu, &v->vm->msr_cfg);
 }
 
 /* The IOMMUs' registers are keel's: a guest access faults like an access
@@ -382,6 +380,9 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     iommu_probe(host_rsdp);
     build_layout(vm, bi, pl, host_rsdp);
     start_cpus(vm, percpu_boot.apic_id);
+    /* SVM intercepts NMIs whenever there are several vCPUs (svm.c: keel's
+     * kicks to running vCPUs); VMX has no NMI exiting (its kick is INIT). */
+    vm->nmi_exits = vm->ncpus > 1 && !vm->hw_wait_for_sipi;
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))
@@ -448,8 +449,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
          palloc_free_bytes() >> 10);
     klog("entering the guest");
     /* last before the first entry: from here on keel's lines share the line */
-    console_port_start(vm->vcpus, vm->ncpus, &vm->layout, host_cpuid,
-                       !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));
+    console_port_start(vm, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));
     code = vcpu_run(v);
     keel_exit(code);
 }

@@ -10,6 +10,7 @@
 #include "vmm/madt.h"
 #include "vmm/cpu_policy.h"
 #include "vmm/msr.h"
+#include "vmm/console_port.h"
 
 struct vcpu;
 
@@ -34,11 +35,16 @@ struct vm {
     volatile int waiting;           /* vCPUs in wait-for-SIPI in keel */
     bool apic_trap_always;          /* smp.apic-trap=always: the APIC page is never given back */
     bool hw_wait_for_sipi;          /* an INIT to a running vCPU exits into a hardware wait-for-SIPI (VMX) */
+    /* An NMI to a CPU running the guest makes it exit (SVM's NMI intercept,
+     * APM 15.13.2; VMX runs with NMI exiting off): keel can kick a vCPU
+     * (smp_kick). Set with several vCPUs on SVM. */
+    bool nmi_exits;
     int stop_index;                 /* the vCPU that ended the run */
     /* A page in keel's region that keel fills with a pattern and never uses:
      * the target a DMA test aims at (hypercall 5). */
     uint64_t dma_canary;
     uint64_t image_hash;            /* keel's text and rodata when the guest started */
+    struct console_port console;    /* the serial line shared with this guest, the monitor (vmm/console_port.c) */
 };
 
 /* End of the run (after the exit statistics): the IOMMU's fault summary

@@ -99,7 +99,13 @@ void exception_dispatch(struct exc_frame *f)
      * between exit and entry; on SVM GIF=0 holds them until VMRUN. */
     if (f->vector == 2) {
         struct percpu *pc = this_cpu();
-        uint8_t *w = pc->nmi_work;
+        unsigned k = pc->kick_nmis;
+        uint8_t *w;
+        /* keel's own kick (smp_kick) is not the guest's. NMIs are not
+         * nested, so nothing else changes these counts on this CPU now. */
+        if (k && __atomic_compare_exchange_n(&pc->kick_nmis, &k, k - 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return;
+        w = pc->nmi_work;
         pc->nmis_pending++;
         if (w)      /* atomic: other CPUs set entry_work bits too (vmm/vcpu.h) */
             __atomic_fetch_or(w, pc->nmi_work_bits, __ATOMIC_SEQ_CST);

@@ -30,6 +30,10 @@ struct percpu {
      * NULL (no run loop on this CPU): the handler only counts. */
     uint8_t *volatile nmi_work;
     uint8_t nmi_work_bits;
+    /* NMIs another CPU sent only to make this one's guest exit (vmm/smp.c
+     * smp_kick): the NMI handler absorbs them instead of counting them
+     * above, so the guest never sees them. */
+    volatile unsigned kick_nmis;
 };
 
 static inline struct percpu *this_cpu(void)

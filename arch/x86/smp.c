@@ -61,10 +61,17 @@ static void send_ipi(uint32_t apic_id, uint32_t lo)
         wrmsr(0x830, ((uint64_t)apic_id << 32) | lo);
         return;
     }
-    lapic_write(LAPIC_ICR_HI, apic_id << 24);
-    lapic_write(LAPIC_ICR_LO, lo);
-    for (n = 0; n < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_PENDING); n++)
-        __asm__ volatile("pause");
+    {
+        /* The guest shares this APIC: it may have written ICR_HI for an IPI
+         * it has not sent yet (the exit came between its two writes). Its
+         * destination is put back once keel's IPI has gone. */
+        uint32_t guest_hi = lapic_read(LAPIC_ICR_HI);
+        lapic_write(LAPIC_ICR_HI, apic_id << 24);
+        lapic_write(LAPIC_ICR_LO, lo);
+        for (n = 0; n < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_PENDING); n++)
+            __asm__ volatile("pause");
+        lapic_write(LAPIC_ICR_HI, guest_hi);
+    }
 }
 
 void lapic_send_nmi(uint32_t apic_id)

@@ -63,6 +63,7 @@
 #define RFLAGS_CF   BIT64(0)
 #define RFLAGS_TF   BIT64(8)
 #define RFLAGS_IF   BIT64(9)
+#define RFLAGS_DF   BIT64(10)
 #define RFLAGS_VM   BIT64(17)
 /* Bits 1 (always 1), 3, 5, 15 and 63:22 are reserved. */
 #define RFLAGS_RESERVED (0xffffffffffc00000ull | BIT64(15) | BIT64(5) | BIT64(3))

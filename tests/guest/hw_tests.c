@@ -327,3 +327,84 @@ void run_pae(void)
     check(seen == 0x5a5aa5a5u && back == cr0, "pae-pdptes-on-cr0-write",
           "read 0x%08x through PAE paging (want 0x5a5aa5a5), CR0 back 0x%08x (want 0x%08x)", seen, back, cr0);
 }
+
+/* ---- string output to the console (word: outs) ---------------------------- */
+
+/* REP OUTSB to COM1's THR while keel watches it (IER.RDI set: the RBR/THR
+ * exits, docs/console.md): keel carries the string out byte by byte. The
+ * lines must reach the wire whole, and RSI/ECX end where the CPU leaves
+ * them (SDM Vol. 2B OUTS, REP): forward, backward (DF = 1), longer than
+ * keel moves in one exit (the REP is resumed), with a 16-bit address size
+ * (the upper halves of ESI/ECX stay), and without REP. */
+static uint32_t outs(uint32_t *esi, uint32_t ecx, bool df, bool addr16, bool rep)
+{
+    uint32_t si = *esi, cx = ecx;
+    if (df)
+        __asm__ volatile("std" ::: "cc");
+    if (addr16 && rep)
+        __asm__ volatile("addr16 rep outsb" : "+S"(si), "+c"(cx) : "d"(0x3f8) : "memory");
+    else if (rep)
+        __asm__ volatile("rep outsb" : "+S"(si), "+c"(cx) : "d"(0x3f8) : "memory");
+    else
+        __asm__ volatile("outsb" : "+S"(si) : "d"(0x3f8) : "memory");
+    if (df)
+        __asm__ volatile("cld" ::: "cc");
+    *esi = si;
+    return cx;
+}
+
+static void drain_tx(void)
+{
+    while (!(inb(0x3fd) & 0x40))
+        ;
+}
+
+void run_outs(void)
+{
+    static const char fwd[] = "OUTS rep-outsb forward\n";
+    static const char bwd[] = "\nsdrawkcab bstuo-per STUO";   /* written last byte first */
+    static char longl[130];
+    uint8_t ier = inb(0x3f9);
+    uint32_t si, cx, n;
+
+    for (n = 0; n < sizeof(longl) - 2; n++)
+        longl[n] = (char)('a' + n % 26);
+    memcpy(longl, "OUTS long ", 10);
+    longl[sizeof(longl) - 2] = '\n';
+    outb(0x3f9, ier | 1);                           /* RDI on: keel watches RBR/THR */
+    drain_tx();
+    si = (uint32_t)fwd;
+    cx = outs(&si, sizeof(fwd) - 1, false, false, true);
+    drain_tx();
+    check(cx == 0 && si == (uint32_t)fwd + sizeof(fwd) - 1, "outs-rep-forward-regs", "ecx %u esi %x (start %x)", cx,
+          si, (uint32_t)fwd);
+    si = (uint32_t)bwd + sizeof(bwd) - 2;
+    cx = outs(&si, sizeof(bwd) - 1, true, false, true);
+    drain_tx();
+    check(cx == 0 && si == (uint32_t)bwd - 1, "outs-rep-backward-regs", "ecx %u esi %x (start %x)", cx, si,
+          (uint32_t)bwd);
+    si = (uint32_t)longl;
+    cx = outs(&si, sizeof(longl) - 1, false, false, true);
+    drain_tx();
+    check(cx == 0 && si == (uint32_t)longl + sizeof(longl) - 1, "outs-rep-long-regs", "ecx %u esi %x", cx, si);
+    {   /* 16-bit address size: SI and CX count, the upper halves stay. */
+        static const char low[] = "OUTS addr16\n";
+        char *buf = (char *)0x7000;                 /* guest RAM below 64 KiB */
+        memcpy(buf, low, sizeof(low));
+        si = 0xabcd7000u;
+        cx = outs(&si, 0x12340000u | (sizeof(low) - 1), false, true, true);
+        drain_tx();
+        check(cx == 0x12340000u && si == 0xabcd7000u + sizeof(low) - 1, "outs-rep-addr16-regs", "ecx %x esi %x", cx,
+              si);
+    }
+    {   /* No REP: one byte, ECX untouched. */
+        static const char one[] = "OUTS single\n";
+        uint32_t i;
+        si = (uint32_t)one;
+        for (i = 0; i < sizeof(one) - 1; i++)
+            cx = outs(&si, 77, false, false, false);
+        drain_tx();
+        check(cx == 77 && si == (uint32_t)one + sizeof(one) - 1, "outs-single-regs", "ecx %u esi %x", cx, si);
+    }
+    outb(0x3f9, ier);
+}

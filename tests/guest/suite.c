@@ -431,7 +431,7 @@ static bool known_word(const char *w)
 {
     static const char *const words[] = { "basic",    "region",   "msr",          "msr-unknown-ignore",
                                          "msrfuzz",  "selftest", "selftest-crash", "strict-hidden", "triple-fault", "cr", "cr4-reserved",
-                                         "vminsn", "x2apic", "pae", "singlestep", "prefix", "pmu", "leftovers" };
+                                         "vminsn", "x2apic", "pae", "outs", "singlestep", "prefix", "pmu", "leftovers" };
     static const char *const keys[] = { "msr-filter-deny=", "expect-profile=", "seed=", "count=", "dma-expect=",
                                         "acpi-view=", "iommu-mmio=",
                                         "cpuid-iters=", "intercept-msr=", "boot-info=" };
@@ -458,7 +458,7 @@ int guest_main(void)
         if (!known_word(argv[i]))
             printf("WARN: unknown word \"%s\" ignored\n", argv[i]);
 
-    bool any_group = has_arg("vminsn") || has_arg("leftovers") || has_arg("x2apic") || has_arg("pae") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("singlestep") || has_arg("prefix") ||
+    bool any_group = has_arg("vminsn") || has_arg("leftovers") || has_arg("x2apic") || has_arg("pae") || has_arg("outs") || has_arg("selftest") || has_arg("region") || has_arg("triple-fault") || has_arg("cr") || has_arg("singlestep") || has_arg("prefix") ||
                      has_arg("pmu") || has_arg("msr") || has_arg("msr-unknown-ignore") ||
                      has_arg("msrfuzz") || arg_value("msr-filter-deny") ||
                      arg_value("expect-profile") || arg_value("dma-expect") || arg_value("acpi-view") ||
@@ -519,6 +519,8 @@ int guest_main(void)
         run_vminsn_ud();
     if (has_arg("pae"))
         run_pae();
+    if (has_arg("outs"))
+        run_outs();
     if (has_arg("x2apic"))
         run_x2apic();
     if (has_arg("triple-fault"))

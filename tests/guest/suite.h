@@ -23,6 +23,7 @@ void t_iommu_mmio(uint32_t addr);        /* word: iommu-mmio=0xADDR */
 void run_vminsn_ud(void);                /* word: vminsn */
 void run_x2apic(void);                   /* word: x2apic (runs last) */
 void run_pae(void);                      /* word: pae */
+void run_outs(void);                     /* word: outs (REP OUTSB to the console's THR) */
 
 /* arch_tests.c */
 void run_singlestep(void);               /* word: singlestep */

@@ -3,7 +3,9 @@
  * Built hosted (static) by scripts/build-linux-guest.sh into the initramfs.
  *   PROBE cpuid vendor=<12 chars> hv=<12 chars|none> max=0x...
  *   PROBE msr 0x<index> = 0x<value>   or   PROBE msr 0x<index> fault
- * `probe msr INDEX` reads one MSR (PROBE msr ... line as above).
+ * `probe msr INDEX [CPU]` reads one MSR on CPU (default 0) through
+ * /dev/cpu/CPU/msr: Linux runs the RDMSR on that CPU (PROBE msr ... line as
+ * above, with " cpu N" after the index when CPU is given).
  * `probe exit CODE` instead writes CODE to the debug-exit port 0xf4, which
  * keel traps to end the run (used where ACPI power-off is not available,
  * e.g. Bochs' BIOS tables).
@@ -57,18 +59,24 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "exit"))
         return debug_exit(atoi(argv[2]));
-    if (argc == 3 && !strcmp(argv[1], "msr")) {
+    if ((argc == 3 || argc == 4) && !strcmp(argv[1], "msr")) {
         uint32_t index = (uint32_t)strtoul(argv[2], NULL, 0);
         uint64_t v = 0;
-        int fd1 = open("/dev/cpu/0/msr", O_RDONLY);
+        int cpu = argc == 4 ? atoi(argv[3]) : 0;
+        char dev[40], at[20] = "";
+        int fd1;
+        snprintf(dev, sizeof(dev), "/dev/cpu/%d/msr", cpu);
+        if (argc == 4)
+            snprintf(at, sizeof(at), " cpu %d", cpu);
+        fd1 = open(dev, O_RDONLY);
         if (fd1 < 0) {
-            printf("PROBE msr unavailable (no /dev/cpu/0/msr)\n");
+            printf("PROBE msr unavailable (no %s)\n", dev);
             return 1;
         }
         if (pread(fd1, &v, sizeof(v), index) == (ssize_t)sizeof(v))
-            printf("PROBE msr 0x%x = 0x%llx\n", index, (unsigned long long)v);
+            printf("PROBE msr 0x%x%s = 0x%llx\n", index, at, (unsigned long long)v);
         else
-            printf("PROBE msr 0x%x fault\n", index);
+            printf("PROBE msr 0x%x%s fault\n", index, at);
         close(fd1);
         return 0;
     }

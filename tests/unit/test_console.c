@@ -12,6 +12,7 @@
 #include "fake_arch.h"
 #include "vmm/console.h"
 #include "vmm/monitor.h"
+#include "vmm/console_port.h"
 #include "vmm/msr_impl.h"
 #include "vmm/trace.h"
 #include "vmm/cpuid.h"
@@ -62,6 +63,25 @@ const char *const exit_kind_names[EXIT_KIND_COUNT] = {
 #undef X
 };
 static void fake_reset(void) { resets++; }
+
+/* A second vCPU "on another CPU" (test_policy_posted_to_a_running_vcpu):
+ * smp_kick records the kick; the monitor's wait (host_pause) lets that
+ * vCPU reach its next entry when remote_exits says it exits. */
+static struct fake_vcpu fv1;
+static struct msr_vcpu_state st1;
+static unsigned kicks;
+static bool remote_exits;
+bool smp_kick(struct vcpu *t);
+bool smp_kick(struct vcpu *t) { (void)t; kicks++; return true; }
+bool smp_kick_init(struct vcpu *t);
+bool smp_kick_init(struct vcpu *t) { (void)t; return false; }
+void host_pause(unsigned long n);
+void host_pause(unsigned long n)
+{
+    (void)n;
+    if (remote_exits && (fv1.v.entry_work & ENTRY_WORK_MSR))
+        msr_before_entry_slow(&fv1.v);
+}
 
 /* Copy of the wire without CRs, for readable comparisons. */
 static const char *wire(void)
@@ -197,6 +217,20 @@ static void test_quit_and_pulled_bytes(void **state)
     assert_false(con.in_monitor);
     assert_int_equal(guest_byte(), 'k');
     assert_non_null(strstr(wire(), "keel>  quit \nkeel: monitor: input goes to the guest again"));
+}
+
+/* keel's poll stops at the byte that gives input back: what follows stays
+ * in the chip, whose interrupt then tells a listening guest. */
+static void test_poll_leaves_guest_bytes_in_the_chip(void **state)
+{
+    (void)state;
+    memcpy(rxbuf, "\x01\x01\x01quit\rab", 10);
+    rx_len = 10;
+    console_poll_rx(&con, V);
+    assert_false(con.in_monitor);
+    assert_int_equal(con.rx_count, 0);
+    assert_int_equal(rx_head, 8);                 /* "ab" not taken */
+    assert_int_equal(guest_byte(), 'a');          /* the guest's own read drains it */
 }
 
 static void test_monitor_off_passes_everything(void **state)
@@ -435,6 +469,88 @@ static void test_filter_commands_change_the_bitmaps(void **state)
     assert_true(log_has("keel: filter: vcpu 0: 0 range(s), default deny, denials so far 3"));
 }
 
+/* Two vCPUs; the monitor runs in vcpu 0's exit and changes vcpu 1, which
+ * may be in the guest on its CPU: vcpu 1's filter, row flags and bitmaps
+ * change only when vcpu 1 itself reaches an entry. */
+static void test_policy_posted_to_a_running_vcpu(void **state)
+{
+    struct vcpu *two[2] = { V, &fv1.v };
+    uint64_t val;
+    unsigned bit = 0x1b;
+    (void)state;
+    fake_vcpu_init(&fv1);
+    fv1.v.policy = &pol;
+    fv1.v.id = fv1.v.index = 1;
+    assert_int_equal(msr_vcpu_init(&fv1.v, &st1, &cfg), 0);
+    mon.vcpus = two, mon.nvcpus = 2;
+    kicks = 0;
+    /* vcpu 1 takes it at its next entry, while the monitor waits. */
+    remote_exits = true;
+    run("filter add deny:r:0x1b cpu=1");
+    assert_int_equal(kicks, 1);
+    assert_true(log_has("keel: filter: vcpu 1: 1 range(s)"));
+    assert_false(log_has("has not exited since"));
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_GP);
+    assert_true(fv1.last_mi.read[0][bit / 8] & (1u << (bit % 8)));
+    assert_int_equal(msr_read(V, 0x1b, &val), MSR_OK);       /* vcpu 0 untouched */
+    /* vcpu 1 never exits: posted, not applied; its exit path keeps the old
+     * policy; a second change is refused until it takes the first. */
+    remote_exits = false;
+    run("filter del 0 cpu=1");
+    assert_true(log_has("keel: filter: vcpu 1 has not exited since"));
+    assert_true(fv1.v.entry_work & ENTRY_WORK_MSR);
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_GP);
+    run("filter default deny cpu=1");
+    assert_true(log_has("keel: monitor: filter: vcpu 1 has not taken the previous change yet"));
+    msr_before_entry_slow(&fv1.v);                            /* its next entry */
+    assert_true(msr_policy_taken(&fv1.v));
+    assert_int_equal(msr_read(&fv1.v, 0x1b, &val), MSR_OK);
+    /* A watch goes to every vCPU: vcpu 0 (the monitor's) at once. */
+    remote_exits = true;
+    run("msr watch on 0x1b");
+    assert_true(st.watch_on && st1.watch_on);
+    run("msr watch off");
+    assert_false(st.watch_on || st1.watch_on);
+    mon.vcpus = vcpus, mon.nvcpus = 1;
+}
+
+/* OUTS decode (vmm/console_outs.c): prefixes, modes, what is not OUTS. */
+static void test_outs_decode(void **state)
+{
+    struct outs_insn d;
+    bool done;
+    (void)state;
+    assert_true(outs_decode((const uint8_t[]){ 0xf3, 0x6e }, 2, 4, &d));
+    assert_int_equal(d.len, 2), assert_int_equal(d.size, 1), assert_int_equal(d.addr_size, 4);
+    assert_true(d.rep), assert_int_equal(d.seg, OUTS_SEG_DS);
+    /* addr16 rep fs outsb in 32-bit mode: SI/CX, FS. */
+    assert_true(outs_decode((const uint8_t[]){ 0x67, 0xf3, 0x64, 0x6e }, 4, 4, &d));
+    assert_int_equal(d.len, 4), assert_int_equal(d.addr_size, 2), assert_int_equal(d.seg, OUTS_SEG_FS);
+    /* 64-bit mode: 67 gives 32-bit addresses; REX before the opcode. */
+    assert_true(outs_decode((const uint8_t[]){ 0x67, 0x48, 0x6e }, 3, 8, &d));
+    assert_int_equal(d.len, 3), assert_int_equal(d.addr_size, 4), assert_false(d.rep);
+    /* 16-bit mode: 66 6F is OUTSD, plain 6F OUTSW; ES override. */
+    assert_true(outs_decode((const uint8_t[]){ 0x66, 0x26, 0x6f }, 3, 2, &d));
+    assert_int_equal(d.size, 4), assert_int_equal(d.addr_size, 2), assert_int_equal(d.seg, OUTS_SEG_ES);
+    assert_true(outs_decode((const uint8_t[]){ 0x6f }, 1, 2, &d));
+    assert_int_equal(d.size, 2);
+    assert_false(outs_decode((const uint8_t[]){ 0xee }, 1, 4, &d));            /* OUT DX, AL */
+    assert_false(outs_decode((const uint8_t[]){ 0xf3, 0x6c }, 2, 4, &d));      /* INSB */
+    assert_false(outs_decode((const uint8_t[]){ 0xf3 }, 1, 4, &d));            /* cut short */
+    /* Chunks: the count within the address size; long REPs resume. */
+    d = (struct outs_insn){ 2, 1, 2, true, OUTS_SEG_DS };
+    assert_int_equal(outs_chunk(&d, 0x12340005, &done), 5), assert_true(done);
+    assert_int_equal(outs_chunk(&d, 0x10000, &done), 0), assert_true(done);      /* CX = 0 */
+    d.addr_size = 8;
+    assert_int_equal(outs_chunk(&d, 1000, &done), OUTS_MAX_PER_EXIT), assert_false(done);
+    d.rep = false;
+    assert_int_equal(outs_chunk(&d, 0, &done), 1), assert_true(done);
+    /* Register updates: 16-bit keeps 63:16, 32-bit zero-extends, 64-bit wraps. */
+    assert_int_equal(outs_reg_advance(0xabcdffffull, 1, 2), 0xabcd0000ull);
+    assert_int_equal(outs_reg_advance(0xffffffff00000010ull, -1, 4), 0xfull);
+    assert_int_equal(outs_reg_advance(0, -1, 8), ~0ull);
+}
+
 static void test_watch_intercepts_passthrough_then_restores(void **state)
 {
     const uint32_t kgs = 0xc0000102;   /* KERNEL_GS_BASE: passed through by the table */
@@ -649,6 +765,9 @@ int main(void)
         cmocka_unit_test_setup(test_stats_regs_trace_cpuid_mem, setup),
         cmocka_unit_test_setup(test_gva_walk_modes, setup),
         cmocka_unit_test_setup(test_trace_kinds_and_results, setup),
+        cmocka_unit_test(test_outs_decode),
+        cmocka_unit_test_setup(test_poll_leaves_guest_bytes_in_the_chip, setup),
+        cmocka_unit_test_setup(test_policy_posted_to_a_running_vcpu, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -610,6 +610,9 @@ static const struct vs_field vs_fields[VS_COUNT] = {
     [VS_INT_SSP_TAB] = VS_AT(save.isst_addr, VSF_GET),
     [VS_DR6] = VS_AT(save.dr6, VSF_RW),
     [VS_CS_BASE] = VS_AT(save.cs.base, VSF_GET),
+    [VS_DS_BASE] = VS_AT(save.ds.base, VSF_GET),
+    [VS_ES_BASE] = VS_AT(save.es.base, VSF_GET),
+    [VS_SS_BASE] = VS_AT(save.ss.base, VSF_GET),
 };
 
 static inline uint64_t *vs_slot(struct vmcb *vm, const struct vs_field *f)

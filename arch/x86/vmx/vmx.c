@@ -483,6 +483,9 @@ static uint64_t vmx_get_state(struct vcpu *v, enum vcpu_state s)
     case VS_DR6: return read_dr6();    /* not switched: MOV-DR exiting is off, the guest owns DR6 */
     case VS_INTR_SHADOW: return vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3;
     case VS_CS_BASE: return vmread(VMCS_GUEST_CS_BASE);
+    case VS_DS_BASE: return vmread(VMCS_GUEST_DS_BASE);
+    case VS_ES_BASE: return vmread(VMCS_GUEST_ES_BASE);
+    case VS_SS_BASE: return vmread(VMCS_GUEST_SS_BASE);
     /* Access rights: L = bit 13, D/B = bit 14 (SDM 25.4.1, Table 25-2). */
     case VS_CS_FLAGS: val = vmread(VMCS_GUEST_CS_AR);
         return ((val >> 14) & 1 ? CS_FLAG_D : 0) | ((val >> 13) & 1 ? CS_FLAG_L : 0);
