@@ -64,7 +64,7 @@ def step(pc):
         return "world switch"
     if sym(pc) in ("svm_world_switch", "svm_vmrun", "vmx_world_switch", "vmx_run", "vmx_exit_point"):
         return "GPR save/restore"
-    if f in ("decode", "decode_slow", "decode_hot"):
+    if f in ("decode", "decode_slow", "decode_hot", "exit_code_is"):
         return "decode"
     if f in ("vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches", "guest_read_linear",
              "guest_linear_to_phys", "guest_phys_ptr", "insn_cache_hit", "cached_len", "memcpy", "memcmp",
