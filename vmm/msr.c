@@ -414,11 +414,11 @@ void handle_wrmsr(struct vcpu *v)
     if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_W, 1)) {
         size_t slot = (size_t)(s->hot.slot_base[id1] + index);
         s->writes[id1 - 1]++;
-        /* msr_slot_write_ok as two tests of row data (struct msr_hot_rows).
+        /* msr_slot_write_ok as two tests of row data (struct msr_hot_rows):
+         * the fixed bits unchanged, as a TEST with memory (GCC otherwise
+         * copies the XOR's result to AND it into the copy); the type, where
          * bad_types repeats every 8 bits, so bit (val & 63), which a BT of
          * the whole register tests with no mask, is bit (val & 7). */
-        /* TEST with memory (GCC otherwise copies the XOR's result to AND it
-         * into the copy, and then needs p in a register of its own). */
         __asm__ goto("testq %0, %1\n\tjnz %l[gp]" : : "r"(val ^ s->val[slot]), "m"(s->hot.fixed[id1]) : "cc" : gp);
         if (__builtin_expect((s->hot.bad_types[id1] >> (val & 63)) & 1, 0))
             goto gp;

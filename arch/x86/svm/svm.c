@@ -290,7 +290,7 @@ static inline __attribute__((always_inline)) void cached_len(struct vcpu *v, con
      * zero-extends (SDM Vol. 1 3.4.1.1), and GCC, which does not know that,
      * would zero-extend again for the 64-bit compare with c->la. */
     uint64_t la = rip;
-    __asm__("addl %1, %k0" : "+r"(la) : "m"(*(const uint32_t *)&vm->save.cs.base) : "cc");
+    __asm__("addl %1, %k0" : "+r"(la) : "m"(vm->save.cs.base) : "cc");   /* its low 32 bits */
     if (__builtin_expect(!(vm->save.cr0 & CR0_PG), 1) && __builtin_expect(insn_cache_hit(c, la), 1)) {
         insn_cache_len_pair(&v->exit.insn_len, c);
         return;
@@ -318,6 +318,16 @@ static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, con
         vcpu_dispatch_kind(v, k);
 }
 
+/* EXITCODE is code, as one CMP with the VMCB and a flag output (GCC
+ * otherwise loads it into a register once and compares that: one
+ * instruction more on every path). */
+static inline __attribute__((always_inline)) bool exit_code_is(const struct vmcb *vm, uint32_t code)
+{
+    bool eq;
+    __asm__("cmpq %2, %1" : "=@ccz"(eq) : "m"(vm->control.exitcode), "i"(code));
+    return eq;
+}
+
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
  * length, and write their trace-ring entry (RIP, the MSR index) directly;
  * nothing else of the VMCB is read. EXITINTINFO is not read for them: an
@@ -330,16 +340,6 @@ static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, con
  * from the kind's branch (vcpu_dispatch_kind). RDMSR and WRMSR are two
  * branches (EXITINFO1 bit 0: 1 = WRMSR, APM 15.11), so each has its kind
  * and cache entry as constants. */
-/* EXITCODE is code, as one CMP with the VMCB and a flag output (GCC
- * otherwise loads it into a register once and compares that: one
- * instruction more on every path). */
-static inline __attribute__((always_inline)) bool exit_code_is(const struct vmcb *vm, uint32_t code)
-{
-    bool eq;
-    __asm__("cmpq %2, %1" : "=@ccz"(eq) : "m"(vm->control.exitcode), "i"(code));
-    return eq;
-}
-
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips,
                                                         const bool dispatch)
 {
