@@ -64,11 +64,11 @@ def step(pc):
         return "world switch"
     if sym(pc) in ("svm_world_switch", "svm_vmrun", "vmx_world_switch", "vmx_run", "vmx_exit_point"):
         return "GPR save/restore"
-    if f in ("decode", "decode_slow", "decode_hot"):
+    if f in ("decode", "decode_slow", "decode_hot", "exit_code_is"):
         return "decode"
     if f in ("vcpu_insn_len", "insn_decode", "legacy_prefix", "op_matches", "guest_read_linear",
              "guest_linear_to_phys", "guest_phys_ptr", "insn_cache_hit", "cached_len", "memcpy", "memcmp",
-             "svm_get_state", "vcpu_get_state", "vmx_get_state"):
+             "svm_get_state", "vcpu_get_state", "vmx_get_state", "insn_cache_bytes", "insn_cache_len_pair"):
         return "length (no NRIPS)"
     if f in ("complete", "complete_insn", "vcpu_single_step_trap"):
         return "completion"
@@ -76,7 +76,7 @@ def step(pc):
         return "MSR switch"
     if f in ("vcpu_dispatch", "vcpu_dispatch_kind", "vcpu_dispatch_sampled", "console_poll"):
         return "dispatch + stats"
-    if f in ("trace_record", "trace_hot", "trace_next"):
+    if f in ("trace_record", "trace_hot", "trace_hot_nodetail", "trace_next", "trace_set_kind"):
         return "trace ring"
     if False:
         return "dispatch + stats"

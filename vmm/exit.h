@@ -55,7 +55,8 @@ struct vm_exit {
     uint64_t rip;            /* guest RIP at the exit (for the trace ring) */
     uint8_t insn_len;        /* 0 if unknown (SVM without NRIPS): vcpu_insn_len reads the instruction */
     bool advance;            /* set by vcpu_complete_insn(): the vendor completes the
-                              * instruction on its next entry and clears this */
+                              * instruction on its next entry and clears this (SVM
+                              * without NRIPS: its next decode, with insn_len) */
     union {
         /* RDMSR/WRMSR: nothing; the index is ECX (v->regs.rcx), architecturally. */
         struct { uint16_t port; uint8_t size; bool in; bool string; bool rep; } io;
@@ -66,5 +67,7 @@ struct vm_exit {
         struct { uint8_t cr; bool write; uint8_t gpr; } cr;
     } u;
 };
+_Static_assert(__builtin_offsetof(struct vm_exit, advance) == __builtin_offsetof(struct vm_exit, insn_len) + 1,
+               "insn_len and advance: one 16-bit store (vmm/vcpu.h insn_cache_len_pair)");
 
 #endif

@@ -67,8 +67,10 @@ bool vcpu_insn_len(struct vcpu *v)
     }
     /* 64-bit mode: CS base is 0 (SDM 3.4.4); else linear = CS.base + EIP, 32 bits. */
     la = mode64 ? rip : (uint32_t)(vcpu_get_state(v, VS_CS_BASE) + (uint32_t)rip);
-    if (!(pg.cr0 & (1ull << 31)) && c && c->ptr && (v->exit.insn_len = insn_cache_hit(c, la)))
+    if (!(pg.cr0 & (1ull << 31)) && c && c->ptr && insn_cache_hit(c, la)) {
+        v->exit.insn_len = (uint8_t)c->len;
         return true;
+    }
     n = guest_read_linear(&v->vm->layout, &pg, la, bytes, INSN_MAX_LEN);
     st = insn_decode(bytes, n, mode64, &in);
     if (st == INSN_OK && !op_matches(v->exit.kind, in.op))
@@ -85,8 +87,9 @@ bool vcpu_insn_len(struct vcpu *v)
     if (c && !(pg.cr0 & (1ull << 31)) && in.len <= 8) {
         const uint8_t *p = guest_phys_ptr(&v->vm->layout, la, 8);
         c->la = INSN_CACHE_EMPTY;
-        if (p) {
-            c->ptr = p;
+        c->ptr = p;
+        /* Only where the hit's view of the bytes is this one (insn_cache_bytes). */
+        if (p && insn_cache_bytes(c, la) == p) {
             memcpy(&c->word, p, 8);
             c->len = in.len;
             c->la = la;

@@ -389,7 +389,7 @@ void handle_rdmsr(struct vcpu *v)
         return;
     }
     s->reads[id1 - 1]++;
-    rdmsr_complete(v, s->val[s->hot[id1].slot_base + index]);
+    rdmsr_complete(v, s->val[s->hot.slot_base[id1] + index]);
 }
 
 /* Every WRMSR but a slot row's: out of line, so handle_wrmsr's hot path
@@ -412,16 +412,21 @@ void handle_wrmsr(struct vcpu *v)
     uint64_t val = ((uint64_t)gpr_low32(&v->regs.rdx) << 32) | gpr_low32(&v->regs.rax);
     size_t id1 = row_id1_direct(index);
     if (__builtin_expect(s->row_fast[id1] & MSR_RFAST_SLOT_W, 1)) {
-        const struct msr_hot_row *h = &s->hot[id1];
-        uint64_t *p = &s->val[h->slot_base + index];
+        size_t slot = (size_t)(s->hot.slot_base[id1] + index);
         s->writes[id1 - 1]++;
-        /* msr_slot_write_ok as two tests of row data (struct msr_hot_row). */
-        if (__builtin_expect(((val ^ *p) & h->fixed) || ((h->bad_types >> (val & 7)) & 1), 0)) {
-            vcpu_inject_gp(v);
-            return;
-        }
-        *p = val;
+        /* msr_slot_write_ok as two tests of row data (struct msr_hot_rows):
+         * the fixed bits unchanged, as a TEST with memory (GCC otherwise
+         * copies the XOR's result to AND it into the copy); the type, where
+         * bad_types repeats every 8 bits, so bit (val & 63), which a BT of
+         * the whole register tests with no mask, is bit (val & 7). */
+        __asm__ goto("testq %0, %1\n\tjnz %l[gp]" : : "r"(val ^ s->val[slot]), "m"(s->hot.fixed[id1]) : "cc" : gp);
+        if (__builtin_expect((s->hot.bad_types[id1] >> (val & 63)) & 1, 0))
+            goto gp;
+        s->val[slot] = val;
         vcpu_complete_insn(v);
+        return;
+    gp:
+        vcpu_inject_gp(v);
         return;
     }
     wrmsr_other(v, index, val);
@@ -525,8 +530,9 @@ void msr_policy_changed(struct vcpu *v)
             s->row_fast[i + 1] |= MSR_RFAST_SLOT_R;
         if ((f & MSR_RF_FAST_W) && d->write == msr_wr_slot)
             s->row_fast[i + 1] |= MSR_RFAST_SLOT_W;
-        s->hot[i + 1] = (struct msr_hot_row){ (int64_t)d->slot - (int64_t)d->first, d->rsvd | d->ro,
-                                              d->types ? (uint8_t)~d->types : 0, 0 };
+        s->hot.slot_base[i + 1] = (int64_t)d->slot - (int64_t)d->first;
+        s->hot.fixed[i + 1] = d->rsvd | d->ro;
+        s->hot.bad_types[i + 1] = d->types ? (uint8_t)~d->types * 0x0101010101010101ull : 0;
     }
     generate_bitmaps(s);
     vcpu_msr_intercepts_changed(v, &s->intercepts);

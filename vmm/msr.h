@@ -124,18 +124,20 @@ struct msr_live_policy {
 };
 /* What handle_rdmsr/handle_wrmsr need of a row whose value is a slot
  * (msr_rd_slot / msr_wr_slot), without the row itself: filled with
- * row_fast by msr_policy_changed, indexed by row id + 1. */
-struct msr_hot_row {
-    int64_t slot_base;                  /* slot - first: val[slot_base + index] */
+ * row_fast by msr_policy_changed, indexed by row id + 1. One array per
+ * field, so each is reached from the row number with the 8-byte scale of
+ * an address (no shift, no pointer to the row). */
+struct msr_hot_rows {
+    int64_t slot_base[MSR_MAX_ROWS + 1];        /* slot - first: val[slot_base + index] */
     /* rsvd | ro: the bits a write must leave as they are. A slot row's
      * value never has a reserved bit (its reset value has none and every
      * write is checked), so "no reserved bit set" is "reserved bits as
      * they are": msr_wr_slot's first two checks as one. */
-    uint64_t fixed;
-    uint64_t bad_types;                 /* ~types & 0xff (types 0: none bad) */
-    uint64_t pad;
+    uint64_t fixed[MSR_MAX_ROWS + 1];
+    /* The types bits 2:0 may not take: ~types & 0xff (types 0: none bad)
+     * in each of the 8 bytes, so bit (value mod 64) is bit (value & 7). */
+    uint64_t bad_types[MSR_MAX_ROWS + 1];
 };
-_Static_assert(sizeof(struct msr_hot_row) == 32, "indexed with one shift");
 
 struct msr_vcpu_state {
     const struct msr_config *cfg;       /* policy (copied filter below) */
@@ -145,7 +147,7 @@ struct msr_vcpu_state {
     uint8_t row_fast[MSR_MAX_ROWS + 1]; /* by row id + 1: row_flags & MSR_RF_FAST_*, and
                                          * MSR_RFAST_SLOT_*; [0] = 0 ("not in the table"
                                          * fails the same one test) */
-    struct msr_hot_row hot[MSR_MAX_ROWS + 1];   /* by row id + 1 */
+    struct msr_hot_rows hot;            /* by row id + 1 */
     uint64_t val[MSR_MAX_SLOTS];        /* virtual values (see msr_table.c slots) */
     uint64_t spec_ctrl_forced;          /* bits forced on by MITIGATION_CTRL */
     uint64_t held_virtual;              /* bit = row id: vcpu_set_state() had no place for

@@ -71,7 +71,7 @@ enum msr_verdict msr_rd_slot(struct vcpu *v, const struct msr_desc *d, uint32_t 
 /* The write handler for such a value whose checks are all row data: #GP
  * for a reserved bit (rsvd), a change of a read-only bit (ro) or a value
  * of bits 2:0 that types does not list; handle_wrmsr does the same checks
- * inline (struct msr_hot_row). */
+ * inline (struct msr_hot_rows). */
 enum msr_verdict msr_wr_slot(struct vcpu *v, const struct msr_desc *d, uint32_t i, uint64_t val);
 static inline bool msr_slot_write_ok(uint64_t rsvd, uint64_t ro, uint64_t types, uint64_t old, uint64_t val)
 {

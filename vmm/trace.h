@@ -16,7 +16,10 @@ static inline struct exit_trace_entry *trace_next(struct vcpu *v)
     /* One ADD to memory (GCC otherwise computes the sum in a register and
      * stores it: one instruction more). */
     __asm__("addq %1, %0" : "+m"(v->trace.pos) : "i"(sizeof(struct exit_trace_entry)) : "cc");
-    return (struct exit_trace_entry *)((char *)v->trace.e + off);
+    /* v + (offset of the ring + off): one LEA from the vCPU pointer in each
+     * branch of a decode (GCC otherwise hoists &v->trace.e into a register
+     * above the branches, and each adds off to it: one instruction more). */
+    return (struct exit_trace_entry *)((char *)v + (off + __builtin_offsetof(struct vcpu, trace.e)));
 }
 
 /* The kind and result (and the padding after them) as one 32-bit store. */
@@ -42,6 +45,15 @@ static inline void trace_hot(struct vcpu *v, enum exit_kind k, uint64_t rip, uin
     /* The low half only (printed as 32 bits): 0 for CPUID and the
      * hypercall, one store and no test of the kind. */
     __builtin_memcpy(&t->detail, &msr, sizeof(msr));
+    trace_set_kind(t, k);
+}
+
+/* The same for a kind known to have no detail (CPUID, the hypercall):
+ * detail is left as it was, never printed for them (trace.c detail_str). */
+static inline void trace_hot_nodetail(struct vcpu *v, enum exit_kind k, uint64_t rip)
+{
+    struct exit_trace_entry *t = trace_next(v);
+    t->rip = rip;
     trace_set_kind(t, k);
 }
 

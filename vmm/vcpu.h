@@ -109,16 +109,41 @@ static inline int insn_cache_slot(enum exit_kind k)
          : k == EXIT_MSR_WRITE ? INSN_CACHE_WRMSR : k == EXIT_HYPERCALL ? INSN_CACHE_HYPERCALL : -1;
 }
 
-/* Hot path: the cached length if the instruction at linear address la
- * (paging off) is still the one decoded, else 0 (vcpu_insn_len decodes).
- * Two compares and a load. */
-static inline uint8_t insn_cache_hit(const struct insn_cache *c, uint64_t la)
+/* Where an entry's 8 bytes are: keel sees guest RAM through the identity
+ * map (vmm/guest_mem.c guest_phys_ptr returns the address itself), so at
+ * la itself and the hit loads no pointer; vcpu_insn_len fills an entry only
+ * where ptr is that address. The host tests' guest memory is a buffer:
+ * there ptr. */
+static inline const uint8_t *insn_cache_bytes(const struct insn_cache *c, uint64_t la)
+{
+#ifdef KEEL_HOSTED
+    (void)la;
+    return c->ptr;
+#else
+    (void)c;
+    return (const uint8_t *)(uintptr_t)la;
+#endif
+}
+
+/* Hot path: whether the instruction at linear address la (paging off) is
+ * still the one decoded: two compares and a load. */
+static inline bool insn_cache_hit(const struct insn_cache *c, uint64_t la)
 {
     uint64_t w;
     if (c->la != la)
-        return 0;
-    __builtin_memcpy(&w, c->ptr, 8);
-    return w != c->word ? 0 : (uint8_t)c->len;
+        return false;
+    __builtin_memcpy(&w, insn_cache_bytes(c, la), 8);
+    return w == c->word;
+}
+
+/* The length (c's, or 0: unknown, c NULL) and exit.advance = false as one
+ * 16-bit store: c->len's low 16 bits are the length and a 0 byte. */
+static inline void insn_cache_len_pair(uint8_t *insn_len, const struct insn_cache *c)
+{
+    uint16_t pair = 0;
+    if (c)
+        __builtin_memcpy(&pair, &c->len, sizeof(pair));
+    __builtin_memcpy(insn_len, &pair, sizeof(pair));
 }
 
 struct cpu_policy;

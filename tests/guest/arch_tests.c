@@ -139,8 +139,45 @@ static void t_prefix(void)
     }
 }
 
+/* The same address, rewritten: CPUID (2 bytes), then 66 CPUID (3), then
+ * CPUID again, each run twice, each followed by MOV $0x600d, %esi and RET.
+ * Without NRIPS keel remembers the length decoded at a linear address
+ * while the bytes there stay the same (vmm/insn.c); a rewrite must be
+ * decoded again, or the guest resumes inside the instruction and never
+ * reaches the marker (or runs the ret early). After a write, a CALL to the
+ * code is enough for this CPU to run the new bytes (SDM Vol. 3A 8.1.3). */
+static uint8_t rewrite_code[16] __attribute__((aligned(16)));
+
+static void t_prefix_rewrite(void)
+{
+    static const uint8_t plain[] = { 0x0f, 0xa2, 0xbe, 0x0d, 0x60, 0x00, 0x00, 0xc3 };
+    static const uint8_t pfx[] = { 0x66, 0x0f, 0xa2, 0xbe, 0x0d, 0x60, 0x00, 0x00, 0xc3 };
+    uint32_t want_max = cpuid(0, 0).a;
+    bool ok = true;
+    int step = 0;
+
+    for (int round = 0; round < 3; round++) {
+        const uint8_t *code = round == 1 ? pfx : plain;
+        unsigned len = round == 1 ? sizeof pfx : sizeof plain;
+        for (unsigned i = 0; i < sizeof rewrite_code; i++)
+            ((volatile uint8_t *)rewrite_code)[i] = i < len ? code[i] : 0xcc;
+        for (int rep = 0; rep < 2; rep++, step++) {
+            uint32_t a = 0, b = 0, c = 0, d = 0, m = 0;
+            __asm__ volatile("call *%5" : "+a"(a), "+b"(b), "+c"(c), "+d"(d), "+S"(m) : "D"(rewrite_code)
+                             : "memory", "cc");
+            if (m != 0x600d || a != want_max) {
+                check(false, "prefix-rewrite", "step %d (%s): marker 0x%x, eax 0x%x (want 0x%x)", step,
+                      round == 1 ? "66 0f a2" : "0f a2", m, a, want_max);
+                ok = false;
+            }
+        }
+    }
+    if (ok)
+        check(true, "prefix-rewrite", "CPUID, 66 CPUID, CPUID at one address, twice each: every one resumed after itself");
+}
+
 void run_singlestep(void) { t_singlestep(); }
-void run_prefix(void) { t_prefix(); }
+void run_prefix(void) { t_prefix(); t_prefix_rewrite(); }
 
 /* ---- PMU with pmu=off -------------------------------------------------------
  * AMD: the legacy counters PerfEvtSel0-3 / PerfCtr0-3 (0xC0010000-7) exist

@@ -249,6 +249,7 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
     uint64_t code = c->exitcode;
 
     x->raw_code = code;
+    x->advance = false;                 /* the no-NRIPS completion leaves it to the decode (cached_len) */
     x->raw_info1 = c->exitinfo1;
     x->raw_info2 = c->exitinfo2;
     x->rip = s->vmcb->save.rip;
@@ -277,30 +278,54 @@ static __attribute__((noinline)) void decode_slow(struct vcpu *v, struct svm_vcp
 /* Without NRIPS, a hot exit's length: its kind's entry of the decoded-
  * length cache when paging is off and the same bytes are at the same
  * linear address (CS.base + EIP, 32 bits: no long mode without paging),
- * else 0 and the completion decodes (vcpu_insn_len). */
-static inline __attribute__((always_inline)) uint8_t cached_len(const struct vmcb *vm, uint64_t rip,
-                                                                 const struct insn_cache *c)
+ * else 0 and the completion decodes (vcpu_insn_len). Stored with
+ * exit.advance = false in one 16-bit store (insn_cache_len_pair): the no-
+ * NRIPS completion leaves clearing advance to this, the next decode. The
+ * miss stores in its own asm-fenced branch, so the hit is the compares and
+ * one load and store, with no 0 kept ready for a shared store. */
+static inline __attribute__((always_inline)) void cached_len(struct vcpu *v, const struct vmcb *vm, uint64_t rip,
+                                                             const struct insn_cache *c)
 {
-    if (vm->save.cr0 & CR0_PG)
-        return 0;
-    return insn_cache_hit(c, (uint32_t)(vm->save.cs.base + (uint32_t)rip));
+    /* CS.base + EIP, 32 bits, as one 32-bit ADD to RIP's register: it
+     * zero-extends (SDM Vol. 1 3.4.1.1), and GCC, which does not know that,
+     * would zero-extend again for the 64-bit compare with c->la. */
+    uint64_t la = rip;
+    __asm__("addl %1, %k0" : "+r"(la) : "m"(vm->save.cs.base) : "cc");   /* its low 32 bits */
+    if (__builtin_expect(!(vm->save.cr0 & CR0_PG), 1) && __builtin_expect(insn_cache_hit(c, la), 1)) {
+        insn_cache_len_pair(&v->exit.insn_len, c);
+        return;
+    }
+    __asm__ volatile("" ::: "memory");
+    insn_cache_len_pair(&v->exit.insn_len, NULL);
 }
 
-/* One hot exit of kind k: the kind, its ring entry (detail: the MSR
- * index, else 0), without NRIPS its length from its cache entry c, and
- * with dispatch its handler. Inlined with constants (the MSR kind is
- * EXIT_MSR_READ + EXITINFO1's write bit). */
+/* One hot exit of kind k: the kind, its ring entry (the MSR index for
+ * RDMSR/WRMSR: msr), without NRIPS its length from its cache entry c, and
+ * with dispatch its handler. Inlined with constants. */
 static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, const struct vmcb *vm, const bool nrips,
                                                             const bool dispatch, size_t k,
-                                                            const struct insn_cache *c, uint32_t detail)
+                                                            const struct insn_cache *c, const bool msr)
 {
     uint64_t rip = vm->save.rip;        /* loaded once for the ring and the length */
     v->exit.kind = (enum exit_kind)k;
-    trace_hot(v, (enum exit_kind)k, rip, detail);
+    if (msr)
+        trace_hot(v, (enum exit_kind)k, rip, gpr_low32(&v->regs.rcx));
+    else
+        trace_hot_nodetail(v, (enum exit_kind)k, rip);
     if (!nrips)
-        v->exit.insn_len = cached_len(vm, rip, c);
+        cached_len(v, vm, rip, c);
     if (dispatch)
         vcpu_dispatch_kind(v, k);
+}
+
+/* EXITCODE is code, as one CMP with the VMCB and a flag output (GCC
+ * otherwise loads it into a register once and compares that: one
+ * instruction more on every path). */
+static inline __attribute__((always_inline)) bool exit_code_is(const struct vmcb *vm, uint32_t code)
+{
+    bool eq;
+    __asm__("cmpq %2, %1" : "=@ccz"(eq) : "m"(vm->control.exitcode), "i"(code));
+    return eq;
 }
 
 /* The hot exits (CPUID, RDMSR/WRMSR, VMMCALL) decode to the kind and the
@@ -312,24 +337,23 @@ static inline __attribute__((always_inline)) void decode_hot(struct vcpu *v, con
  * is needed; without it the length comes from the decoded-length cache,
  * checked here where the kind is known (cached_len), or, 0, "unknown",
  * from the completion's decode (vcpu_insn_len). dispatch: run the handler
- * from the kind's branch (vcpu_dispatch_kind). */
+ * from the kind's branch (vcpu_dispatch_kind). RDMSR and WRMSR are two
+ * branches (EXITINFO1 bit 0: 1 = WRMSR, APM 15.11), so each has its kind
+ * and cache entry as constants. */
 static inline __attribute__((always_inline)) void decode(struct vcpu *v, const struct vmcb *vm, const bool nrips,
                                                         const bool dispatch)
 {
-    uint64_t code = vm->control.exitcode;
-
     /* Tested in the order of their budgets (README, Benchmarks): CPUID,
      * VMMCALL, then RDMSR/WRMSR, whose decode also reads EXITINFO1. */
-    if (code == SVM_EXIT_CPUID) {
-        decode_hot(v, vm, nrips, dispatch, EXIT_CPUID, &v->insn_cache[INSN_CACHE_CPUID], 0);
-    } else if (code == SVM_EXIT_VMMCALL) {
-        decode_hot(v, vm, nrips, dispatch, EXIT_HYPERCALL, &v->insn_cache[INSN_CACHE_HYPERCALL], 0);
-    } else if (code == SVM_EXIT_MSR) {
-        uint64_t w = vm->control.exitinfo1 & 1;     /* EXITINFO1: 1 = WRMSR (64-bit: an index as is) */
-        decode_hot(v, vm, nrips, dispatch, EXIT_MSR_READ + w,
-                   (const struct insn_cache *)((const char *)&v->insn_cache[INSN_CACHE_RDMSR] +
-                                               w * sizeof(struct insn_cache)),
-                   (uint32_t)v->regs.rcx);
+    if (exit_code_is(vm, SVM_EXIT_CPUID)) {
+        decode_hot(v, vm, nrips, dispatch, EXIT_CPUID, &v->insn_cache[INSN_CACHE_CPUID], false);
+    } else if (exit_code_is(vm, SVM_EXIT_VMMCALL)) {
+        decode_hot(v, vm, nrips, dispatch, EXIT_HYPERCALL, &v->insn_cache[INSN_CACHE_HYPERCALL], false);
+    } else if (exit_code_is(vm, SVM_EXIT_MSR)) {
+        if (vm->control.exitinfo1 & 1)
+            decode_hot(v, vm, nrips, dispatch, EXIT_MSR_WRITE, &v->insn_cache[INSN_CACHE_WRMSR], true);
+        else
+            decode_hot(v, vm, nrips, dispatch, EXIT_MSR_READ, &v->insn_cache[INSN_CACHE_RDMSR], true);
     } else {
         decode_slow(v, svm(v));
         trace_record(v, v->exit.kind);
@@ -337,8 +361,6 @@ static inline __attribute__((always_inline)) void decode(struct vcpu *v, const s
             vcpu_dispatch(v);
     }
 }
-_Static_assert(INSN_CACHE_WRMSR == INSN_CACHE_RDMSR + 1, "decode computes the MSR kind's cache entry");
-_Static_assert(EXIT_MSR_WRITE == EXIT_MSR_READ + 1, "decode computes the MSR kind");
 
 /* An event whose delivery the exit cut short (EXITINTINFO) goes in again;
  * soft events need their return address (svm_plan_event). */
@@ -408,18 +430,29 @@ static __attribute__((noinline)) bool entry_work(struct vcpu *v, struct svm_vcpu
  * no length, the run was stopped. */
 static inline __attribute__((always_inline)) bool complete(struct vcpu *v, struct vmcb *vm, const bool nrips)
 {
-    if (v->exit.advance) {
+    if (nrips) {
+        if (!v->exit.advance)
+            return true;
         v->exit.advance = false;
-        if (!nrips && __builtin_expect(!v->exit.insn_len, 0) && !vcpu_insn_len(v))
-            return false;
-        if (nrips)
-            vm->save.rip = vm->control.next_rip;
-        else
-            vm->save.rip += v->exit.insn_len;
-        vm->control.int_state &= ~1ull;
-        if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
-            vcpu_single_step_trap(v);
+        vm->save.rip = vm->control.next_rip;
+    } else {
+        /* insn_len and advance as one 16-bit load: above 0x100 is "advance
+         * by a known length", the commonest case, with one compare; 0x100
+         * (advance, length unknown: decode it) and below (no advance) go
+         * out of the way. advance is cleared by the next decode (cached_len). */
+        uint16_t pair;
+        __builtin_memcpy(&pair, &v->exit.insn_len, sizeof(pair));
+        if (__builtin_expect(pair <= 0x100, 0)) {
+            if (!v->exit.advance)
+                return true;
+            if (!vcpu_insn_len(v))
+                return false;
+        }
+        vm->save.rip += v->exit.insn_len;
     }
+    vm->control.int_state &= ~1ull;
+    if (__builtin_expect(vm->save.rflags & RFLAGS_TF, 0))
+        vcpu_single_step_trap(v);
     return true;
 }
 
@@ -428,14 +461,15 @@ static inline __attribute__((always_inline)) struct vcpu *world_switch(struct vc
 {
     vm->save.rax = v->regs.rax;
     {
-        register struct vcpu *rdi __asm__("rdi") = v;   /* &v->regs: regs is the first member */
+        /* RBX: callee-saved, where the loop keeps v across its handler calls anyway. */
+        register struct vcpu *rbx __asm__("rbx") = v;   /* &v->regs: regs is the first member */
         register uint64_t rax __asm__("rax") = v->hw_pa;
         __asm__ volatile("call svm_vmrun"
-                         : "+D"(rdi), "+a"(rax)
+                         : "+b"(rbx), "+a"(rax)
                          :
-                         : "rbx", "rcx", "rdx", "rsi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+                         : "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
                            "r15", "memory", "cc");
-        v = rdi;
+        v = rbx;
     }
     vm = v->hw;                         /* svm(v)->vmcb, one load */
     v->regs.rax = vm->save.rax;
@@ -528,6 +562,7 @@ static void svm_run(struct vcpu *v)
         svm_loop_nrips(v);
     else
         svm_loop_lengths(v);
+    v->exit.advance = false;    /* the last completion's, without NRIPS not cleared by a decode */
     p->nmi_work = NULL;
 }
 
