@@ -122,14 +122,8 @@ static void t_efi_acpi(uint64_t systab)
         if (!pa || pa >= 0x100000000ull)
             continue;
         const uint8_t *e = (const uint8_t *)(uint32_t)pa;
-        if (!memcmp(e, "DMAR", 4) || !memcmp(e, "IVRS", 4))
+        if (acpi_note_table(e, sigs, sizeof sigs, &sl))
             iommu = true;
-        if (sl + 6 < sizeof sigs) {
-            memcpy(sigs + sl, e, 4);
-            sigs[sl + 4] = ' ';
-            sl += 5;
-            sigs[sl] = 0;
-        }
     }
     info("efi: the ACPI 2.0 entry names RSDP 0x%08x (ACPI 1.0 entry 0x%08x); its root table lists %s", (uint32_t)r20,
          (uint32_t)r10, sigs);

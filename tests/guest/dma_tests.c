@@ -185,14 +185,8 @@ void run_acpi_view(bool expect_iommu_table)
         memcpy(&elen, e + 4, 4);
         if (elen < 36 || elen > (1u << 20) || sum(e, elen))
             bad++;
-        if (!memcmp(e, "DMAR", 4) || !memcmp(e, "IVRS", 4))
+        if (acpi_note_table(e, sigs, sizeof sigs, &sl))
             iommu = true;
-        if (sl + 6 < sizeof sigs) {
-            memcpy(sigs + sl, e, 4);
-            sigs[sl + 4] = ' ';
-            sl += 5;
-            sigs[sl] = 0;
-        }
         n++;
     }
     info("acpi: RSDP at 0x%08x, RSDT at 0x%08x lists %u tables: %s", (uint32_t)(uintptr_t)r, rsdt, n, sigs);
@@ -208,4 +202,15 @@ void t_iommu_mmio(uint32_t addr)
     printf("iommu-mmio: reading 0x%08x, the run must end here\n", addr);
     uint32_t v = *(volatile uint32_t *)(uintptr_t)addr;
     fail("iommu-mmio", "read 0x%08x from 0x%08x and went on: keel did not stop the run", v, addr);
+}
+
+bool acpi_note_table(const uint8_t *table, char *sigs, unsigned cap, unsigned *len)
+{
+    if (*len + 6 < cap) {
+        memcpy(sigs + *len, table, 4);
+        sigs[*len + 4] = ' ';
+        *len += 5;
+        sigs[*len] = 0;
+    }
+    return !memcmp(table, "DMAR", 4) || !memcmp(table, "IVRS", 4);
 }

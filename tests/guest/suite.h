@@ -34,4 +34,8 @@ void run_pmu(void);                      /* word: pmu */
  * the hypercall instruction faulted. */
 bool hc_msr_count(const char *name, uint32_t idx, uint32_t *reads, uint32_t *writes);
 
+/* One ACPI table listed by a root table: true if it is an IOMMU table (DMAR
+ * or IVRS); its signature is appended to sigs (size cap, "XXXX " each). */
+bool acpi_note_table(const uint8_t *table, char *sigs, unsigned cap, unsigned *len);
+
 #endif
