@@ -381,9 +381,10 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     build_layout(vm, bi, pl, host_rsdp);
     start_cpus(vm, percpu_boot.apic_id);
     /* SVM intercepts NMIs whenever there are several vCPUs (svm.c: keel's
-     * kicks to running vCPUs); on VMX keel leaves NMI exiting off (SDM
-     * 25.3: the guest's NMIs stay exit-free) and kicks with INIT, which
-     * exits from non-root operation (SDM 26.2) and is blocked in root. */
+     * kicks to running vCPUs); on VMX keel leaves the pin-based NMI-exiting
+     * control off (the guest's NMIs stay exit-free) and kicks with INIT,
+     * which causes a VM exit in non-root operation and is blocked in root
+     * operation (SDM Vol. 3C, "Other Causes of VM Exits", "VMX Operation"). */
     vm->nmi_exits = vm->ncpus > 1 && !vm->hw_wait_for_sipi;
 
     cpuid_snapshot_host(host_cpuid);
