@@ -13,6 +13,7 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/guest_walk.h"
 #include "vmm/vm.h"
+#include "vmm/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
@@ -97,7 +98,13 @@ static void machine_reset(void)
 static void fatal_report(void)
 {
     struct console_port *cp = this_cpu_port();
+    struct vcpu *self = this_cpu()->vcpu;
     unsigned i;
+    /* keel failed on this CPU: no other CPU may go on running the guest.
+     * Park them as at any end of the run (bounded, INIT as the fallback);
+     * their traces below then end with the kick. */
+    if (self)
+        smp_end_run(self);
     for (i = 0; cp && i < cp->mon.nvcpus; i++)
         trace_print(cp->mon.vcpus[i], 16);
 }
