@@ -9,11 +9,11 @@ const struct opt_desc keel_options[] = {
       "off: no monitor, the console port is passed through to the guest untouched" },
     { "debugcon", OPT_FLAG, 0, 0, 0, 0, "also print to the port 0xE9 debug console" },
     { "help", OPT_FLAG, 0, 0, 0, 0, "print this table" },
-    { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state|hide-ap|fatal-on-ap", 0, 0,
+    { "selftest", OPT_CHOICE, "none", "none|fault|bad-guest-state|unexplained-guest-state|hide-ap|fail-on-ap", 0, 0,
       "fault: take an exception in keel on purpose; bad-guest-state: break the guest state before entry; "
       "unexplained-guest-state (SVM): break it in a way no keel check names; "
       "hide-ap: give the last AP no vCPU (parked in keel), so the MADT the guest sees must not list it; "
-      "fatal-on-ap: keel fails (keel_fatal) on the first AP the guest starts, while the others run the guest" },
+      "fail-on-ap: keel stops with its failure path on the first AP the guest starts, while the others run the guest" },
     { "profile", OPT_STRING, "host", 0, 0, 0, "guest CPU profile: host, x86-64-v1..v4, minimal" },
     { "cpuid", OPT_STRING, "", 0, 0, 0, "CPUID feature overrides: +feat,-feat" },
     { "cpuid.dump", OPT_FLAG, 0, 0, 0, 0, "print host vs guest CPUID at boot" },

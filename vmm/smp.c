@@ -361,8 +361,8 @@ __attribute__((noreturn)) void smp_ap_loop(struct vcpu *v)
             __asm__ volatile("pause" ::: "memory");
         if (vm->stopping)
             smp_park(v);
-        if (vm->selftest_fatal_ap)
-            keel_fatal("selftest=fatal-on-ap: keel fails on vcpu %u (APIC ID %u) at the guest's STARTUP",
+        if (vm->selftest_fail_ap)
+            keel_fatal("selftest=fail-on-ap: keel fails on vcpu %u (APIC ID %u) at the guest's STARTUP",
                        v->index, v->id);
         vcpu_sipi_reset(v, (uint8_t)v->sipi);
         v->starts++;

@@ -386,7 +386,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
      * which causes a VM exit in non-root operation and is blocked in root
      * operation (SDM Vol. 3C, "Other Causes of VM Exits", "VMX Operation"). */
     vm->nmi_exits = vm->ncpus > 1 && !vm->hw_wait_for_sipi;
-    vm->selftest_fatal_ap = !strcmp(opt_str(&keel_opts, "selftest"), "fatal-on-ap");
+    vm->selftest_fail_ap = !strcmp(opt_str(&keel_opts, "selftest"), "fail-on-ap");
 
     cpuid_snapshot_host(host_cpuid);
     if (opt_flag(&keel_opts, "cpuid.raw"))

@@ -40,7 +40,7 @@ struct vm {
      * (smp_kick). Set with several vCPUs on SVM. */
     bool nmi_exits;
     int stop_index;                 /* the vCPU that ended the run */
-    bool selftest_fatal_ap;         /* selftest=fatal-on-ap: keel fails on an AP once the guest starts it */
+    bool selftest_fail_ap;         /* selftest=fail-on-ap: keel fails on an AP once the guest starts it */
     /* A page in keel's region that keel fills with a pattern and never uses:
      * the target a DMA test aims at (hypercall 5). */
     uint64_t dma_canary;
