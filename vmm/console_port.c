@@ -13,7 +13,6 @@
 #include "vmm/exit_handlers.h"
 #include "vmm/guest_walk.h"
 #include "vmm/vm.h"
-#include "vmm/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
@@ -95,16 +94,10 @@ static void machine_reset(void)
         __asm__ volatile("cli; hlt");
 }
 
-static void fatal_report(void)
+void console_port_print_traces(void)
 {
     struct console_port *cp = this_cpu_port();
-    struct vcpu *self = this_cpu()->vcpu;
     unsigned i;
-    /* keel failed on this CPU: no other CPU may go on running the guest.
-     * Park them as at any end of the run (bounded, INIT as the fallback);
-     * their traces below then end with the kick. */
-    if (self)
-        smp_end_run(self);
     for (i = 0; cp && i < cp->mon.nvcpus; i++)
         trace_print(cp->mon.vcpus[i], 16);
 }
@@ -119,7 +112,6 @@ void console_port_start(struct vm *vm, const struct cpuid_snapshot *host, bool m
     cp->mon = (struct monitor){ vm->vcpus, vm->ncpus, &vm->layout, host, &cp->line, cp->base, serial_baud(),
                                 debugcon, machine_reset };
     console_set_exec(&cp->line, monitor_exec, &cp->mon);
-    keel_fatal_report = fatal_report;
     if (!monitor) {
         klog("console: port 0x%x passed through to the guest (console.monitor=off)", cp->base);
         return;

@@ -38,6 +38,10 @@ struct console_port {
  * pass it through untouched (monitor off). Every vCPU of vm exists. */
 void console_port_start(struct vm *vm, const struct cpuid_snapshot *host, bool monitor, bool debugcon);
 
+/* Every vCPU's last trace-ring entries, for a failure inside keel (the
+ * VM's fatal report, vmm/vm.c). Nothing if the port was never started. */
+void console_port_print_traces(void);
+
 /* An I/O exit on the console's ports: handled (true) or not keel's. */
 bool console_port_io(struct vcpu *v);
 

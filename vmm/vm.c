@@ -343,6 +343,18 @@ static void create_ap_vcpus(struct vm *vm)
     }
 }
 
+/* keel failed on this CPU (keel_fatal, an exception in keel): no other CPU
+ * may go on running the guest. Park them as at any end of the run
+ * (smp_end_run: bounded, INIT as the fallback), then print every vCPU's
+ * trace, which for the parked ones ends with keel's kick. */
+static void vm_fatal_report(void)
+{
+    struct vcpu *self = this_cpu()->vcpu;
+    if (self)
+        smp_end_run(self);
+    console_port_print_traces();
+}
+
 void vm_run(const struct boot_info *bi, const struct placement *pl)
 {
     struct guest_entry entry;
@@ -454,6 +466,7 @@ void vm_run(const struct boot_info *bi, const struct placement *pl)
     klog("entering the guest");
     /* last before the first entry: from here on keel's lines share the line */
     console_port_start(vm, host_cpuid, !strcmp(opt_str(&keel_opts, "console.monitor"), "on"), opt_flag(&keel_opts, "debugcon"));
+    keel_fatal_report = vm_fatal_report;
     code = vcpu_run(v);
     keel_exit(code);
 }
